@@ -1,0 +1,5 @@
+import sys
+
+from arazzo.cli import main
+
+sys.exit(main())

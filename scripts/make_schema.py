@@ -1,0 +1,63 @@
+"""Derive arazzo/schemas/arazzo-1.0.json from the official Arazzo 1.0 JSON Schema.
+
+Source: https://spec.openapis.org/arazzo/1.0/schema/2025-10-15 (a verbatim copy lives in the
+shared reference folder as schemas/arazzo-1.0-schema-2025-10-15.json). The spec text wins over
+the schema where they disagree (inventory section Q), so these fixes are applied:
+
+1. Criterion ``type`` may be a Criterion Expression Type Object (the official ``anyOf`` sits on
+   the criterion instead of on its ``type``, rejecting the spec's own form).
+2. Payload Replacement ``value`` may be any JSON value (official: string only).
+3. Reusable Object: extra properties MUST be ignored (REU-03), not rejected; we warn instead.
+4. Source Description ``name`` pattern is a SHOULD (SRC-01): checked as a warning, not here.
+5. ``type`` without ``context`` (dependentRequired) is checked semantically (CRI-04): an error
+   for regex/jsonpath/xpath, a warning for an explicit ``simple``.
+6. Criterion Expression Type ``version``: ``rfc9535`` and ``xpath-31`` (the defaults, nameable
+   from 1.1 on) are accepted here and warned about semantically (inventory S-20).
+
+Usage: python scripts/make_schema.py OFFICIAL.json > arazzo/schemas/arazzo-1.0.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+def corrected(schema: dict[str, Any]) -> dict[str, Any]:
+    defs = schema["$defs"]
+    criterion = defs["criterion-object"]
+    criterion.pop("anyOf")
+    criterion.pop("dependentRequired")
+    criterion["properties"]["type"] = {
+        "description": "The type of condition to be applied",
+        "anyOf": [
+            {"enum": ["simple", "regex", "jsonpath", "xpath"]},
+            {"$ref": "#/$defs/criterion-expression-type-object"},
+        ],
+    }
+    expression_type = defs["criterion-expression-type-object"]
+    rules = expression_type["allOf"]
+    rules[0]["then"]["properties"]["version"] = {
+        "enum": ["draft-goessner-dispatch-jsonpath-00", "rfc9535"]
+    }
+    rules[1]["then"]["properties"]["version"] = {
+        "enum": ["xpath-10", "xpath-20", "xpath-30", "xpath-31"]
+    }
+    expression_type["unevaluatedProperties"] = False
+    replacement = defs["payload-replacement-object"]
+    replacement["properties"]["value"].pop("type")
+    defs["reusable-object"].pop("unevaluatedProperties")
+    defs["source-description-object"]["properties"]["name"].pop("pattern")
+    schema["$comment"] = (
+        "Corrected copy of https://spec.openapis.org/arazzo/1.0/schema/2025-10-15 made by "
+        "scripts/make_schema.py; see that script for the list of fixes."
+    )
+    return schema
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        official = json.load(fh)
+    json.dump(corrected(official), sys.stdout, indent=2)
+    sys.stdout.write("\n")
