@@ -125,7 +125,7 @@ class ValidationFailed(DocumentError):
         self.diagnostics = diagnostics
 
 
-class ReferenceError_(ArazzoError):  # noqa: N801 - avoid shadowing the builtin ReferenceError
+class ReferenceError_(ArazzoError):  # trailing underscore: the builtin ReferenceError exists
     """A reference (``$ref``, operation, step, workflow, component) does not resolve."""
 
 

@@ -9,16 +9,16 @@ a caller vendors a remote source (or points a document at a fixture).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
-
-from importlib import resources
 
 import jsonschema
 from pydantic import ValidationError
@@ -35,6 +35,7 @@ from arazzo._exceptions import (
 )
 from arazzo._yaml import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, ParsedText, SourceMap, parse_text
 from arazzo.models import (
+    HTTP_METHODS,
     SPEC_VERSIONS,
     ArazzoSpecification,
     OpenAPIDocument,
@@ -180,20 +181,20 @@ class _Retriever:
         import httpx  # local: most loads never touch the network
 
         try:
-            with httpx.Client(timeout=self.policy.http_timeout, follow_redirects=False) as client:
-                with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise LoadError(f"fetching {url} answered HTTP {response.status_code}",
+            with httpx.Client(timeout=self.policy.http_timeout, follow_redirects=False) as client, \
+                    client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise LoadError(f"fetching {url} answered HTTP {response.status_code}",
+                                    location=location or Location(url))
+                chunks: list[bytes] = []
+                total = 0
+                for chunk in response.iter_bytes():
+                    total += len(chunk)
+                    if total > self.policy.max_bytes:
+                        raise LoadError(f"{url} is larger than the "
+                                        f"{self.policy.max_bytes // 1048576} MiB limit",
                                         location=location or Location(url))
-                    chunks: list[bytes] = []
-                    total = 0
-                    for chunk in response.iter_bytes():
-                        total += len(chunk)
-                        if total > self.policy.max_bytes:
-                            raise LoadError(f"{url} is larger than the "
-                                            f"{self.policy.max_bytes // 1048576} MiB limit",
-                                            location=location or Location(url))
-                        chunks.append(chunk)
+                    chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise LoadError(f"cannot fetch {url}: {exc}",
                             location=location or Location(url)) from None
@@ -228,23 +229,43 @@ def _walk_pointer(data: Any, pointer: str) -> Any:
     return node
 
 
-@dataclass(frozen=True)
 class OperationRef:
-    """One operation of an OpenAPI source: where it is and what it says."""
+    """One operation of an OpenAPI source: where it is and what it says.
 
-    source: OpenAPISource
-    path: str
-    method: str
-    operation: Operation
-    path_item: PathItem
+    The Operation and Path Item models are built (and their ``$ref``s resolved) on first use:
+    a workflow touches a handful of the operations of a big API description.
+    """
+
+    __slots__ = ("_operation", "_path_item", "method", "operation_id", "path", "source")
+
+    def __init__(self, source: OpenAPISource, path: str, method: str,
+                 operation_id: str | None) -> None:
+        self.source = source
+        self.path = path
+        self.method = method
+        self.operation_id = operation_id
+        self._operation: Operation | None = None
+        self._path_item: PathItem | None = None
 
     @property
     def pointer(self) -> str:
         return f"/paths/{_escape(self.path)}/{self.method}"
 
     @property
-    def operation_id(self) -> str | None:
-        return self.operation.operation_id
+    def location(self) -> Location:
+        return self.source.source_map.locate(self.pointer)
+
+    @property
+    def operation(self) -> Operation:
+        if self._operation is None:
+            self._operation = self.source._build_operation(self.path, self.method)
+        return self._operation
+
+    @property
+    def path_item(self) -> PathItem:
+        if self._path_item is None:
+            self._path_item = self.source._build_path_item(self.path)
+        return self._path_item
 
     def servers(self) -> list[Server]:
         """Operation > path > root servers (OpenAPI), or ``/`` when none is declared."""
@@ -267,7 +288,11 @@ class OperationRef:
 
 @dataclass(eq=False)
 class OpenAPISource:
-    """A loaded OpenAPI description named by a Source Description Object."""
+    """A loaded OpenAPI description named by a Source Description Object.
+
+    ``model`` holds the root (servers, security, security schemes); operations are indexed at
+    load time (``operations``, ``by_id``) and modelled on first use.
+    """
 
     name: str
     url: str
@@ -275,8 +300,11 @@ class OpenAPISource:
     raw: dict[str, Any]
     model: OpenAPIDocument
     source_map: SourceMap
+    resolver: _RefResolver
+    paths: dict[str, Any] = field(default_factory=dict)
     operations: list[OperationRef] = field(default_factory=list)
     by_id: dict[str, list[OperationRef]] = field(default_factory=dict)
+    by_path: dict[tuple[str, str], OperationRef] = field(default_factory=dict)
 
     kind = "openapi"
 
@@ -285,10 +313,33 @@ class OpenAPISource:
         tokens = [_unescape(t) for t in pointer.lstrip("/").split("/")]
         if len(tokens) != 3 or tokens[0] != "paths":
             return None
-        for ref in self.operations:
-            if ref.path == tokens[1] and ref.method == tokens[2].lower():
-                return ref
-        return None
+        return self.by_path.get((tokens[1], tokens[2].lower()))
+
+    def _model_error(self, exc: ValidationError, base: str) -> LoadError:
+        first = exc.errors(include_input=False)[0]
+        pointer = base + "".join(f"/{_escape(str(p))}" for p in first["loc"])
+        return LoadError(f"source {self.name!r} is not a usable OpenAPI description: "
+                         f"{first['msg']} at {pointer}", location=self.source_map.locate(pointer))
+
+    def _build_operation(self, path: str, method: str) -> Operation:
+        pointer = f"/paths/{_escape(path)}/{method}"
+        raw = self.resolver.resolve_operation(self.paths[path][method], pointer)
+        try:
+            return Operation.model_validate(raw)
+        except ValidationError as exc:
+            raise self._model_error(exc, pointer) from None
+
+    def _build_path_item(self, path: str) -> PathItem:
+        pointer = f"/paths/{_escape(path)}"
+        item = {k: v for k, v in self.paths[path].items() if k not in HTTP_METHODS}
+        if isinstance(item.get("parameters"), list):
+            item["parameters"] = [
+                self.resolver.deref(p, self.file, f"{pointer}/parameters/{i}")
+                for i, p in enumerate(item["parameters"])]
+        try:
+            return PathItem.model_validate(item)
+        except ValidationError as exc:
+            raise self._model_error(exc, pointer) from None
 
 
 @dataclass(eq=False)
@@ -335,10 +386,7 @@ class _RefResolver:
                 chain = " -> ".join((*seen, ident))
                 raise DocumentError(f"$ref cycle: {chain}", location=location)
             seen = (*seen, ident)
-            if key == self.file:
-                doc = self.raw
-            else:
-                doc = self.retriever.fetch(key, location).data
+            doc = self.raw if key == self.file else self.retriever.fetch(key, location).data
             try:
                 node = _walk_pointer(doc, unquote(fragment))
             except KeyError:
@@ -346,28 +394,7 @@ class _RefResolver:
             file = key
         return node
 
-    def resolve_paths(self) -> dict[str, Any]:
-        paths = self.raw.get("paths")
-        if not isinstance(paths, dict):
-            return {}
-        out: dict[str, Any] = {}
-        for path, item in paths.items():
-            pointer = f"/paths/{_escape(path)}"
-            item = self.deref(item, self.file, pointer)
-            if not isinstance(item, dict):
-                continue
-            item = dict(item)
-            if isinstance(item.get("parameters"), list):
-                item["parameters"] = [self.deref(p, self.file, f"{pointer}/parameters/{i}")
-                                      for i, p in enumerate(item["parameters"])]
-            for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
-                op = item.get(method)
-                if isinstance(op, dict):
-                    item[method] = self._resolve_operation(op, f"{pointer}/{method}")
-            out[path] = item
-        return out
-
-    def _resolve_operation(self, op: dict[str, Any], pointer: str) -> dict[str, Any]:
+    def resolve_operation(self, op: dict[str, Any], pointer: str) -> dict[str, Any]:
         op = dict(op)
         if isinstance(op.get("parameters"), list):
             op["parameters"] = [self.deref(p, self.file, f"{pointer}/parameters/{i}")
@@ -376,7 +403,7 @@ class _RefResolver:
             op["requestBody"] = self.deref(op["requestBody"], self.file, f"{pointer}/requestBody")
         if isinstance(op.get("responses"), dict):
             op["responses"] = {
-                code: self.deref(r, self.file, f"{pointer}/responses/{_escape(str(code))}")
+                str(code): self.deref(r, self.file, f"{pointer}/responses/{_escape(str(code))}")
                 for code, r in op["responses"].items()
             }
         return op
@@ -390,35 +417,38 @@ def _build_openapi(name: str, url: str, key: str, parsed: ParsedText,
         raise LoadError(f"source {name!r}: OpenAPI {version or '(no version)'} is not supported; "
                         "this library reads OpenAPI 3.0.x and 3.1.x", location=location)
     resolver = _RefResolver(retriever, key, raw)
-    view = dict(raw)
-    view["paths"] = resolver.resolve_paths()
+    root = {k: v for k, v in raw.items() if k not in ("paths", "components", "webhooks")}
     components = raw.get("components")
-    if isinstance(components, dict):
-        components = dict(components)
-        for section in ("parameters", "requestBodies", "responses", "securitySchemes"):
-            entries = components.get(section)
-            if isinstance(entries, dict):
-                components[section] = {
-                    k: resolver.deref(v, key, f"/components/{section}/{_escape(k)}")
-                    for k, v in entries.items()
-                }
-        view["components"] = components
+    if isinstance(components, dict) and isinstance(components.get("securitySchemes"), dict):
+        root["components"] = {"securitySchemes": {
+            k: resolver.deref(v, key, f"/components/securitySchemes/{_escape(k)}")
+            for k, v in components["securitySchemes"].items()}}
     try:
-        model = OpenAPIDocument.model_validate(view)
+        model = OpenAPIDocument.model_validate(root)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        pointer = "/" + "/".join(_escape(str(p)) for p in first["loc"])
+        first = exc.errors(include_input=False)[0]
+        pointer = "".join(f"/{_escape(str(p))}" for p in first["loc"])
         raise LoadError(f"source {name!r} is not a usable OpenAPI description: "
                         f"{first['msg']} at {pointer}",
                         location=parsed.source_map.locate(pointer)) from None
     source = OpenAPISource(name=name, url=url, file=key, raw=raw, model=model,
-                           source_map=parsed.source_map)
-    for path, item in (model.paths or {}).items():
-        for method, op in item.operations():
-            ref = OperationRef(source, path, method, op, item)
+                           source_map=parsed.source_map, resolver=resolver)
+    paths = raw.get("paths")
+    for path, raw_item in (paths.items() if isinstance(paths, dict) else ()):
+        item = resolver.deref(raw_item, key, f"/paths/{_escape(str(path))}")
+        if not isinstance(item, dict):
+            continue
+        source.paths[path] = item
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            op_id = op.get("operationId")
+            ref = OperationRef(source, path, method, op_id if isinstance(op_id, str) else None)
             source.operations.append(ref)
-            if op.operation_id is not None:
-                source.by_id.setdefault(op.operation_id, []).append(ref)
+            source.by_path[(path, method)] = ref
+            if ref.operation_id is not None:
+                source.by_id.setdefault(ref.operation_id, []).append(ref)
     return source
 
 
@@ -480,15 +510,10 @@ class Document:
         return f"<Document {self.file or '<string>'} workflows=[{ids}]>"
 
 
+@functools.cache
 def _schema_validator() -> jsonschema.Draft202012Validator:
-    global _SCHEMA_VALIDATOR
-    if _SCHEMA_VALIDATOR is None:
-        text = resources.files("arazzo.schemas").joinpath("arazzo-1.0.json").read_text("utf-8")
-        _SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json.loads(text))
-    return _SCHEMA_VALIDATOR
-
-
-_SCHEMA_VALIDATOR: jsonschema.Draft202012Validator | None = None
+    text = resources.files("arazzo.schemas").joinpath("arazzo-1.0.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -497,19 +522,34 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
                 "are allowed (EXT-02)")
     if error.validator in ("anyOf", "oneOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)
-        return best.message
-    return error.message
+        return str(best.message)
+    return str(error.message)
+
+
+def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a failed oneOf/anyOf, the error of the branch that got furthest into the instance
+    (e.g. a bad criterion inside an action, rather than "'reference' is a required property"
+    from the Reusable Object branch)."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        depth = len(error.absolute_path)
+        deeper = [e for e in error.context if len(e.absolute_path) > depth]
+        if not deeper:
+            break
+        error = jsonschema.exceptions.best_match(deeper)
+    return error
 
 
 def schema_diagnostics(raw: Any, source_map: SourceMap) -> list[Diagnostic]:
     """JSON Schema findings against the corrected Arazzo 1.0 schema, with positions."""
     out: list[Diagnostic] = []
-    for error in sorted(_schema_validator().iter_errors(raw), key=lambda e: list(e.path)):
+    errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.path])
+    for raw_error in errors:
+        error = _specific(raw_error)
         pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
         loc = source_map.locate(pointer)
         if error.validator == "unevaluatedProperties":
             match = re.findall(r"'([^']+)' (?:was|were) unexpected", error.message)
-            names = re.findall(r"'([^']+)'", error.message.split("(")[-1]) if not match else match
+            names = match or re.findall(r"'([^']+)'", error.message.split("(")[-1])
             for name in names or [""]:
                 sub = f"{pointer}/{_escape(name)}" if name else pointer
                 key_loc = source_map.locate(sub, key=True)
