@@ -1,0 +1,688 @@
+"""Criterion Objects: compile once, evaluate many times (inventory section I).
+
+Types (CRI-03): ``simple`` (default), ``regex``, ``jsonpath``, ``xpath``, and any type a caller
+registers in a :class:`CriterionRegistry`. ``CompiledCriterion.evaluate`` never raises: a
+criterion that cannot be evaluated (missing context, wrong type of value, timeout, ...)
+fails with a ``reason``.
+
+Rules chosen where the specification is silent (details and citations: docs/expressions.md):
+
+- ``regex`` (CRI-06): the ``regex`` package with ``re`` syntax (``VERSION0``), *search*
+  semantics, evaluated with a timeout (:attr:`RegexEvaluator.timeout`, 1 s); the context value
+  is stringified (strings verbatim, numbers via ``str()``, booleans/``null`` in JSON spelling,
+  objects/arrays as compact JSON, bytes as UTF-8); a missing or ``null`` context fails.
+- ``jsonpath`` (CRI-07): RFC 9535 by default (``jsonpath-rfc9535``, 100 % of the compliance
+  suite; jsonpath-ng passes about half of it), ``draft-goessner-dispatch-jsonpath-00`` through
+  jsonpath-ng. The criterion passes iff the nodelist is non-empty. **Object rule**: when the
+  query's first segment is a filter (``$[?...]``) and the context value is an object, the
+  filter is applied to the object itself (the query runs on ``[value]``), so the spec's
+  ``$[?count(@.pets) > 0]`` works on ``{"pets": [...]}``; on an array the filter selects
+  elements as RFC 9535 says (``$[?@.name == 'x']`` on ``[{"name": "x"}]``). Any other query
+  runs on the value unchanged. The comparison form some catalogues use
+  (``$.Status == "InProgress"``, ``&&``/``||`` between comparisons) is not RFC 9535: it is
+  evaluated as the filter ``$[?@.Status == "InProgress"]`` on ``[value]`` (RFC 9535
+  comparison semantics) and a warning suggests writing that filter.
+- ``xpath`` (CRI-08): ``elementpath`` (XPath 3.1 by default; ``xpath-30``/``xpath-20``/
+  ``xpath-10``); the context must be an XML document (``str``/``bytes``) or an ElementTree
+  element; documents with a DTD are refused; the result's effective boolean value decides.
+- Embedded ``{$...}`` in regex/jsonpath/xpath conditions (CRI-11) are substituted as strings
+  before evaluation; the template is compiled once, the substituted condition is compiled
+  on first use and cached.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings as _warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+from xml.etree import ElementTree
+
+import jsonpath_rfc9535 as jsonpath
+import regex
+from jsonpath_ng.ext.parser import parse as parse_goessner
+from jsonpath_rfc9535.function_extensions import Match, Search
+from jsonpath_rfc9535.function_extensions._pattern import map_re
+
+try:
+    from iregexp_check import check as _iregexp_ok
+except ImportError:  # pragma: no cover - a dependency of jsonpath-rfc9535
+    def _iregexp_ok(pattern: str) -> bool:
+        return True
+
+from arazzo._exceptions import CriterionError, ExpressionSyntaxError
+from arazzo.expressions import (
+    MISSING,
+    Condition,
+    EvaluationContext,
+    Expression,
+    ExpressionWarning,
+    Template,
+    parse,
+    parse_condition,
+    stringify,
+)
+from arazzo.expressions._common import short_repr, type_name
+from arazzo.expressions._template import scan_template
+
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "CompiledCriterion",
+    "CriterionEvaluator",
+    "CriterionRegistry",
+    "CriterionResult",
+    "CriterionSyntaxError",
+    "JsonPathEvaluator",
+    "RegexEvaluator",
+    "SimpleEvaluator",
+    "XPathEvaluator",
+    "compile_criterion",
+]
+
+GOESSNER = "draft-goessner-dispatch-jsonpath-00"
+
+
+class CriterionSyntaxError(CriterionError, ExpressionSyntaxError):
+    """A regex/JSONPath/XPath condition does not compile; ``index`` locates the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """Outcome of one criterion: ``passed``, and ``reason`` when it did not pass."""
+
+    passed: bool
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+_PASSED = CriterionResult(True)
+
+
+@runtime_checkable
+class CriterionEvaluator(Protocol):
+    """A criterion type. ``compile`` runs once (raise ``CriterionError`` for a bad condition
+    or version); ``evaluate`` gets the compiled object, the ``context`` value (``MISSING``
+    when the criterion has no context) and the evaluation context, and returns a bool. It
+    may raise ``CriterionError`` to fail with that message as the reason. A compiled object
+    with a ``warnings`` attribute (``(message, index)`` pairs) has them reported."""
+
+    name: str
+
+    def compile(self, condition: str, version: str | None) -> Any: ...
+
+    def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool: ...
+
+
+class CriterionRegistry:
+    """Criterion types by name. ``register`` adds one (``replace=True`` to override)."""
+
+    __slots__ = ("_evaluators",)
+
+    def __init__(self, evaluators: Iterable[CriterionEvaluator] = ()) -> None:
+        self._evaluators: dict[str, CriterionEvaluator] = {}
+        for evaluator in evaluators:
+            self.register(evaluator)
+
+    def register(self, evaluator: CriterionEvaluator, *, replace: bool = False) -> None:
+        name = evaluator.name
+        if not replace and name in self._evaluators:
+            raise CriterionError(f"criterion type {name!r} is already registered")
+        self._evaluators[name] = evaluator
+
+    def get(self, name: str) -> CriterionEvaluator:
+        try:
+            return self._evaluators[name]
+        except KeyError:
+            known = ", ".join(sorted(self._evaluators))
+            raise CriterionError(
+                f"unknown criterion type {name!r} (known types: {known})") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._evaluators)
+
+    def copy(self) -> CriterionRegistry:
+        return CriterionRegistry(self._evaluators.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._evaluators
+
+
+# -- simple -------------------------------------------------------------------------------
+
+
+class SimpleEvaluator:
+    """``simple`` conditions (CRI-05); see :mod:`arazzo.expressions._condition`."""
+
+    name = "simple"
+
+    def compile(self, condition: str, version: str | None) -> Condition:
+        if version is not None:
+            raise CriterionError("the simple criterion type has no versions")
+        return parse_condition(condition)
+
+    def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
+        return bool(compiled.evaluate(ctx))
+
+
+# -- regex --------------------------------------------------------------------------------
+
+
+class _RegexCondition:
+    __slots__ = ("pattern", "warnings")
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.warnings: list[ExpressionWarning] = []
+
+
+class RegexEvaluator:
+    """``regex`` conditions (CRI-06): search semantics, bounded by ``timeout`` seconds."""
+
+    name = "regex"
+
+    def __init__(self, timeout: float = 1.0) -> None:
+        self.timeout = timeout
+
+    def compile(self, condition: str, version: str | None) -> _RegexCondition:
+        if version is not None:
+            raise CriterionError("the regex criterion type has no versions")
+        try:
+            return _RegexCondition(regex.compile(condition))
+        except regex.error as error:
+            index = error.pos if isinstance(error.pos, int) else 0
+            raise CriterionSyntaxError(f"invalid regular expression: {error.msg}", condition,
+                                       min(max(index, 0), len(condition))) from None
+
+    def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
+        if value is MISSING or value is None:
+            raise CriterionError(f"the context value is {short_repr(value)}")
+        text = stringify(value)
+        try:
+            return compiled.pattern.search(text, timeout=self.timeout) is not None
+        except TimeoutError:
+            raise CriterionError(
+                f"the regular expression did not finish within {self.timeout} s on "
+                f"{len(text)} characters (catastrophic backtracking?)") from None
+
+
+# -- jsonpath -----------------------------------------------------------------------------
+
+_JSONPATH_REGEX_TIMEOUT = 1.0
+
+
+def _rfc_environment() -> Any:
+
+    class TimedMatch(Match):
+        def __call__(self, string: str, pattern: object) -> bool:
+            if not isinstance(pattern, str) or not _iregexp_ok(pattern):
+                return False
+            try:
+                return bool(regex.fullmatch(map_re(pattern), string,
+                                            timeout=_JSONPATH_REGEX_TIMEOUT))
+            except (TypeError, regex.error):
+                return False
+
+    class TimedSearch(Search):
+        def __call__(self, string: str, pattern: object) -> bool:
+            if not isinstance(pattern, str) or not _iregexp_ok(pattern):
+                return False
+            try:
+                return bool(regex.search(map_re(pattern), string, regex.VERSION1,
+                                         timeout=_JSONPATH_REGEX_TIMEOUT))
+            except (TypeError, regex.error):
+                return False
+
+    class Environment(jsonpath.JSONPathEnvironment):
+        def setup_function_extensions(self) -> None:
+            super().setup_function_extensions()
+            self.function_extensions["match"] = TimedMatch()
+            self.function_extensions["search"] = TimedSearch()
+
+    return Environment()
+
+
+_RFC_ENV: Any = None
+_RFC_LOCK = threading.Lock()
+
+
+def rfc9535_environment() -> Any:
+    """The shared RFC 9535 environment (``match``/``search`` bounded by a timeout)."""
+    global _RFC_ENV  # noqa: PLW0603 - lazily built singleton
+    if _RFC_ENV is None:
+        with _RFC_LOCK:
+            if _RFC_ENV is None:
+                _RFC_ENV = _rfc_environment()
+    return _RFC_ENV
+
+
+class _JsonPathCondition:
+    __slots__ = ("find", "mode", "text", "warnings")
+
+    def __init__(self, text: str, find: Any, mode: str,
+                 warnings: list[ExpressionWarning] | None = None) -> None:
+        self.text = text
+        self.find = find  # value -> iterable of matched values
+        self.mode = mode  # "plain", "filter-root" (object rule) or "comparison" (on [value])
+        self.warnings = warnings or []
+
+
+# The non-RFC comparison form: singular queries, literals, comparison and logical operators.
+_CMP_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<query>\$(?:\s*(?:\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*
+                     |\[\s*(?:-?[0-9]+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\]))*)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+  | (?P<word>true|false|null)\b
+  | (?P<op>==|!=|<=|>=|<|>|&&|\|\|)
+  | (?P<other>[!()])
+""", re.VERBOSE)
+
+
+def _comparison_form(condition: str) -> str | None:
+    """The filter-expression text for a non-RFC comparison form, or None if it is not one."""
+    pos = 0
+    out: list[str] = []
+    has_op = has_query = False
+    while pos < len(condition):
+        match = _CMP_TOKEN.match(condition, pos)
+        if match is None or match.end() == pos:
+            return None
+        kind = match.lastgroup
+        piece = match.group()
+        if kind == "query":
+            has_query = True
+            piece = "@" + piece[1:]
+        elif kind == "op":
+            has_op = True
+        out.append(piece)
+        pos = match.end()
+    if not (has_op and has_query):
+        return None
+    return "".join(out).strip()
+
+
+def _single_quoted(filter_text: str) -> str:
+    """Rewrite double-quoted string literals with single quotes where that is trivial."""
+    def swap(match: re.Match[str]) -> str:
+        text = match.group()
+        if text.startswith('"') and "'" not in text and "\\" not in text:
+            return "'" + text[1:-1] + "'"
+        return text
+
+    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", swap, filter_text)
+
+
+def _jsonpath_error_index(error: Exception, condition: str) -> int:
+    token = getattr(error, "token", None)
+    index = getattr(token, "index", None)
+    if isinstance(index, int):
+        return min(max(index, 0), len(condition))
+    match = re.search(r"col(?:umn)? (\d+)", str(error))
+    if match:
+        return min(max(int(match.group(1)) - 1, 0), len(condition))
+    return 0
+
+
+class JsonPathEvaluator:
+    """``jsonpath`` conditions (CRI-07); pass iff the nodelist is non-empty."""
+
+    name = "jsonpath"
+
+    def compile(self, condition: str, version: str | None) -> _JsonPathCondition:
+        warnings: list[ExpressionWarning] = []
+        if version == "rfc9535":
+            warnings.append(ExpressionWarning(
+                "'rfc9535' is an Arazzo 1.1 version name; in 1.0 RFC 9535 is the default "
+                "and is selected by omitting the version (S-20)", 0))
+            version = None
+        if version is None:
+            return self._compile_rfc(condition, warnings)
+        if version == GOESSNER:
+            return self._compile_goessner(condition)
+        raise CriterionError(
+            f"unknown JSONPath version {version!r}: the only version that can be named is "
+            f"{GOESSNER!r} (RFC 9535 is the default)")
+
+    def _compile_rfc(self, condition: str,
+                     warnings: list[ExpressionWarning]) -> _JsonPathCondition:
+        env = rfc9535_environment()
+        try:
+            query = env.compile(condition)
+        except jsonpath.JSONPathError as error:
+            filter_text = _comparison_form(condition)
+            if filter_text is not None:
+                try:
+                    query = env.compile(f"$[?{filter_text}]")
+                except jsonpath.JSONPathError:
+                    pass
+                else:
+                    suggestion = f"$[?{_single_quoted(filter_text)}]"
+                    warnings.append(ExpressionWarning(
+                        f"{condition!r} is not an RFC 9535 JSONPath query (comparisons "
+                        "between queries are only allowed inside a filter); it is evaluated "
+                        f"as {suggestion} against the context value: write that instead", 0))
+                    return _JsonPathCondition(condition, _finder(query), "comparison",
+                                              warnings)
+            raise CriterionSyntaxError(f"invalid RFC 9535 JSONPath query: {error.args[0]}",
+                                       condition, _jsonpath_error_index(error, condition)
+                                       ) from None
+        segments = query.segments
+        filter_root = bool(segments) and type(segments[0]).__name__ == "JSONPathChildSegment" \
+            and any(type(s).__name__ == "FilterSelector" for s in segments[0].selectors)
+        return _JsonPathCondition(condition, _finder(query),
+                                  "filter-root" if filter_root else "plain", warnings)
+
+    def _compile_goessner(self, condition: str) -> _JsonPathCondition:
+        try:
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore")
+                expression = parse_goessner(condition)
+        except Exception as error:  # jsonpath-ng raises several unrelated types
+            raise CriterionSyntaxError(f"invalid JSONPath (Goessner) expression: {error}",
+                                       condition, _jsonpath_error_index(error, condition)
+                                       ) from None
+
+        def find(value: Any) -> Any:
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore")
+                return [m.value for m in expression.find(value)]
+
+        filter_root = condition.lstrip().startswith("$[?")
+        return _JsonPathCondition(condition, find, "filter-root" if filter_root else "plain")
+
+    def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
+        if value is MISSING or value is None:
+            raise CriterionError(f"the context value is {short_repr(value)}")
+        if isinstance(value, (bytes, bytearray)):
+            raise CriterionError("the context value is binary, not JSON")
+        mode = compiled.mode
+        if mode == "comparison" or (mode == "filter-root" and isinstance(value, Mapping)):
+            value = [value]
+        try:
+            for _ in compiled.find(value):
+                return True
+        except RecursionError:
+            raise CriterionError("the JSON value is nested too deeply") from None
+        except TimeoutError:
+            raise CriterionError("a match()/search() regular expression timed out") from None
+        except Exception as error:
+            if type(error).__name__ == "JSONPathRecursionError":
+                raise CriterionError("the JSON value is nested too deeply (recursion limit "
+                                     "of the descendant segment)") from None
+            raise
+        return False
+
+
+def _finder(query: Any) -> Any:
+    def find(value: Any) -> Any:
+        return (node.value for node in query.finditer(value))
+
+    return find
+
+
+# -- xpath --------------------------------------------------------------------------------
+
+_XPATH_VERSIONS = {None: "31", "xpath-31": "31", "xpath-30": "30", "xpath-20": "20",
+                   "xpath-10": "10"}
+_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _xpath_parser(version: str) -> Any:
+    if version == "31":
+        from elementpath.xpath31 import XPath31Parser
+
+        return XPath31Parser()
+    if version == "30":
+        from elementpath.xpath30 import XPath30Parser
+
+        return XPath30Parser()
+    if version == "20":
+        from elementpath import XPath2Parser
+
+        return XPath2Parser()
+    from elementpath import XPath1Parser
+
+    return XPath1Parser()
+
+
+class _XPathCondition:
+    __slots__ = ("root_token", "text", "warnings")
+
+    def __init__(self, text: str, root_token: Any, warnings: list[ExpressionWarning]) -> None:
+        self.text = text
+        self.root_token = root_token
+        self.warnings = warnings
+
+
+def _xpath_error_index(error: Exception, condition: str) -> int:
+    token = getattr(error, "token", None)
+    if getattr(token, "symbol", None) == "(end)":
+        return len(condition)
+    span = getattr(token, "span", None)
+    if isinstance(span, tuple) and span and isinstance(span[0], int):
+        return min(max(span[0], 0), len(condition))
+    return _line_column_index(condition, str(error))
+
+
+def _line_column_index(text: str, message: str) -> int:
+    match = re.search(r"line (\d+), column (\d+)", message)
+    if not match:
+        return 0
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.split("\n")
+    index = sum(len(x) + 1 for x in lines[:line - 1]) + column - 1
+    return min(max(index, 0), len(text))
+
+
+class XPathEvaluator:
+    """``xpath`` conditions (CRI-08): XPath 3.1 by default via elementpath."""
+
+    name = "xpath"
+
+    def compile(self, condition: str, version: str | None) -> _XPathCondition:
+        if version not in _XPATH_VERSIONS:
+            raise CriterionError(
+                f"unknown XPath version {version!r}: use 'xpath-30', 'xpath-20' or 'xpath-10' "
+                "(XPath 3.1 is the default)")
+        warnings: list[ExpressionWarning] = []
+        if version == "xpath-31":
+            warnings.append(ExpressionWarning(
+                "'xpath-31' is an Arazzo 1.1 version name; in 1.0 XPath 3.1 is the default "
+                "and is selected by omitting the version (S-20)", 0))
+        from elementpath import ElementPathError
+
+        parser = _xpath_parser(_XPATH_VERSIONS[version])
+        try:
+            token = parser.parse(condition)
+        except ElementPathError as error:
+            raise CriterionSyntaxError(f"invalid XPath expression: {error}", condition,
+                                       _xpath_error_index(error, condition)) from None
+        return _XPathCondition(condition, token, warnings)
+
+    def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
+        from elementpath import ElementPathError, XPathContext
+
+        if value is MISSING or value is None:
+            raise CriterionError(f"the context value is {short_repr(value)}")
+        if isinstance(value, (str, bytes, bytearray)):
+            data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            if _DTD.search(data[:4096]):
+                raise CriterionError("XML documents with a DTD are not evaluated (security)")
+            try:
+                root = ElementTree.fromstring(data)
+            except ElementTree.ParseError as error:
+                raise CriterionError(f"the context value is not well-formed XML: {error}"
+                                     ) from None
+        elif isinstance(value, ElementTree.Element):
+            root = value
+        else:
+            raise CriterionError(
+                f"an xpath criterion needs an XML document, got a {type_name(value)}")
+        token = compiled.root_token
+        try:
+            return bool(token.boolean_value(token.evaluate(XPathContext(root))))
+        except ElementPathError as error:
+            raise CriterionError(f"XPath evaluation failed: {error}") from None
+
+
+# -- compiled criterion -------------------------------------------------------------------
+
+
+DEFAULT_REGISTRY = CriterionRegistry(
+    [SimpleEvaluator(), RegexEvaluator(), JsonPathEvaluator(), XPathEvaluator()])
+
+_BUILTIN_TYPES = ("simple", "regex", "jsonpath", "xpath")
+_CACHE_SIZE = 32
+
+
+class CompiledCriterion:
+    """A compiled Criterion Object. ``evaluate`` returns a :class:`CriterionResult` and
+    never raises. ``warnings`` lists ``(message, index)`` pairs (index into ``condition``)."""
+
+    __slots__ = ("_cache", "_compiled", "_evaluator", "_simple", "_template", "condition",
+                 "context", "type", "version", "warnings")
+
+    def __init__(self, condition: str, *, type: str, version: str | None,
+                 context: Expression | None, evaluator: CriterionEvaluator, compiled: Any,
+                 template: Template | None, warnings: list[ExpressionWarning]) -> None:
+        self.condition = condition
+        self.type = type
+        self.version = version
+        self.context = context
+        self.warnings = warnings
+        self._evaluator = evaluator
+        self._compiled = compiled
+        self._template = template
+        self._cache: dict[str, Any] = {}
+        self._simple: Condition | None = compiled if isinstance(compiled, Condition) and \
+            isinstance(evaluator, SimpleEvaluator) else None
+
+    def __repr__(self) -> str:
+        return f"CompiledCriterion({self.condition!r}, type={self.type!r})"
+
+    def expressions(self) -> list[Expression]:
+        """Runtime expressions used: the context, then those in the condition."""
+        found = [self.context] if self.context is not None else []
+        if self._simple is not None:
+            found.extend(self._simple.expressions())
+        elif self._template is not None:
+            found.extend(self._template.expressions())
+        return found
+
+    def evaluate(self, ctx: EvaluationContext) -> CriterionResult:
+        simple = self._simple
+        if simple is not None:
+            try:
+                if simple.test(ctx):
+                    return _PASSED
+                return CriterionResult(
+                    False, f"condition {self.condition!r} is false ({simple.explain(ctx)})")
+            except Exception as error:  # a bug or an exotic value: fail, never raise
+                return CriterionResult(False, f"condition {self.condition!r} could not be "
+                                              f"evaluated: {error!r}")
+        try:
+            return self._evaluate(ctx)
+        except CriterionError as error:
+            return CriterionResult(False, f"{self.type} condition {self.condition!r}: "
+                                          f"{error.message}")
+        except Exception as error:
+            return CriterionResult(False, f"{self.type} condition {self.condition!r} could "
+                                          f"not be evaluated: {error!r}")
+
+    def _evaluate(self, ctx: EvaluationContext) -> CriterionResult:
+        value: Any = MISSING
+        if self.context is not None:
+            value = self.context.evaluate(ctx)
+            if value is MISSING and self.type != "simple":
+                return CriterionResult(False, f"{self.type} condition {self.condition!r}: "
+                                              f"context {self.context.explain(ctx)}")
+        compiled = self._compiled
+        if self._template is not None:
+            text = self._template.evaluate(ctx)
+            compiled = self._cache.get(text)
+            if compiled is None:
+                compiled = self._evaluator.compile(text, self.version)
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()  # simple and safe under concurrent use
+                self._cache[text] = compiled
+        if self._evaluator.evaluate(compiled, value, ctx):
+            return _PASSED
+        where = f" on {self.context.text} = {short_repr(value)}" if self.context else ""
+        return CriterionResult(False, f"{self.type} condition {self.condition!r} did not "
+                                      f"match{where}")
+
+
+def _criterion_type(type: str | Mapping[str, str] | None) -> tuple[str, str | None, bool]:
+    """(name, version, explicit) from the ``type`` field (CRI-03, CRI-09)."""
+    if type is None:
+        return "simple", None, False
+    if isinstance(type, str):
+        return type, None, True
+    if isinstance(type, Mapping):
+        name = type.get("type")
+        version = type.get("version")
+        if not isinstance(name, str) or not name:
+            raise CriterionError("a Criterion Expression Type Object needs a 'type' (CRI-09)")
+        if not isinstance(version, str) or not version:
+            raise CriterionError(
+                "a Criterion Expression Type Object needs a 'version' (CRI-09)")
+        if name not in ("jsonpath", "xpath") and name in _BUILTIN_TYPES:
+            raise CriterionError(
+                f"a Criterion Expression Type Object names 'jsonpath' or 'xpath', not {name!r}")
+        return name, version, True
+    raise CriterionError(f"criterion type must be a string or an object, not {type!r}")
+
+
+def compile_criterion(
+    condition: str,
+    type: str | Mapping[str, str] | None = None,
+    context: str | None = None,
+    *,
+    registry: CriterionRegistry | None = None,
+) -> CompiledCriterion:
+    """Compile a Criterion Object's ``condition``, ``type`` and ``context``.
+
+    Raises :class:`~arazzo.ExpressionSyntaxError` for a malformed simple condition or
+    context, :class:`CriterionSyntaxError` (both a ``CriterionError`` and an
+    ``ExpressionSyntaxError``) for a malformed regex/JSONPath/XPath condition, and
+    :class:`~arazzo.CriterionError` for an unknown type or version or a missing context.
+    """
+    if not isinstance(condition, str):
+        raise CriterionError(f"a criterion condition must be a string, not {condition!r}")
+    registry = registry if registry is not None else DEFAULT_REGISTRY
+    name, version, explicit = _criterion_type(type)
+    evaluator = registry.get(name)
+    warnings: list[ExpressionWarning] = []
+    compiled_context: Expression | None = None
+    if context is not None:
+        try:
+            compiled_context = parse(context, lenient=True)
+        except ExpressionSyntaxError as error:
+            error.message = f"criterion context: {error.message}"
+            raise
+        warnings.extend(ExpressionWarning(f"context: {w.message}", 0)
+                        for w in compiled_context.warnings)
+    elif name != "simple":
+        raise CriterionError(f"a {name} criterion needs a 'context' (CRI-04)")
+    elif explicit:
+        warnings.append(ExpressionWarning(
+            "'type' is given, so 'context' MUST be given too (CRI-04)", 0))
+
+    template: Template | None = None
+    compiled: Any = None
+    if name != "simple" and "{$" in condition:
+        scanned = scan_template(condition, keep_malformed=True)
+        warnings.extend(scanned.warnings)
+        if not scanned.is_constant:
+            template = scanned
+    if template is None:
+        compiled = evaluator.compile(condition, version)
+        warnings.extend(getattr(compiled, "warnings", ()) or ())
+    return CompiledCriterion(condition, type=name, version=version, context=compiled_context,
+                             evaluator=evaluator, compiled=compiled, template=template,
+                             warnings=warnings)
