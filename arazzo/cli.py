@@ -23,7 +23,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 #: command modules, in the order they appear in ``--help``
-COMMANDS = ("arazzo._cli_validate",)
+COMMANDS = ("arazzo._cli_validate", "arazzo._cli_run")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,662 @@
+"""The sans-I/O execution core.
+
+:class:`Engine.run` is a generator: it yields effects and receives their results::
+
+    Send(request)  ->  ResponseData | TransportFailure
+    Sleep(seconds) ->  None
+
+and finally returns a :class:`~arazzo.RunResult`. The drivers in ``_run`` (sync and async)
+perform the effects; the engine itself never touches the network or the clock's sleep, so it
+runs identically under both. Drivers may throw :class:`RunAborted` into the generator (overall
+timeout): the run then ends as failed with that message.
+
+Control flow is a loop over the steps of a frame, never recursion per iteration: a ``goto`` to
+a step moves the index, a ``retry`` stays on it, a ``goto`` to a workflow is a tail call handled
+by a loop in :meth:`Engine._call`. Only ``workflowId`` steps, retry targets and ``dependsOn``
+nest (bounded by the document's structure and :data:`MAX_DEPTH`). Per step only the latest
+outputs are kept, so a 10 000-iteration poll runs in constant memory (records aside: see
+``record_limit``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections import deque
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from arazzo._events import (
+    ActionTaken,
+    CriterionEvaluated,
+    Hook,
+    LoopIteration,
+    RequestSent,
+    ResponseReceived,
+    RetryScheduled,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+)
+from arazzo._exceptions import ArazzoError, InputError
+from arazzo._plan import ActionPlan, CriterionPlan, Plan, StepPlan, WorkflowPlan
+from arazzo._requests import (
+    Masker,
+    RequestError,
+    RequestSpec,
+    apply_replacement,
+    encode_body,
+    is_secret_header,
+    join_url,
+    serialize_cookie,
+    serialize_header,
+    serialize_path,
+    serialize_query,
+)
+from arazzo._responses import BodyError, error_details, is_json_type, media_type, parse_body
+from arazzo._results import ActionRecord, RunResult, StepRecord, jsonable
+from arazzo._transports import ResponseData, TransportFailure, parse_retry_after
+from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
+
+__all__ = [
+    "DEFAULT_LOOP_DELAY",
+    "DEFAULT_MAX_STEPS",
+    "MAX_DEPTH",
+    "Effect",
+    "Engine",
+    "RunAborted",
+    "Send",
+    "Sleep",
+]
+
+DEFAULT_MAX_STEPS = 10_000
+#: seconds before re-entering a step that already ran in the same workflow run
+DEFAULT_LOOP_DELAY = 1.0
+#: nesting of workflowId steps / dependsOn / retry targets
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send ``request``; the driver answers with ResponseData or TransportFailure."""
+
+    request: RequestSpec
+    workflow_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds``; the driver answers with None."""
+
+    seconds: float
+
+
+Effect = Union[Send, Sleep]  # noqa: UP007
+
+
+class RunAborted(Exception):
+    """Thrown into the engine by a driver (e.g. the overall timeout); the run fails."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _Stop(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(slots=True)
+class _Frame:
+    plan: WorkflowPlan
+    inputs: dict[str, Any]
+    depth: int
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    index: int = 0
+    ran: set[int] = field(default_factory=set)
+    retries: dict[tuple[int, str], int] = field(default_factory=dict)
+    iterations: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    succeeded: bool
+    outputs: dict[str, Any]
+    error: str | None = None
+    ended_by: str | None = None
+    tail: WorkflowPlan | None = None
+
+
+@dataclass(slots=True)
+class _Attempt:
+    succeeded: bool
+    ctx: EvaluationContext
+    failures: list[str]
+    outputs: dict[str, Any]
+    method: str | None = None
+    url: str | None = None
+    status_code: int | None = None
+    duration: float = 0.0
+    retry_after: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+class Engine:
+    """One run of one workflow. Create, then drive :meth:`run` (see ``_run``)."""
+
+    def __init__(self, plan: Plan, workflow: WorkflowPlan, inputs: Mapping[str, Any] | None,
+                 *, servers: Mapping[str, str] | None = None,
+                 max_steps: int | None = None, loop_delay: float | None = None,
+                 hooks: Iterable[Hook] = (), record_limit: int | None = None) -> None:
+        self.plan = plan
+        self.root = workflow
+        self.servers = dict(servers or {})
+        self.max_steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
+        self.loop_delay = DEFAULT_LOOP_DELAY if loop_delay is None else loop_delay
+        if self.max_steps < 1:
+            raise InputError("max_steps must be at least 1")
+        if self.loop_delay < 0:
+            raise InputError("loop_delay must be >= 0 seconds")
+        if record_limit is not None and record_limit < 0:
+            raise InputError("record_limit must be >= 0")
+        self.hooks = tuple(hooks)
+        self.records: deque[StepRecord] = deque(maxlen=record_limit)
+        self.dropped = 0
+        self.executed = 0
+        self.workflows: dict[str, dict[str, Any]] = {}
+        self.frames: list[_Frame] = []
+        self.finished = False
+        self._closure: dict[tuple[int, str], WorkflowPlan] = {}
+        self._collect(workflow)
+        secret_names: set[str] = set()
+        for wp in self._closure.values():
+            secret_names |= wp.secret_inputs
+        self.secret_names = frozenset(secret_names)
+        self.inputs = workflow.prepare_inputs(inputs)
+        self.masker = Masker(str(v) for k, v in self.inputs.items()
+                             if k in self.secret_names and v is not None)
+        self._dep_inputs: dict[tuple[int, str], dict[str, Any]] = {}
+        self._prepare_dependencies(workflow, set())
+        self._deps_done: dict[tuple[int, str], _Outcome] = {}
+        self._current: tuple[str, str] | None = None
+        self._last_http: EvaluationContext | None = None
+        self._root_frame: _Frame | None = None
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _collect(self, wp: WorkflowPlan) -> None:
+        """Compile every workflow reachable from ``wp`` now, so errors surface before I/O."""
+        stack = [wp]
+        while stack:
+            current = stack.pop()
+            if current.key in self._closure:
+                continue
+            self._closure[current.key] = current
+            refs = list(current.depends_on)
+            for step in current.steps:
+                if step.workflow is not None:
+                    refs.append(step.workflow)
+                refs.extend(a.workflow for a in (*step.on_success, *step.on_failure)
+                            if a.workflow is not None)
+            for doc, wf_id in refs:
+                stack.append(self.plan.workflow(doc, wf_id))
+
+    def _prepare_dependencies(self, wp: WorkflowPlan, seen: set[tuple[int, str]]) -> None:
+        """WF-04: each dependency runs with the caller's inputs its schema declares."""
+        if wp.key in seen:
+            raise InputError(f"workflow {wp.workflow_id!r}: dependsOn forms a cycle (SEM-08)")
+        seen = seen | {wp.key}
+        for doc, wf_id in wp.depends_on:
+            dep = self.plan.workflow(doc, wf_id)
+            if dep.key not in self._dep_inputs:
+                props = (dep.inputs_schema or {}).get("properties")
+                chosen = {k: v for k, v in self.inputs.items()
+                          if isinstance(props, dict) and k in props}
+                try:
+                    self._dep_inputs[dep.key] = dep.prepare_inputs(chosen)
+                except InputError as exc:
+                    raise InputError(f"dependency of {wp.workflow_id!r}: {exc.message}"
+                                     ) from None
+            self._prepare_dependencies(dep, seen)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _emit(self, event: Any) -> None:
+        for hook in self.hooks:
+            hook(event)
+
+    def _context(self, frame: _Frame) -> EvaluationContext:
+        wp = frame.plan
+        return EvaluationContext(inputs=frame.inputs, outputs=_EMPTY, steps=frame.steps,
+                                 workflows=self.workflows,
+                                 source_descriptions=wp.source_descriptions,
+                                 components=wp.components)
+
+    def _outputs(self, frame: _Frame) -> dict[str, Any]:
+        ctx = self._context(frame)
+        out: dict[str, Any] = {}
+        for name, value in frame.plan.outputs:
+            result = value.evaluate(ctx)
+            if result is not MISSING:
+                out[name] = result
+        entry = self.workflows.setdefault(frame.plan.workflow_id, {})
+        entry["outputs"] = out
+        return out
+
+    def _record(self, record: StepRecord) -> None:
+        if self.records.maxlen is not None and len(self.records) == self.records.maxlen:
+            self.dropped += 1
+        if self.records.maxlen != 0:
+            self.records.append(record)
+        else:
+            self.dropped += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """The run state as plain JSON data (secret inputs masked)."""
+        frames = []
+        for frame in self.frames:
+            steps = frame.plan.steps
+            frames.append({
+                "workflowId": frame.plan.workflow_id,
+                "document": frame.plan.document.file,
+                "inputs": jsonable(self.masker.mapping(frame.inputs, self.secret_names)),
+                "steps": jsonable(self.masker.value(frame.steps)),
+                "stepId": steps[frame.index].step_id if frame.index < len(steps) else None,
+                "ran": sorted(steps[i].step_id for i in frame.ran),
+                "retries": [{"stepId": steps[i].step_id, "action": name, "count": n}
+                            for (i, name), n in frame.retries.items()],
+            })
+        return {
+            "workflowId": self.root.workflow_id,
+            "finished": self.finished,
+            "executed": self.executed,
+            "records": len(self.records) + self.dropped,
+            "frames": frames,
+            "workflows": jsonable(self.masker.value(self.workflows)),
+        }
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> Generator[Effect, Any, RunResult]:
+        started = time.perf_counter()
+        root = self.root
+        if self.hooks:
+            self._emit(RunStarted(root.workflow_id,
+                                  self.masker.mapping(self.inputs, self.secret_names)))
+        try:
+            outcome = yield from self._call(root, self.inputs, 0)
+        except (RunAborted, _Stop) as exc:
+            where = f" (in step {self._current[1]!r} of {self._current[0]!r})" \
+                if self._current else ""
+            outputs = self._outputs(self._root_frame) if self._root_frame else {}
+            outcome = _Outcome(False, outputs, exc.message + where)
+        self.finished = True
+        outputs = self.masker.value(outcome.outputs) if self.masker.values else outcome.outputs
+        error = self.masker.text(outcome.error) if outcome.error else None
+        result = RunResult(
+            workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outputs,
+            steps=list(self.records), error=error, ended_by=outcome.ended_by,
+            duration=time.perf_counter() - started,
+            workflows={k: self.masker.value(dict(v.get("outputs", {})))
+                       for k, v in self.workflows.items()},
+            dropped_records=self.dropped)
+        if self.hooks:
+            self._emit(RunFinished(root.workflow_id, result.succeeded, result.outputs,
+                                   result.error, result.ended_by))
+        return result
+
+    def _call(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
+              ) -> Generator[Effect, Any, _Outcome]:
+        if depth > MAX_DEPTH:
+            return _Outcome(False, {}, f"workflow {wp.workflow_id!r}: workflows nest deeper "
+                                       f"than {MAX_DEPTH} levels (recursive workflowId steps?)")
+        outcome = yield from self._workflow(wp, inputs, depth)
+        first = outcome
+        while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
+            target = outcome.tail
+            try:
+                target_inputs = target.prepare_inputs({})
+            except InputError as exc:
+                outcome = _Outcome(False, {}, f"goto workflow {target.workflow_id!r}: "
+                                              f"{exc.message} (a goto passes no inputs)")
+                break
+            outcome = yield from self._workflow(target, target_inputs, depth)
+        return _Outcome(outcome.succeeded, first.outputs, outcome.error, outcome.ended_by)
+
+    def _workflow(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
+                  ) -> Generator[Effect, Any, _Outcome]:
+        for doc, wf_id in wp.depends_on:  # WF-04: dependencies first, once per run
+            dep = self.plan.workflow(doc, wf_id)
+            done = self._deps_done.get(dep.key)
+            if done is None:
+                done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
+                self._deps_done[dep.key] = done
+            if not done.succeeded:
+                return _Outcome(False, {}, f"workflow {wp.workflow_id!r}: dependency "
+                                           f"{dep.workflow_id!r} failed: {done.error}")
+        frame = _Frame(wp, inputs, depth)
+        if self._root_frame is None:
+            self._root_frame = frame
+        self.workflows[wp.workflow_id] = {"inputs": inputs, "outputs": {}}
+        self.frames.append(frame)
+        try:
+            outcome = yield from self._steps(frame)
+        finally:
+            self.frames.pop()
+        return outcome
+
+    def _steps(self, frame: _Frame) -> Generator[Effect, Any, _Outcome]:
+        steps = frame.plan.steps
+        wf_id = frame.plan.workflow_id
+        count = len(steps)
+        index = 0
+        retry_delay: float | None = None
+        while True:
+            if index >= count:
+                return _Outcome(True, self._outputs(frame))
+            step = steps[index]
+            frame.index = index
+            if index in frame.ran:  # a loop: goto back or retry
+                delay = retry_delay if retry_delay is not None else (
+                    step.loop_delay if step.loop_delay is not None else self.loop_delay)
+                iteration = frame.iterations.get(index, 1) + 1
+                frame.iterations[index] = iteration
+                if self.hooks:
+                    self._emit(LoopIteration(wf_id, step.step_id, iteration, delay))
+                if delay > 0:
+                    yield Sleep(delay)
+            else:
+                frame.ran.add(index)
+            retry_delay = None
+            attempt = yield from self._attempt(frame, step)
+            action = self._select(frame, step, attempt)
+            if attempt.succeeded:
+                frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index} \
+                    if frame.retries else frame.retries
+                if action is None:
+                    record_action = ActionRecord(None, "next" if index + 1 < count else "end")
+                else:
+                    record_action = ActionRecord(action.name, action.type, action.target)
+            elif action is None:
+                record_action = ActionRecord(None, "fail")
+            else:
+                record_action = ActionRecord(action.name, action.type, action.target)
+            self._finish_step(frame, step, attempt, record_action)
+            if action is None:
+                if attempt.succeeded:
+                    index += 1
+                    continue
+                reasons = "; ".join(attempt.failures) or "the step failed"
+                return _Outcome(False, self._outputs(frame),
+                                f"step {step.step_id!r} failed: {reasons}")
+            if self.hooks:
+                self._emit(ActionTaken(wf_id, step.step_id, action.name, action.type,
+                                       action.target))
+            if action.type == "end":  # ACT-03
+                return _Outcome(attempt.succeeded, self._outputs(frame),
+                                None if attempt.succeeded else
+                                f"step {step.step_id!r} failed and action {action.name!r} "
+                                f"ended the workflow: {'; '.join(attempt.failures)}",
+                                ended_by=action.name)
+            if action.type == "goto":  # ACT-04
+                if frame.retries:
+                    frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index}
+                if action.step_index is not None:
+                    index = action.step_index
+                    continue
+                assert action.workflow is not None
+                target = self.plan.workflow(*action.workflow)
+                return _Outcome(True, self._outputs(frame), tail=target)
+            # retry (ACT-05)
+            key = (index, action.name)
+            done = frame.retries.get(key, 0) + 1
+            frame.retries[key] = done
+            if attempt.retry_after is not None:
+                retry_delay = attempt.retry_after
+            elif action.retry_after is not None:
+                retry_delay = action.retry_after
+            if self.hooks:
+                self._emit(RetryScheduled(wf_id, step.step_id, action.name, done,
+                                          retry_delay if retry_delay is not None else
+                                          step.loop_delay if step.loop_delay is not None
+                                          else self.loop_delay))
+            if action.step_index is not None:
+                target_step = steps[action.step_index]
+                sub = yield from self._attempt(frame, target_step)
+                self._finish_step(frame, target_step, sub, ActionRecord(
+                    None, "return", step.step_id))
+            elif action.workflow is not None:
+                target_wf = self.plan.workflow(*action.workflow)
+                try:
+                    target_inputs = target_wf.prepare_inputs({})
+                except InputError as exc:
+                    return _Outcome(False, self._outputs(frame),
+                                    f"retry target {target_wf.workflow_id!r}: {exc.message}")
+                yield from self._call(target_wf, target_inputs, frame.depth + 1)
+
+    def _finish_step(self, frame: _Frame, step: StepPlan, attempt: _Attempt,
+                     action: ActionRecord) -> None:
+        frame.steps[step.step_id] = attempt.outputs
+        masker = self.masker
+        outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
+        failures = tuple(masker.text(f) for f in attempt.failures) if masker.values else \
+            tuple(attempt.failures)
+        self._record(StepRecord(
+            step_id=step.step_id, workflow_id=frame.plan.workflow_id,
+            attempt=frame.iterations.get(step.index, 1), succeeded=attempt.succeeded,
+            method=attempt.method, url=masker.url(attempt.url) if attempt.url else None,
+            status_code=attempt.status_code, duration=attempt.duration, outputs=outputs,
+            action=action, failures=failures, error_code=attempt.error_code,
+            error_message=masker.text(attempt.error_message) if attempt.error_message
+            else None))
+        if self.hooks:
+            self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
+                                    attempt.status_code, outputs, failures))
+
+    def _check(self, criteria: tuple[CriterionPlan, ...], ctx: EvaluationContext,
+               frame: _Frame, step: StepPlan, owner: str) -> list[str]:
+        failures = []
+        for criterion in criteria:
+            passed, reason = criterion.check(ctx)
+            if self.hooks:
+                self._emit(CriterionEvaluated(frame.plan.workflow_id, step.step_id, owner,
+                                              criterion.text, passed, reason))
+            if not passed:
+                failures.append(reason or f"{criterion.text!r} is false")
+        return failures
+
+    def _select(self, frame: _Frame, step: StepPlan, attempt: _Attempt) -> ActionPlan | None:
+        """ACT-06: the first action whose criteria all pass (CRI-12: in the step's context);
+        retry actions whose retryLimit is used up are skipped (ACT-05)."""
+        actions = step.on_success if attempt.succeeded else step.on_failure
+        for action in actions:
+            if action.type == "retry" and frame.retries.get(
+                    (step.index, action.name), 0) >= action.retry_limit:
+                continue
+            if not action.criteria or not self._check(action.criteria, attempt.ctx, frame,
+                                                      step, action.name):
+                return action
+        return None
+
+    # -- one attempt of one step -----------------------------------------------------------
+
+    def _attempt(self, frame: _Frame, step: StepPlan) -> Generator[Effect, Any, _Attempt]:
+        self.executed += 1
+        wf_id = frame.plan.workflow_id
+        self._current = (wf_id, step.step_id)
+        if self.executed > self.max_steps:
+            raise _Stop(f"max_steps ({self.max_steps}) reached: the run executed more step "
+                        "attempts than allowed (a goto/retry loop that does not end?); pass a "
+                        "larger max_steps if this is expected")
+        if self.hooks:
+            self._emit(StepStarted(wf_id, step.step_id, frame.iterations.get(step.index, 1)))
+        ctx = self._context(frame)
+        if step.workflow is not None:
+            return (yield from self._workflow_attempt(frame, step, ctx))
+        try:
+            request = self._build(step, ctx)
+        except RequestError as exc:
+            return _Attempt(False, ctx, [f"cannot build the request: {exc}"], {},
+                            method=step.method)
+        except ArazzoError as exc:
+            return _Attempt(False, ctx, [f"cannot build the request: {exc.message}"], {},
+                            method=step.method)
+        masked_url = ""
+        if self.hooks:
+            masked_url = self.masker.url(request.url)
+            self._emit(RequestSent(wf_id, step.step_id, request.method, masked_url,
+                                   self.masker.headers(request.headers)))
+        result = yield Send(request, wf_id, step.step_id)
+        ctx.url = request.url
+        ctx.method = request.method
+        ctx.request = HttpMessage(headers=dict(request.headers), query=request.query_params,
+                                  path=request.path_params, body=request.body)
+        if isinstance(result, TransportFailure):
+            attempt = _Attempt(False, ctx, [result.message], {}, method=request.method,
+                               url=request.url, duration=result.elapsed,
+                               error_code=result.code, error_message=result.message)
+            attempt.outputs = self._step_outputs(step, ctx)
+            return attempt
+        assert isinstance(result, ResponseData)
+        failures: list[str] = []
+        try:
+            body = parse_body(result.content, result.headers.get("content-type"))
+        except BodyError as exc:
+            body = MISSING
+            failures.append(str(exc))
+        ctx.status_code = result.status_code
+        ctx.response = HttpMessage(headers=result.headers, body=body)
+        self._last_http = ctx
+        if self.hooks:
+            self._emit(ResponseReceived(wf_id, step.step_id, result.status_code, result.elapsed,
+                                        self.masker.headers(result.headers.multi_items())))
+        if not failures:
+            if step.success_criteria:
+                failures = self._check(step.success_criteria, ctx, frame, step,
+                                       "successCriteria")
+            elif not 200 <= result.status_code < 300:  # STP-08
+                failures = [f"HTTP {result.status_code} (no successCriteria: success means a "
+                            "2xx status)"]
+        code, message = error_details(result.status_code, result.headers, body)
+        retry_after = parse_retry_after(result.headers) if failures else None
+        return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
+                        method=request.method, url=request.url,
+                        status_code=result.status_code, duration=result.elapsed,
+                        retry_after=retry_after, error_code=code, error_message=message)
+
+    def _workflow_attempt(self, frame: _Frame, step: StepPlan, ctx: EvaluationContext
+                          ) -> Generator[Effect, Any, _Attempt]:
+        """STP-05: parameters become the called workflow's inputs."""
+        assert step.workflow is not None
+        target = self.plan.workflow(*step.workflow)
+        inputs = {}
+        for name, value in step.workflow_inputs:
+            result = value.evaluate(ctx)
+            if result is not MISSING:
+                inputs[name] = result
+        try:
+            prepared = target.prepare_inputs(inputs)
+        except InputError as exc:
+            return _Attempt(False, ctx, [exc.message], {})
+        self.masker.add(str(v) for k, v in prepared.items()
+                        if k in target.secret_inputs and v is not None)
+        started = time.perf_counter()
+        self._last_http = None
+        outcome = yield from self._call(target, prepared, frame.depth + 1)
+        self._current = (frame.plan.workflow_id, step.step_id)
+        ctx.outputs = outcome.outputs
+        last = self._last_http
+        if last is not None:  # $statusCode/$response of a workflow step: its last call
+            ctx.url, ctx.method, ctx.status_code = last.url, last.method, last.status_code
+            ctx.request, ctx.response = last.request, last.response
+        failures: list[str] = []
+        if not outcome.succeeded:
+            failures.append(f"workflow {target.workflow_id!r} failed: {outcome.error}")
+        elif step.success_criteria:
+            failures = self._check(step.success_criteria, ctx, frame, step, "successCriteria")
+        return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
+                        duration=time.perf_counter() - started)
+
+    def _step_outputs(self, step: StepPlan, ctx: EvaluationContext) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in step.outputs:
+            result = value.evaluate(ctx)
+            if result is not MISSING:
+                out[name] = result
+        return out
+
+    def _build(self, step: StepPlan, ctx: EvaluationContext) -> RequestSpec:
+        path = step.path
+        query: list[str] = []
+        headers: list[tuple[str, str]] = []
+        cookies: list[str] = []
+        path_params: dict[str, Any] = {}
+        query_params: dict[str, Any] = {}
+        header_params: dict[str, str] = {}
+        for param in step.params:
+            value = param.value.evaluate(ctx)
+            if value is MISSING:
+                continue  # never send an absent value (not even as null)
+            if param.content_type is not None:
+                mt = media_type(param.content_type)
+                if is_json_type(mt) or not isinstance(value, str):
+                    value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                style, explode = "form", False
+            else:
+                style, explode = param.style, param.explode
+            location = param.location
+            if location == "path":
+                path_params[param.name] = value
+                path = path.replace("{" + param.name + "}",
+                                    serialize_path(param.name, value, style, explode))
+            elif location == "query":
+                query_params[param.name] = value
+                query.extend(serialize_query(param.name, value, style, explode,
+                                             param.allow_reserved))
+            elif location == "header":
+                text = serialize_header(param.name, value, explode)
+                header_params[param.name] = text
+                headers.append((param.name, text))
+                if is_secret_header(param.name):
+                    self.masker.add((text,))
+            elif location == "cookie":
+                cookies.extend(serialize_cookie(param.name, value, explode))
+        if "{" in path:
+            start = path.index("{")
+            name = path[start + 1:path.find("}", start)]
+            raise RequestError(f"path parameter {name!r} has no value (PAR-06)")
+        if cookies:
+            headers.append(("Cookie", "; ".join(cookies)))
+            self.masker.add(c.partition("=")[2] for c in cookies)
+        base = self.servers.get(step.source or "") or step.server_url
+        if base is None:
+            raise RequestError(step.server_problem or "no server URL")
+        url = join_url(base, path, query)
+        content: bytes | None = None
+        body: Any = MISSING
+        if step.body is not None and step.body.payload is not None:
+            body = step.body.payload.evaluate(ctx)
+            if step.body.replacements and body is not MISSING:
+                body = copy.deepcopy(body)
+                for tokens, target, value in step.body.replacements:  # RB-03: in order
+                    replacement = value.evaluate(ctx)
+                    if replacement is not MISSING:
+                        body = apply_replacement(body, tokens, replacement, target)
+            if body is not MISSING:
+                content_type = step.body.content_type or (
+                    "text/plain" if isinstance(body, str) else "application/json")
+                content, header_type = encode_body(content_type, body)
+                if not step.has_content_type_param:
+                    headers.append(("Content-Type", header_type))
+        return RequestSpec(step.source or "", step.method, url, headers, content,
+                           path_params, query_params, header_params, body)

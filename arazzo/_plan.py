@@ -1,0 +1,507 @@
+"""Compile-once execution plans.
+
+A :class:`Plan` belongs to one entry :class:`~arazzo.Document` (cached on it) and compiles each
+workflow the first time a run needs it: operations resolved (``_operations``), reusable objects
+resolved (REU-01..04), workflow-level parameters and actions merged with the step's (ACT-07,
+STP-06), every value, output and criterion compiled. Evaluation never re-parses.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
+from arazzo._loading import Document, OperationRef
+from arazzo._operations import document_of, resolve_operation, resolve_workflow
+from arazzo.criteria import CompiledCriterion, compile_criterion
+from arazzo.expressions import (
+    MISSING,
+    CompiledValue,
+    EvaluationContext,
+    JsonPointer,
+    compile_value,
+)
+from arazzo.models import (
+    Criterion,
+    CriterionExpressionType,
+    FailureAction,
+    OpenAPIParameter,
+    Parameter,
+    ReusableObject,
+    Step,
+    SuccessAction,
+    Workflow,
+)
+
+__all__ = [
+    "LOOP_DELAY_EXTENSION",
+    "ActionPlan",
+    "BodyPlan",
+    "CriterionPlan",
+    "ParamPlan",
+    "Plan",
+    "StepPlan",
+    "WorkflowPlan",
+    "plan_for",
+]
+
+LOOP_DELAY_EXTENSION = "x-arazzo-loop-delay"
+
+
+@dataclass(slots=True)
+class CriterionPlan:
+    """A compiled criterion: ``check(ctx) -> (passed, reason)``."""
+
+    text: str
+    compiled: CompiledCriterion
+    kind: str
+
+    def check(self, ctx: EvaluationContext) -> tuple[bool, str | None]:
+        result = self.compiled.evaluate(ctx)
+        if result.passed:
+            return True, None
+        return False, result.reason or f"{self.text!r} is false"
+
+
+def _compile_criterion(criterion: Criterion) -> CriterionPlan:
+    kind = criterion.type
+    type_arg: str | dict[str, str] | None
+    if isinstance(kind, CriterionExpressionType):
+        type_arg = {"type": kind.type, "version": kind.version}
+    else:
+        type_arg = kind
+    compiled = compile_criterion(criterion.condition, type_arg, criterion.context)
+    return CriterionPlan(criterion.condition, compiled, criterion.type_name)
+
+
+@dataclass(slots=True)
+class ParamPlan:
+    name: str
+    location: str
+    value: CompiledValue
+    style: str
+    explode: bool
+    allow_reserved: bool = False
+    content_type: str | None = None
+
+
+@dataclass(slots=True)
+class BodyPlan:
+    content_type: str | None
+    payload: CompiledValue | None
+    replacements: tuple[tuple[tuple[str, ...], str, CompiledValue], ...] = ()
+
+
+@dataclass(slots=True)
+class ActionPlan:
+    name: str
+    type: str  # end | goto | retry
+    step_id: str | None = None
+    step_index: int | None = None
+    workflow: tuple[Document, str] | None = None
+    workflow_ref: str | None = None
+    retry_after: float | None = None
+    retry_limit: int = 1
+    criteria: tuple[CriterionPlan, ...] = ()
+
+    @property
+    def target(self) -> str | None:
+        return self.step_id or self.workflow_ref
+
+
+@dataclass(slots=True)
+class StepPlan:
+    step_id: str
+    index: int
+    operation: OperationRef | None = None
+    source: str | None = None
+    method: str = "GET"
+    path: str = ""
+    server_url: str | None = None
+    server_problem: str | None = None
+    params: tuple[ParamPlan, ...] = ()
+    body: BodyPlan | None = None
+    workflow: tuple[Document, str] | None = None
+    workflow_inputs: tuple[tuple[str, CompiledValue], ...] = ()
+    success_criteria: tuple[CriterionPlan, ...] = ()
+    on_success: tuple[ActionPlan, ...] = ()
+    on_failure: tuple[ActionPlan, ...] = ()
+    outputs: tuple[tuple[str, CompiledValue], ...] = ()
+    loop_delay: float | None = None
+    has_content_type_param: bool = False
+
+
+@dataclass(eq=False)
+class WorkflowPlan:
+    workflow_id: str
+    document: Document
+    workflow: Workflow
+    steps: list[StepPlan]
+    by_id: dict[str, StepPlan]
+    outputs: tuple[tuple[str, CompiledValue], ...]
+    depends_on: tuple[tuple[Document, str], ...]
+    source_descriptions: dict[str, dict[str, Any]]
+    components: dict[str, Any]
+    inputs_schema: dict[str, Any] | None
+    secret_inputs: frozenset[str] = frozenset()
+    _validator: Any = None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (id(self.document), self.workflow_id)
+
+    @property
+    def label(self) -> str:
+        return self.workflow_id
+
+    # -- inputs (WF-03) --------------------------------------------------------------------
+
+    def validator(self) -> jsonschema.protocols.Validator | None:
+        if self.inputs_schema is None:
+            return None
+        if self._validator is None:
+            base = "urn:arazzo:document"
+            resource = referencing.Resource.from_contents(
+                self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
+            registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+                base, resource)
+            index = next(i for i, w in enumerate(self.document.spec.workflows)
+                         if w.workflow_id == self.workflow_id)
+            schema = {"$ref": f"{base}#/workflows/{index}/inputs"}
+            self._validator = jsonschema.Draft202012Validator(schema, registry=registry)
+        return self._validator  # type: ignore[no-any-return]
+
+    def prepare_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Inputs with schema defaults applied, validated; raises :class:`InputError`."""
+        data: dict[str, Any] = copy.deepcopy(dict(inputs or {}))
+        if self.inputs_schema is None:
+            return data
+        data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
+        validator = self.validator()
+        assert validator is not None
+        errors = list(validator.iter_errors(data))
+        if not errors:
+            return data
+        missing: list[str] = []
+        others: list[str] = []
+        for error in errors:
+            if error.validator == "required" and not list(error.absolute_path):
+                missing.extend(n for n in _missing_names(error) if n not in missing)
+            else:
+                where = "/".join(str(p) for p in error.absolute_path) or "(inputs)"
+                message = error.message
+                if any(n in self.secret_inputs for n in error.absolute_path if isinstance(n, str)):
+                    message = "invalid value (secret, not shown)"
+                others.append(f"{where}: {message}")
+        parts = []
+        if missing:
+            parts.append("missing required inputs: " + ", ".join(missing))
+        parts.extend(others)
+        raise InputError(f"workflow {self.workflow_id!r}: " + "; ".join(parts))
+
+
+def _missing_names(error: jsonschema.ValidationError) -> list[str]:
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [str(n) for n in required if n not in instance]
+
+
+def _deref(schema: Any, raw: Mapping[str, Any]) -> Any:
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 32:
+        ref = schema["$ref"]
+        if not ref.startswith("#"):
+            return schema
+        try:
+            schema = JsonPointer.from_fragment(ref[1:]).resolve(raw)
+        except Exception:
+            return {}
+        if schema is MISSING:
+            return {}
+        seen += 1
+    return schema
+
+
+def _apply_defaults(schema: Any, value: Any, raw: Mapping[str, Any], depth: int) -> Any:
+    """Fill ``default``s of object properties, recursively (also through ``$ref``/allOf)."""
+    schema = _deref(schema, raw)
+    if depth > 32 or not isinstance(schema, dict) or not isinstance(value, dict):
+        return value
+    for sub in schema.get("allOf", []) or []:
+        value = _apply_defaults(sub, value, raw, depth + 1)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for name, raw_prop in properties.items():
+            prop = _deref(raw_prop, raw)
+            if not isinstance(prop, dict):
+                continue
+            if name not in value and "default" in prop:
+                value[name] = copy.deepcopy(prop["default"])
+            if name in value:
+                value[name] = _apply_defaults(prop, value[name], raw, depth + 1)
+    return value
+
+
+def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
+    schema = _deref(schema, raw)
+    out: set[str] = set()
+    if isinstance(schema, dict):
+        for name, raw_prop in (schema.get("properties") or {}).items():
+            prop = _deref(raw_prop, raw)
+            if isinstance(prop, dict) and (prop.get("format") == "password"
+                                           or prop.get("writeOnly") is True):
+                out.add(name)
+    return frozenset(out)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _resolve_reusable(doc: Document, item: Any, section: str) -> Any:
+    if not isinstance(item, ReusableObject):
+        return item
+    ref = item.reference
+    prefix = f"$components.{section}."
+    components = doc.spec.components
+    table = getattr(components, {"parameters": "parameters",
+                                 "successActions": "success_actions",
+                                 "failureActions": "failure_actions"}[section], None) \
+        if components is not None else None
+    if not ref.startswith(prefix) or not table or ref[len(prefix):] not in table:
+        raise ReferenceError_(f"reusable object {ref!r} does not resolve to "
+                              f"components.{section} of this document (REU-01)",
+                              location=item.location)
+    target = table[ref[len(prefix):]]
+    if section == "parameters" and item.has_value:
+        target = target.model_copy(update={"value": item.value})
+    return target
+
+
+def _param_key(param: Parameter) -> tuple[str, str | None]:
+    if param.in_ == "header":
+        return (param.name.lower(), param.in_)
+    return (param.name, param.in_)
+
+
+def _merged_parameters(doc: Document, workflow: Workflow, step: Step) -> list[Parameter]:
+    merged: dict[tuple[str, str | None], Parameter] = {}
+    for item in (workflow.parameters or []):
+        param = _resolve_reusable(doc, item, "parameters")
+        merged[_param_key(param)] = param
+    for item in (step.parameters or []):
+        param = _resolve_reusable(doc, item, "parameters")
+        merged.pop(_param_key(param), None)
+        merged[_param_key(param)] = param
+    return list(merged.values())
+
+
+def _merged_actions(doc: Document, step_actions: list[Any] | None,
+                    workflow_actions: list[Any] | None, section: str
+                    ) -> list[SuccessAction | FailureAction]:
+    """ACT-07: the step's actions in order, then workflow actions not redefined by name."""
+    out: list[SuccessAction | FailureAction] = []
+    names: set[str] = set()
+    for item in step_actions or []:
+        action = _resolve_reusable(doc, item, section)
+        out.append(action)
+        names.add(action.name)
+    for item in workflow_actions or []:
+        action = _resolve_reusable(doc, item, section)
+        if action.name not in names:
+            out.append(action)
+    return out
+
+
+def _find_openapi_param(op: OperationRef, name: str, location: str) -> OpenAPIParameter | None:
+    for param in op.parameters():
+        if param.in_ != location:
+            continue
+        if param.name == name or (location == "header" and param.name.lower() == name.lower()):
+            return param
+    return None
+
+
+def _server(op: OperationRef) -> tuple[str | None, str | None]:
+    server = op.servers()[0]
+    url = server.expand()
+    if url.startswith(("http://", "https://")):
+        return url, None
+    base = op.source.file
+    if base.startswith(("http://", "https://")):
+        return urljoin(base, url), None
+    return None, (f"the server URL {url!r} of source {op.source.name!r} is relative and its "
+                  f"OpenAPI document is a local file; pass servers={{{op.source.name!r}: "
+                  "'https://...'}} (--server NAME=URL)")
+
+
+def _loop_delay(step: Step) -> float | None:
+    value = step.extensions.get(LOOP_DELAY_EXTENSION)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+            isinstance(value, float) and math.isnan(value)):
+        raise ArazzoError(f"step {step.step_id!r}: {LOOP_DELAY_EXTENSION} must be a number of "
+                          "seconds >= 0", location=step.location)
+    return float(value)
+
+
+class Plan:
+    """Compiled workflows of one entry document (and the Arazzo documents it references)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
+
+    def workflow(self, doc: Document, workflow_id: str) -> WorkflowPlan:
+        key = (id(doc), workflow_id)
+        found = self._workflows.get(key)
+        if found is None:
+            workflow = doc.spec.workflow(workflow_id)
+            if workflow is None:
+                raise ReferenceError_(f"no workflow {workflow_id!r}")
+            found = self._compile(doc, workflow)
+            self._workflows[key] = found
+        return found
+
+    def resolve(self, doc: Document, ref: str) -> tuple[Document, str]:
+        target_doc, workflow = resolve_workflow(doc, ref)
+        return target_doc, workflow.workflow_id
+
+    # -- compilation -----------------------------------------------------------------------
+
+    def _compile(self, doc: Document, workflow: Workflow) -> WorkflowPlan:
+        doc = document_of(doc, workflow)
+        steps: list[StepPlan] = []
+        by_id: dict[str, StepPlan] = {}
+        for index, step in enumerate(workflow.steps):
+            plan = self._compile_step(doc, workflow, step, index)
+            steps.append(plan)
+            by_id.setdefault(step.step_id, plan)
+        for plan in steps:
+            for action in (*plan.on_success, *plan.on_failure):
+                if action.step_id is not None:
+                    target = by_id.get(action.step_id)
+                    if target is None:
+                        raise ReferenceError_(
+                            f"step {plan.step_id!r}: action {action.name!r} targets step "
+                            f"{action.step_id!r}, which is not in workflow "
+                            f"{workflow.workflow_id!r} (ACT-04)")
+                    action.step_index = target.index
+        depends = tuple(self.resolve(doc, ref) for ref in (workflow.depends_on or []))
+        sources = {s.name: {"name": s.name, "url": s.url, **({"type": s.type} if s.type else {})}
+                   for s in doc.spec.source_descriptions}
+        components = doc.raw.get("components") if isinstance(doc.raw.get("components"),
+                                                               dict) else {}
+        schema = workflow.inputs
+        return WorkflowPlan(
+            workflow_id=workflow.workflow_id, document=doc, workflow=workflow, steps=steps,
+            by_id=by_id,
+            outputs=tuple((k, compile_value(v)) for k, v in (workflow.outputs or {}).items()),
+            depends_on=depends, source_descriptions=sources, components=components or {},
+            inputs_schema=schema,
+            secret_inputs=_secret_inputs(schema, doc.raw) if schema else frozenset(),
+        )
+
+    def _compile_actions(self, doc: Document, actions: list[SuccessAction | FailureAction]
+                         ) -> tuple[ActionPlan, ...]:
+        out = []
+        for action in actions:
+            workflow = None
+            if action.workflow_id is not None:
+                workflow = self.resolve(doc, action.workflow_id)
+            retry_after = getattr(action, "retry_after", None)
+            retry_limit = getattr(action, "retry_limit", None)
+            out.append(ActionPlan(
+                name=action.name, type=action.type, step_id=action.step_id,
+                workflow=workflow, workflow_ref=action.workflow_id,
+                retry_after=retry_after, retry_limit=1 if retry_limit is None else retry_limit,
+                criteria=tuple(_compile_criterion(c) for c in action.criteria or [])))
+        return tuple(out)
+
+    def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
+                      ) -> StepPlan:
+        plan = StepPlan(step_id=step.step_id, index=index)
+        params = _merged_parameters(doc, workflow, step)
+        if step.workflow_id is not None:
+            plan.workflow = self.resolve(doc, step.workflow_id)
+            plan.workflow_inputs = tuple((p.name, compile_value(p.value)) for p in params)
+        else:
+            op = resolve_operation(doc, step).operation
+            plan.operation = op
+            plan.source = op.source.name
+            plan.method = op.method.upper()
+            plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
+            plan.server_url, plan.server_problem = _server(op)
+            compiled = []
+            for param in params:
+                if param.in_ is None:
+                    continue  # a workflow-level parameter meant for workflowId steps (WF-09)
+                spec = _find_openapi_param(op, param.name, param.in_)
+                default_style = "form" if param.in_ in ("query", "cookie") else "simple"
+                content_type = None
+                if spec is not None and spec.content:
+                    content_type = next(iter(spec.content))
+                compiled.append(ParamPlan(
+                    name=spec.name if spec is not None and param.in_ == "header" else param.name,
+                    location=param.in_, value=compile_value(param.value),
+                    style=spec.effective_style if spec else default_style,
+                    explode=spec.effective_explode if spec else default_style == "form",
+                    allow_reserved=bool(spec.allow_reserved) if spec else False,
+                    content_type=content_type))
+                if param.in_ == "header" and param.name.lower() == "content-type":
+                    plan.has_content_type_param = True
+            plan.params = tuple(compiled)
+            body = step.request_body
+            if body is not None:
+                content_type = body.content_type
+                if content_type is None and op.operation.request_body is not None and \
+                        op.operation.request_body.content:
+                    content_type = next(iter(op.operation.request_body.content))
+                replacements = []
+                for rep in body.replacements or []:
+                    target = rep.target
+                    tokens: tuple[str, ...] = ()
+                    if target not in ("", "/"):
+                        if not target.startswith("/"):
+                            raise ArazzoError(
+                                f"step {step.step_id!r}: replacement target {target!r} is not "
+                                "a JSON pointer (XPath targets are not supported yet)",
+                                location=rep.location)
+                        tokens = tuple(JsonPointer.parse(target).tokens)
+                    replacements.append((tokens, target, compile_value(rep.value)))
+                plan.body = BodyPlan(
+                    content_type=content_type,
+                    payload=compile_value(body.payload) if body.has_payload else None,
+                    replacements=tuple(replacements))
+        plan.success_criteria = tuple(_compile_criterion(c) for c in step.success_criteria or [])
+        plan.on_success = self._compile_actions(
+            doc, _merged_actions(doc, step.on_success, workflow.success_actions,
+                                 "successActions"))
+        plan.on_failure = self._compile_actions(
+            doc, _merged_actions(doc, step.on_failure, workflow.failure_actions,
+                                 "failureActions"))
+        plan.outputs = tuple((k, compile_value(v)) for k, v in (step.outputs or {}).items())
+        plan.loop_delay = _loop_delay(step)
+        return plan
+
+
+_PLAN_ATTR = "_arazzo_engine_plan"
+
+
+def plan_for(document: Document) -> Plan:
+    """The (cached) plan of ``document``."""
+    plan = getattr(document, _PLAN_ATTR, None)
+    if plan is None:
+        plan = Plan(document)
+        setattr(document, _PLAN_ATTR, plan)
+    return plan
+

@@ -1,0 +1,381 @@
+"""Building HTTP requests from evaluated step data (pure: no I/O).
+
+Parameters are serialized per the OpenAPI Parameter Object of the operation (PAR-05):
+``style``/``explode``/``allowReserved`` or ``content``; a parameter the operation does not
+declare uses the location's default style (``form``+explode for query and cookie, ``simple``
+for path and header). Bodies are encoded by content type (RB-01, RB-02). Secrets are masked by
+:class:`Masker` wherever values leave the engine (records, events, errors).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from arazzo._responses import is_json_type, media_type
+from arazzo.expressions import MISSING
+
+__all__ = [
+    "Masker",
+    "RequestError",
+    "RequestSpec",
+    "apply_replacement",
+    "encode_body",
+    "is_secret_header",
+    "join_url",
+    "serialize_cookie",
+    "serialize_header",
+    "serialize_path",
+    "serialize_query",
+]
+
+_RESERVED_SAFE = ":/?[]@!$'()*+,;="
+
+
+class RequestError(Exception):
+    """The request cannot be built (a step error, not a crash)."""
+
+
+@dataclass(slots=True)
+class RequestSpec:
+    """A request ready to send, plus what ``$request.*`` expressions see."""
+
+    source: str
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    content: bytes | None = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    query_params: dict[str, Any] = field(default_factory=dict)
+    header_params: dict[str, str] = field(default_factory=dict)
+    body: Any = MISSING
+
+
+# ------------------------------------------------------------------------------------------
+# scalar and structure helpers
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _enc(value: Any, *, reserved: bool = False) -> str:
+    text = _scalar(value)
+    encoded = quote(text, safe=_RESERVED_SAFE if reserved else "")
+    if encoded and set(encoded) == {"."}:  # '.' / '..' must not become dot-segments
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def _pairs(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(str(k), v) for k, v in value.items() if v is not MISSING]
+
+
+# ------------------------------------------------------------------------------------------
+# parameter styles (OpenAPI 3.x "Style Values")
+
+
+def serialize_path(name: str, value: Any, style: str, explode: bool) -> str:
+    """The text that replaces ``{name}`` in the path (already percent-encoded)."""
+    if isinstance(value, (list, tuple)):
+        items = [_enc(v) for v in value]
+        if style == "label":
+            return "." + ".".join(items)
+        if style == "matrix":
+            if explode:
+                return "".join(f";{name}={v}" for v in items)
+            return f";{name}=" + ",".join(items)
+        return ",".join(items)
+    if isinstance(value, dict):
+        pairs = [(_enc(k), _enc(v)) for k, v in _pairs(value)]
+        if style == "label":
+            if explode:
+                return "".join(f".{k}={v}" for k, v in pairs)
+            return "." + ",".join(f"{k},{v}" for k, v in pairs)
+        if style == "matrix":
+            if explode:
+                return "".join(f";{k}={v}" for k, v in pairs)
+            return f";{name}=" + ",".join(f"{k},{v}" for k, v in pairs)
+        if explode:
+            return ",".join(f"{k}={v}" for k, v in pairs)
+        return ",".join(f"{k},{v}" for k, v in pairs)
+    if style == "label":
+        return "." + _enc(value)
+    if style == "matrix":
+        return f";{name}={_enc(value)}"
+    return _enc(value)
+
+
+def serialize_query(name: str, value: Any, style: str, explode: bool,
+                    allow_reserved: bool = False) -> list[str]:
+    """``key=value`` pieces (percent-encoded) for the query string."""
+    key = _enc(name)
+
+    def enc(v: Any) -> str:
+        return _enc(v, reserved=allow_reserved)
+
+    if isinstance(value, (list, tuple)):
+        items = [enc(v) for v in value]
+        if style == "spaceDelimited" and not explode:
+            return [f"{key}=" + "%20".join(items)]
+        if style == "pipeDelimited" and not explode:
+            return [f"{key}=" + "|".join(items)]
+        if explode:
+            return [f"{key}={v}" for v in items]
+        return [f"{key}=" + ",".join(items)]
+    if isinstance(value, dict):
+        pairs = _pairs(value)
+        if style == "deepObject":
+            return [f"{key}%5B{_enc(k)}%5D={enc(v)}" for k, v in pairs]
+        if explode:
+            return [f"{_enc(k)}={enc(v)}" for k, v in pairs]
+        if style == "spaceDelimited":
+            return [f"{key}=" + "%20".join(f"{_enc(k)}%20{enc(v)}" for k, v in pairs)]
+        if style == "pipeDelimited":
+            return [f"{key}=" + "|".join(f"{_enc(k)}|{enc(v)}" for k, v in pairs)]
+        return [f"{key}=" + ",".join(f"{_enc(k)},{enc(v)}" for k, v in pairs)]
+    return [f"{key}={enc(value)}"]
+
+
+def _check_header_text(name: str, text: str) -> str:
+    if "\r" in text or "\n" in text:
+        raise RequestError(f"the value of header {name!r} contains a line break")
+    return text
+
+
+def serialize_header(name: str, value: Any, explode: bool) -> str:
+    """``simple`` style, the only one defined for headers."""
+    if isinstance(value, (list, tuple)):
+        text = ",".join(_scalar(v) for v in value)
+    elif isinstance(value, dict):
+        pairs = _pairs(value)
+        sep = "=" if explode else ","
+        text = ",".join(f"{k}{sep}{_scalar(v)}" for k, v in pairs)
+    else:
+        text = _scalar(value)
+    return _check_header_text(name, text)
+
+
+def serialize_cookie(name: str, value: Any, explode: bool) -> list[str]:
+    """``form`` style ``name=value`` pieces for the Cookie header."""
+    if isinstance(value, (list, tuple)):
+        if explode:
+            return [f"{name}={_enc(v)}" for v in value]
+        return [f"{name}=" + ",".join(_enc(v) for v in value)]
+    if isinstance(value, dict):
+        pairs = _pairs(value)
+        if explode:
+            return [f"{k}={_enc(v)}" for k, v in pairs]
+        return [f"{name}=" + ",".join(f"{k},{_enc(v)}" for k, v in pairs)]
+    return [f"{name}={_enc(value)}"]
+
+
+@functools.lru_cache(maxsize=256)
+def _split_base(base: str) -> tuple[str, str, str]:
+    parts = urlsplit(base)
+    return parts.scheme, parts.netloc, parts.path.rstrip("/")
+
+
+def join_url(base: str, path: str, query: list[str]) -> str:
+    """``base`` + ``path`` + ``?query``; refuses a result that leaves ``base`` (SEC-03)."""
+    url = base.rstrip("/") + ("/" + path.lstrip("/") if path else "")
+    if query:
+        url += ("&" if "?" in url else "?") + "&".join(query)
+    scheme, netloc, base_path = _split_base(base)
+    u = urlsplit(url)
+    if (u.scheme, u.netloc) != (scheme, netloc) or not (
+            u.path == base_path or u.path.startswith(base_path + "/") or not base_path):
+        raise RequestError(f"refusing to call {url}: it is outside the server {base}")
+    segments = u.path.split("/")
+    if ".." in segments or "." in segments:
+        raise RequestError(f"refusing to call {url}: dot-segments in the path")
+    return url
+
+
+# ------------------------------------------------------------------------------------------
+# bodies
+
+
+def _form(payload: dict[str, Any]) -> bytes:
+    pieces: list[str] = []
+    for key, value in payload.items():
+        if value is MISSING:
+            continue
+        if isinstance(value, (list, tuple)):
+            pieces.extend(f"{quote(str(key), safe='')}={quote(_scalar(v), safe='')}"
+                          for v in value)
+        else:
+            pieces.append(f"{quote(str(key), safe='')}={quote(_scalar(value), safe='')}")
+    return "&".join(pieces).encode("ascii")
+
+
+def _multipart(payload: dict[str, Any]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    out: list[bytes] = []
+    for key, value in payload.items():
+        if value is MISSING:
+            continue
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            disposition = f'form-data; name="{key}"'
+            if isinstance(item, (bytes, bytearray)):
+                disposition += f'; filename="{key}"'
+                part_type = "application/octet-stream"
+                data = bytes(item)
+            elif isinstance(item, dict):
+                part_type = "application/json"
+                data = json.dumps(item, separators=(",", ":")).encode()
+            else:
+                part_type = "text/plain; charset=utf-8"
+                data = _scalar(item).encode()
+            out.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+                       f"Content-Type: {part_type}\r\n\r\n".encode() + data + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def encode_body(content_type: str, payload: Any) -> tuple[bytes, str]:
+    """(bytes, Content-Type header) for ``payload`` encoded as ``content_type`` (RB-02)."""
+    mt = media_type(content_type)
+    if isinstance(payload, (bytes, bytearray)):
+        return bytes(payload), content_type
+    if is_json_type(mt):
+        if isinstance(payload, str):
+            return payload.encode("utf-8"), content_type
+        return (json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+                content_type)
+    if mt == "application/x-www-form-urlencoded":
+        if isinstance(payload, dict):
+            return _form(payload), content_type
+        return _scalar(payload).encode("utf-8"), content_type
+    if mt == "multipart/form-data":
+        if isinstance(payload, dict):
+            return _multipart(payload)
+        return _scalar(payload).encode("utf-8"), content_type
+    if isinstance(payload, str):
+        return payload.encode("utf-8"), content_type
+    if mt.startswith("text/") or mt.endswith("xml"):
+        return _scalar(payload).encode("utf-8"), content_type
+    return (json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+            content_type)
+
+
+def apply_replacement(payload: Any, tokens: tuple[str, ...], value: Any, target: str) -> Any:
+    """Set ``value`` at the JSON pointer ``tokens`` (PR-01): replace an existing location,
+    create a member whose parent exists (``-`` appends to an array), else raise."""
+    if not tokens:
+        return value
+    node = payload
+    for depth, token in enumerate(tokens[:-1]):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            where = "/" + "/".join(tokens[: depth + 1])
+            raise RequestError(f"replacement target {target!r}: {where} does not exist in "
+                               "the payload")
+    last = tokens[-1]
+    if isinstance(node, dict):
+        node[last] = value
+    elif isinstance(node, list):
+        if last == "-":
+            node.append(value)
+        elif last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
+        elif last.isdigit() and int(last) == len(node):
+            node.append(value)
+        else:
+            raise RequestError(f"replacement target {target!r}: index {last} is out of range")
+    else:
+        raise RequestError(f"replacement target {target!r}: the parent is not an object or "
+                           "array")
+    return payload
+
+
+# ------------------------------------------------------------------------------------------
+# secrets
+
+_SECRET_HEADER = re.compile(
+    r"^(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token)$|"
+    r"(api[-_]?key|apikey|token|secret|password|passwd|credential|session)", re.IGNORECASE)
+_SECRET_QUERY = re.compile(
+    r"(api[-_]?key|apikey|token|secret|password|passwd|signature|credential|access[-_]?key)",
+    re.IGNORECASE)
+MASK = "***"
+
+
+def is_secret_header(name: str) -> bool:
+    return _SECRET_HEADER.search(name) is not None
+
+
+class Masker:
+    """Masks secret headers, secret-named query parameters and secret input values."""
+
+    __slots__ = ("_pattern", "values")
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        new = {v for v in values if isinstance(v, str) and len(v) >= 3}
+        if new - self.values:
+            self.values |= new
+            alternatives = sorted(self.values, key=len, reverse=True)
+            escaped = [re.escape(v) for v in alternatives]
+            escaped += [re.escape(quote(v, safe="")) for v in alternatives
+                        if quote(v, safe="") != v]
+            self._pattern = re.compile("|".join(escaped))
+
+    def text(self, text: str) -> str:
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        return text
+
+    def url(self, url: str) -> str:
+        if "?" in url:
+            head, _, query = url.partition("?")
+            parts = []
+            for piece in query.split("&"):
+                key, eq, _value = piece.partition("=")
+                parts.append(f"{key}={MASK}" if eq and _SECRET_QUERY.search(key) else piece)
+            url = head + "?" + "&".join(parts)
+        return self.text(url)
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        return tuple((k, MASK if is_secret_header(k) else self.text(v)) for k, v in headers)
+
+    def value(self, value: Any) -> Any:
+        if self._pattern is None:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+    def mapping(self, values: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
+        names = set(secret_names)
+        return {k: (MASK if k in names else self.value(v)) for k, v in values.items()}

@@ -1,0 +1,127 @@
+"""Turning response bytes into the values expressions see (``$response.body``).
+
+By the ``Content-Type`` header:
+
+- JSON: ``application/json``, any ``+json``, ``application/x-amz-json-1.x``,
+  ``text/json`` -> parsed value (a body that does not parse is a step error);
+- XML (``application/xml``, ``text/xml``, ``+xml``) -> the text (XPath criteria read it);
+- other ``text/*``, ``application/x-www-form-urlencoded``, ``application/javascript`` -> text;
+- anything else -> ``bytes``; an empty body -> MISSING (no value).
+
+Without a ``Content-Type``, a body that parses as JSON is JSON, else UTF-8 text, else bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from arazzo.expressions import MISSING
+
+__all__ = ["BodyError", "error_details", "is_json_type", "media_type", "parse_body"]
+
+
+class BodyError(Exception):
+    """The body does not match its declared content type."""
+
+
+def media_type(content_type: str | None) -> str:
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_json_type(mt: str) -> bool:
+    return (mt == "application/json" or mt.endswith("+json") or mt == "text/json"
+            or mt.startswith("application/x-amz-json"))
+
+
+def _is_xml(mt: str) -> bool:
+    return mt in ("application/xml", "text/xml") or mt.endswith("+xml")
+
+
+def _charset(content_type: str | None) -> str:
+    if content_type:
+        for part in content_type.split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip('"')
+    return "utf-8"
+
+
+def _text(content: bytes, content_type: str | None) -> str:
+    try:
+        return content.decode(_charset(content_type))
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise BodyError(f"the body is not valid {_charset(content_type)} text") from exc
+
+
+def parse_body(content: bytes, content_type: str | None) -> Any:
+    """The body as expressions see it; raises :class:`BodyError` on a mismatch."""
+    if not content:
+        return MISSING
+    mt = media_type(content_type)
+    if is_json_type(mt):
+        text = _text(content, content_type)
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            snippet = text[:40].replace("\n", " ")
+            raise BodyError(f"the response says {mt} but its body is not JSON "
+                            f"({exc.args[0] if exc.args else exc}; starts with {snippet!r})"
+                            ) from None
+    if _is_xml(mt) or mt.startswith("text/") or mt in (
+            "application/x-www-form-urlencoded", "application/javascript"):
+        return _text(content, content_type)
+    if mt:
+        return content
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _get(body: Any, *keys: str) -> Any:
+    for key in keys:
+        if isinstance(body, dict) and key in body and isinstance(body[key], (str, int)):
+            return body[key]
+    return None
+
+
+def error_details(status: int, headers: Any, body: Any) -> tuple[str | None, str | None]:
+    """(code, message) an error response carries: AWS ``x-amzn-ErrorType``/``__type``,
+    JSON ``code``/``error``/``message``/``error_description`` (also nested under ``error``)."""
+    if status < 400:
+        return None, None
+    code: Any = None
+    message: Any = None
+    amz = headers.get("x-amzn-errortype") if headers is not None else None
+    if amz:
+        code = amz.split(":", 1)[0]
+    if isinstance(body, dict):
+        if code is None:
+            code = _get(body, "__type", "code", "Code", "errorCode", "error_code")
+            if isinstance(code, str) and "#" in code:
+                code = code.rsplit("#", 1)[1]
+        message = _get(body, "message", "Message", "error_description", "errorMessage",
+                       "detail", "title")
+        nested = body.get("error")
+        if isinstance(nested, dict):
+            code = code if code is not None else _get(nested, "code", "type")
+            message = message if message is not None else _get(nested, "message")
+        elif isinstance(nested, str):
+            if code is None:
+                code = nested
+            elif message is None:
+                message = nested
+    elif isinstance(body, str) and body.strip() and len(body) < 500 and message is None:
+        message = body.strip()
+    return (str(code) if code is not None else None,
+            str(message) if message is not None else None)

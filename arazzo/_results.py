@@ -1,0 +1,131 @@
+"""What a run returns: :class:`RunResult` with one :class:`StepRecord` per executed attempt."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ActionRecord", "RunResult", "StepRecord", "jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with bytes made JSON-friendly (base64 under ``{"$base64": ...}``)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return {"$base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """The success/failure action a step attempt took (``name`` is None for the defaults)."""
+
+    name: str | None
+    type: str
+    target: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "target": self.target}
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One executed attempt of a step (a retry or a loop iteration is a new record).
+
+    ``method``/``url``/``status_code`` are ``None`` for ``workflowId`` steps and for requests
+    that never got a response. ``failures`` lists why the step failed (criteria, transport or
+    parse errors). ``error_code``/``error_message`` are what the response or transport said
+    (e.g. an AWS ``__type`` and ``message``). Secrets are masked.
+    """
+
+    step_id: str
+    workflow_id: str
+    attempt: int
+    succeeded: bool
+    method: str | None = None
+    url: str | None = None
+    status_code: int | None = None
+    duration: float = 0.0
+    outputs: dict[str, Any] = field(default_factory=dict)
+    action: ActionRecord | None = None
+    failures: tuple[str, ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stepId": self.step_id,
+            "workflowId": self.workflow_id,
+            "attempt": self.attempt,
+            "succeeded": self.succeeded,
+            "method": self.method,
+            "url": self.url,
+            "statusCode": self.status_code,
+            "duration": round(self.duration, 6),
+            "outputs": jsonable(self.outputs),
+            "action": self.action.to_dict() if self.action else None,
+            "failures": list(self.failures),
+            "errorCode": self.error_code,
+            "errorMessage": self.error_message,
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of :func:`arazzo.run`. A failed workflow is a result, never an exception.
+
+    - ``succeeded``: the workflow ended successfully (ACT-03, ACT-09)
+    - ``outputs``: the workflow outputs that have a value (an output whose expression has no
+      value is left out)
+    - ``steps``: one :class:`StepRecord` per executed attempt, in order (capped by
+      ``record_limit``: the oldest are dropped and ``dropped_records`` counts them)
+    - ``error``: why the run failed (``None`` on success)
+    - ``ended_by``: the name of the ``end`` action that ended the run, if one did
+    - ``workflows``: ``{workflowId: outputs}`` of every workflow that ran (dependencies,
+      sub-workflows, goto targets)
+    """
+
+    workflow_id: str
+    succeeded: bool
+    outputs: dict[str, Any]
+    steps: list[StepRecord]
+    error: str | None = None
+    ended_by: str | None = None
+    duration: float = 0.0
+    workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dropped_records: int = 0
+
+    def step(self, step_id: str) -> StepRecord | None:
+        """The last record of ``step_id``."""
+        for record in reversed(self.steps):
+            if record.step_id == step_id:
+                return record
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflowId": self.workflow_id,
+            "succeeded": self.succeeded,
+            "outputs": jsonable(self.outputs),
+            "error": self.error,
+            "endedBy": self.ended_by,
+            "duration": round(self.duration, 6),
+            "steps": [r.to_dict() for r in self.steps],
+            "droppedRecords": self.dropped_records,
+            "workflows": jsonable(self.workflows),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def __repr__(self) -> str:
+        state = "succeeded" if self.succeeded else f"failed: {self.error}"
+        return (f"<RunResult {self.workflow_id} {state}, {len(self.steps)} step records, "
+                f"outputs={sorted(self.outputs)}>")

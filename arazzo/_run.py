@@ -1,0 +1,312 @@
+"""``run`` / ``run_async``: thin drivers around the sans-I/O :class:`~arazzo._engine.Engine`."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import os
+import time
+from collections.abc import Generator, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from arazzo._diagnostics import Diagnostic
+from arazzo._engine import Effect, Engine, RunAborted, Send, Sleep
+from arazzo._events import Hook, normalize_hooks
+from arazzo._exceptions import InputError, ValidationFailed
+from arazzo._loading import Document, OpenAPISource, load
+from arazzo._plan import plan_for
+from arazzo._requests import RequestSpec
+from arazzo._results import RunResult
+from arazzo._transports import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT,
+    AnyTransport,
+    ResponseData,
+    TransportFailure,
+    default_transport,
+    send_async,
+    send_sync,
+)
+from arazzo._validation import validate
+
+__all__ = ["prepare", "run", "run_async"]
+
+_USER_AGENT = "arazzo-python"
+_VALIDATED = "_arazzo_engine_validation"
+
+
+def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
+    if isinstance(spec, Document):
+        return spec
+    return load(spec)
+
+
+def _validation_errors(doc: Document) -> list[Diagnostic]:
+    cached: list[Diagnostic] | None = getattr(doc, _VALIDATED, None)
+    if cached is not None:
+        return cached
+    found = [d for d in doc.diagnostics if d.is_error]
+    for diagnostic in validate(doc):
+        if diagnostic.is_error and diagnostic not in found:
+            found.append(diagnostic)
+    setattr(doc, _VALIDATED, found)
+    return found
+
+
+def _pick_workflow(doc: Document, workflow_id: str | None) -> str:
+    ids = [w.workflow_id for w in doc.spec.workflows]
+    if workflow_id is None:
+        if len(ids) == 1:
+            return ids[0]
+        raise InputError("the document has several workflows; choose one: " + ", ".join(ids))
+    if doc.spec.workflow(workflow_id) is not None:
+        return workflow_id
+    close = difflib.get_close_matches(workflow_id, ids, n=3, cutoff=0.5)
+    lower = [i for i in ids if i.lower() == workflow_id.lower()]
+    hint = close or lower
+    suggestion = f"; did you mean {' or '.join(repr(c) for c in hint)}?" if hint else ""
+    raise InputError(f"no workflow {workflow_id!r} in the document{suggestion} "
+                     f"(workflows: {', '.join(ids)})")
+
+
+def _openapi_sources(doc: Document) -> dict[str, OpenAPISource]:
+    out: dict[str, OpenAPISource] = {}
+    for document in doc.iter_documents():
+        for source in document.openapi_sources:
+            out.setdefault(source.name, source)
+    return out
+
+
+def _all_source_names(doc: Document) -> set[str]:
+    return {name for document in doc.iter_documents() for name in document.sources}
+
+
+def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
+            inputs: Mapping[str, Any] | None = None, *,
+            servers: Mapping[str, str] | None = None,
+            transports: Mapping[str, AnyTransport] | None = None,
+            max_steps: int | None = None, loop_delay: float | None = None,
+            hooks: Hook | Iterable[Hook] | None = None,
+            record_limit: int | None = None) -> tuple[Document, Engine]:
+    """Load, validate and check the arguments; returns the engine ready to run.
+
+    Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
+    bad arguments, before any request is sent.
+    """
+    doc = _load(spec)
+    errors = _validation_errors(doc)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ValidationFailed(f"the document has validation errors, nothing was run: "
+                               f"{errors[0].format()}{more}", errors)
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise InputError(f"inputs must be a mapping (a JSON object), not "
+                         f"{type(inputs).__name__}")
+    chosen = _pick_workflow(doc, workflow_id)
+    names = _all_source_names(doc)
+    for label, mapping in (("servers", servers), ("transports", transports)):
+        for name in mapping or {}:
+            if name not in names:
+                hint = difflib.get_close_matches(name, sorted(names), n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise InputError(f"{label}: no source description named {name!r}{extra} "
+                                 f"(sources: {', '.join(sorted(names))})")
+    for name, url in (servers or {}).items():
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
+    plan = plan_for(doc)
+    workflow = plan.workflow(doc, chosen)
+    engine = Engine(plan, workflow, inputs, servers=servers, max_steps=max_steps,
+                    loop_delay=loop_delay, hooks=normalize_hooks(hooks),
+                    record_limit=record_limit)
+    return doc, engine
+
+
+def _sigv4(source: OpenAPISource | None, inner: Any, *, asynchronous: bool) -> Any:
+    """Wrap ``inner`` in a SigV4 transport when the source's OpenAPI declares SigV4."""
+    if source is None:
+        return inner
+    try:
+        from arazzo.aws import AsyncSigV4Transport, SigV4Transport, detect_sigv4
+    except ImportError:  # pragma: no cover - botocore missing
+        return inner
+    hint = detect_sigv4(source.raw)
+    if hint is None:
+        return inner
+    cls: Any = AsyncSigV4Transport if asynchronous else SigV4Transport
+    # The hint names a region only when a server host spells it; the transport otherwise reads
+    # the region from the host actually called (a {region} server variable, --server, ...).
+    return cls(inner, service=hint.service, default_region=hint.region)
+
+
+class _Transports:
+    """Per-run transport choice: caller's per source, else the default (SigV4 if declared)."""
+
+    def __init__(self, doc: Document, given: Mapping[str, AnyTransport] | None,
+                 default: AnyTransport, *, asynchronous: bool) -> None:
+        self.given = dict(given or {})
+        self.default = default
+        self.asynchronous = asynchronous
+        self.sources = _openapi_sources(doc)
+        self.chosen: dict[str, Any] = {}
+
+    def get(self, source: str) -> Any:
+        transport = self.given.get(source)
+        if transport is not None:
+            return transport
+        transport = self.chosen.get(source)
+        if transport is None:
+            transport = _sigv4(self.sources.get(source), self.default,
+                               asynchronous=self.asynchronous)
+            self.chosen[source] = transport
+        return transport
+
+
+def _request(spec: RequestSpec) -> httpx.Request:
+    headers = spec.headers
+    for key, _ in headers:
+        if key.lower() == "user-agent":
+            break
+    else:
+        headers = [*headers, ("User-Agent", _USER_AGENT)]
+    return httpx.Request(spec.method, spec.url, headers=headers, content=spec.content)
+
+
+def _timeout_message(timeout: float) -> str:
+    return f"timeout: the run took longer than {timeout:g} s (timeout=)"
+
+
+def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None = None,
+        inputs: Mapping[str, Any] | None = None, *,
+        servers: Mapping[str, str] | None = None,
+        transports: Mapping[str, AnyTransport] | None = None,
+        max_steps: int | None = None, loop_delay: float | None = None,
+        timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
+        record_limit: int | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
+    """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
+
+    ``spec``: a path, URL, YAML/JSON text or a loaded :class:`Document`. A workflow that fails
+    returns ``succeeded=False``; bad arguments raise :class:`InputError`, a document with
+    validation errors :class:`ValidationFailed` - both before any request is sent.
+    """
+    doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
+                          max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
+                          record_limit=record_limit)
+    for name, transport in (transports or {}).items():
+        if not isinstance(transport, httpx.BaseTransport) and not hasattr(
+                transport, "handle_request"):
+            raise InputError(f"transports: {name!r} is an async transport; use run_async")
+    chooser = _Transports(doc, transports, default_transport(), asynchronous=False)
+    return drive_sync(engine.run(), chooser.get, timeout=timeout,
+                      max_response_bytes=max_response_bytes)
+
+
+def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
+               timeout: float | None, max_response_bytes: int) -> RunResult:
+    deadline = time.monotonic() + timeout if timeout is not None else None
+    try:
+        effect = next(gen)
+        while True:
+            remaining = deadline - time.monotonic() if deadline is not None else None
+            if remaining is not None and remaining <= 0:
+                assert timeout is not None
+                effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                continue
+            if isinstance(effect, Send):
+                request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
+                    DEFAULT_REQUEST_TIMEOUT, remaining)
+                result: ResponseData | TransportFailure = send_sync(
+                    transport_for(effect.request.source), _request(effect.request),
+                    timeout=request_timeout, max_bytes=max_response_bytes,
+                    url=effect.request.url.split("?", 1)[0])
+                if deadline is not None and time.monotonic() >= deadline and isinstance(
+                        result, TransportFailure) and result.code == "timeout":
+                    assert timeout is not None
+                    effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                    continue
+                effect = gen.send(result)
+            else:
+                assert isinstance(effect, Sleep)
+                seconds = effect.seconds
+                if remaining is not None and seconds >= remaining:
+                    time.sleep(max(0.0, remaining))
+                    assert timeout is not None
+                    effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                    continue
+                time.sleep(seconds)
+                effect = gen.send(None)
+    except StopIteration as stop:
+        result_value: RunResult = stop.value
+        return result_value
+
+
+async def run_async(spec: Document | str | os.PathLike[str] | bytes,
+                    workflow_id: str | None = None,
+                    inputs: Mapping[str, Any] | None = None, *,
+                    servers: Mapping[str, str] | None = None,
+                    transports: Mapping[str, AnyTransport] | None = None,
+                    max_steps: int | None = None, loop_delay: float | None = None,
+                    timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
+                    record_limit: int | None = None,
+                    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
+    """The async twin of :func:`run` (same arguments and result).
+
+    Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
+    The default is an ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
+    """
+    doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
+                          max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
+                          record_limit=record_limit)
+    default = httpx.AsyncHTTPTransport(retries=0)
+    chooser = _Transports(doc, transports, default, asynchronous=True)
+    try:
+        return await _drive_async(engine.run(), chooser.get, timeout=timeout,
+                                  max_response_bytes=max_response_bytes)
+    finally:
+        await default.aclose()
+
+
+async def _drive_async(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
+                       timeout: float | None, max_response_bytes: int) -> RunResult:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout if timeout is not None else None
+    try:
+        effect = next(gen)
+        while True:
+            remaining = deadline - loop.time() if deadline is not None else None
+            if remaining is not None and remaining <= 0:
+                assert timeout is not None
+                effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                continue
+            if isinstance(effect, Send):
+                request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
+                    DEFAULT_REQUEST_TIMEOUT, remaining)
+                send = send_async(transport_for(effect.request.source),
+                                  _request(effect.request), timeout=request_timeout,
+                                  max_bytes=max_response_bytes,
+                                  url=effect.request.url.split("?", 1)[0])
+                try:
+                    result = await (asyncio.wait_for(send, remaining) if remaining is not None
+                                    else send)
+                except asyncio.TimeoutError:
+                    assert timeout is not None
+                    effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                    continue
+                effect = gen.send(result)
+            else:
+                assert isinstance(effect, Sleep)
+                if remaining is not None and effect.seconds >= remaining:
+                    await asyncio.sleep(max(0.0, remaining))
+                    assert timeout is not None
+                    effect = gen.throw(RunAborted(_timeout_message(timeout)))
+                    continue
+                await asyncio.sleep(effect.seconds)
+                effect = gen.send(None)
+    except StopIteration as stop:
+        result_value: RunResult = stop.value
+        return result_value

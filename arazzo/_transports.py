@@ -1,0 +1,174 @@
+"""Transports: any ``httpx.BaseTransport`` (sync) or ``httpx.AsyncBaseTransport`` (async).
+
+The engine never talks to the network itself; the drivers in ``_run`` hand each request to the
+transport of the step's source (``transports={sourceName: transport}``) or to the default one:
+one process-wide ``httpx.HTTPTransport`` (connection pool shared by every sync run, so
+connections are reused). Async runs open an ``httpx.AsyncHTTPTransport`` per run (a pool is
+bound to its event loop) and close it at the end. Transports are used directly
+(``handle_request``): no redirects are followed (a 3xx reaches the criteria, and a redirect
+cannot take the run to a host the document may not call) and nothing is retried by the plain
+transport (ACT-10).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+import httpx
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "AnyTransport",
+    "ResponseData",
+    "TransportFailure",
+    "default_transport",
+    "parse_retry_after",
+    "send_async",
+    "send_sync",
+]
+
+#: responses larger than this are a step error (configurable with ``max_response_bytes``)
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+#: per-request timeout (seconds) unless the overall ``timeout`` leaves less
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+AnyTransport = Union[httpx.BaseTransport, httpx.AsyncBaseTransport]  # noqa: UP007
+
+_DEFAULT: httpx.HTTPTransport | None = None
+_LOCK = threading.Lock()
+
+
+def default_transport() -> httpx.HTTPTransport:
+    """The process-wide sync transport (created on first use)."""
+    global _DEFAULT  # noqa: PLW0603 - one lazily created process-wide pool
+    if _DEFAULT is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = httpx.HTTPTransport(retries=0)
+    return _DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseData:
+    """What came back: status, headers (lower-cased names kept in order) and the raw body."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class TransportFailure:
+    """No usable response: ``code`` is ``connect``, ``timeout``, ``too-large``, ``transport``."""
+
+    code: str
+    message: str
+    elapsed: float = 0.0
+
+
+def _describe(exc: Exception, url: str) -> TransportFailure:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportFailure("timeout", f"connecting to {url} timed out")
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportFailure("timeout", f"request to {url} timed out")
+    if isinstance(exc, httpx.ConnectError):
+        detail = str(exc) or "connection failed"
+        return TransportFailure("connect", f"cannot connect to {url}: {detail}")
+    if isinstance(exc, httpx.HTTPError):
+        return TransportFailure("transport", f"request to {url} failed: {exc}")
+    return TransportFailure("transport", f"request to {url} failed: "
+                                         f"{type(exc).__name__}: {exc}")
+
+
+def _timeout_ext(timeout: float) -> dict[str, Any]:
+    return {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
+
+
+def _too_large(limit: int, url: str) -> TransportFailure:
+    return TransportFailure("too-large", f"the response of {url} is larger than the "
+                                         f"{limit} bytes limit (max_response_bytes)")
+
+
+def send_sync(transport: httpx.BaseTransport, request: httpx.Request, *, timeout: float,
+              max_bytes: int, url: str = "") -> ResponseData | TransportFailure:
+    """Send through a sync transport; never raises for network problems. ``url`` (without
+    the query) names the request in error messages."""
+    request.extensions = _timeout_ext(timeout)
+    started = time.perf_counter()
+    try:
+        response = transport.handle_request(request)
+        try:
+            length = response.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > max_bytes:
+                return _too_large(max_bytes, url)
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.stream:  # type: ignore[union-attr]
+                total += len(chunk)
+                if total > max_bytes:
+                    return _too_large(max_bytes, url)
+                chunks.append(chunk)
+        finally:
+            response.close()
+    except Exception as exc:
+        failure = _describe(exc, url)
+        return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
+    content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return ResponseData(response.status_code, response.headers, content,
+                        time.perf_counter() - started)
+
+
+async def send_async(transport: AnyTransport, request: httpx.Request, *, timeout: float,
+                     max_bytes: int, url: str = "") -> ResponseData | TransportFailure:
+    """Send through an async transport (or a sync one, called inline)."""
+    if not isinstance(transport, httpx.AsyncBaseTransport) and not hasattr(
+            transport, "handle_async_request"):
+        return send_sync(transport, request, timeout=timeout, max_bytes=max_bytes, url=url)
+    request.extensions = _timeout_ext(timeout)
+    started = time.perf_counter()
+    try:
+        response = await transport.handle_async_request(request)
+        try:
+            length = response.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > max_bytes:
+                return _too_large(max_bytes, url)
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.stream:  # type: ignore[union-attr]
+                total += len(chunk)
+                if total > max_bytes:
+                    return _too_large(max_bytes, url)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+    except Exception as exc:
+        failure = _describe(exc, url)
+        return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
+    return ResponseData(response.status_code, response.headers, b"".join(chunks),
+                        time.perf_counter() - started)
+
+
+def parse_retry_after(headers: Mapping[str, str] | httpx.Headers, now: float | None = None
+                      ) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP-date (ACT-05)."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
