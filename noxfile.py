@@ -25,3 +25,21 @@ def lint(session: nox.Session) -> None:
 def typing(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+FLAGSHIP = "specs/amazon-sagemaker/arazzo/amazon-sagemaker-train-then-deploy-workflow.yml"
+
+
+@nox.session
+def flagship(session: nox.Session) -> None:
+    """The main job: SageMaker train-then-deploy against the local emulator (moto, SigV4)."""
+    session.install("-e", ".[emulator]")
+    session.run("arazzo", "run", FLAGSHIP, "--emulator",
+                "--inputs", "@specs/amazon-sagemaker/inputs.emulator.json", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors."""
+    session.install("-e", ".", "mkdocs-material", "mkdocstrings[python]")
+    session.run("mkdocs", "build", "--strict")

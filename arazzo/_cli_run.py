@@ -50,6 +50,9 @@ def register(subparsers: Any) -> None:
                         help="directory sources may be read from (repeatable)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                         help="host remote sources may be fetched from (repeatable)")
+    from arazzo.aws._cli import add_run_arguments
+
+    add_run_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -104,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from arazzo import load
     from arazzo._exceptions import ArazzoError, InputError, ValidationFailed
     from arazzo._run import run as run_workflow
+    from arazzo.aws._cli import run_overrides
 
     try:
         inputs = _parse_inputs(args)
@@ -118,9 +122,13 @@ def run(args: argparse.Namespace) -> int:
         kwargs["allow_dirs"] = args.allow_dir
     try:
         document = load(Path(args.file), **kwargs)
-        result = run_workflow(document, args.workflow, inputs, servers=servers or None,
-                              max_steps=args.max_steps, loop_delay=args.loop_delay,
-                              timeout=args.timeout)
+        with run_overrides(args, document) as extra:
+            loop_delay = args.loop_delay if args.loop_delay is not None else extra.loop_delay
+            result = run_workflow(document, args.workflow, inputs,
+                                  servers={**extra.servers, **servers} or None,
+                                  transports=extra.transports or None,
+                                  max_steps=args.max_steps, loop_delay=loop_delay,
+                                  timeout=args.timeout)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
