@@ -75,8 +75,8 @@ def run_overrides(args: argparse.Namespace, document: Document) -> Iterator[RunO
         transport = emulator.transport()
         try:
             yield RunOverrides(
-                servers={name: emulator.endpoint_url for name in names},
-                transports={name: transport for name in names},
+                servers=dict.fromkeys(names, emulator.endpoint_url),
+                transports=dict.fromkeys(names, transport),
                 loop_delay=EMULATOR_LOOP_DELAY,
             )
         finally:

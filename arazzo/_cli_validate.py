@@ -1,0 +1,123 @@
+"""``arazzo validate``: report what is wrong with Arazzo descriptions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from arazzo._diagnostics import Diagnostic
+
+__all__ = ["register"]
+
+EXAMPLES = """\
+examples:
+  arazzo validate workflow.arazzo.yaml
+  arazzo validate a.arazzo.yaml b.arazzo.json --format json
+  arazzo validate flow.yaml --allow-dir ../specs --allow-host api.example.com
+  arazzo validate flow.yaml --source https://example.com/openapi.yaml=./openapi.yaml
+  arazzo validate flow.yaml --source petstore=./petstore.yaml --quiet
+
+Each finding is printed as 'path:line:col: severity [rule] message'. Rules and the access
+policy are described in docs/validation.md.
+
+exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error or missing file
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check Arazzo descriptions (schema, references, expressions)",
+        description="Load each FILE with its source descriptions and report schema and "
+                    "semantic problems.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="Arazzo document (YAML/JSON)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                        help="directory sources may be read from (repeatable; default: the "
+                             "current directory, or the document's directory outside it)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                        help="host remote sources may be fetched from (repeatable; default: "
+                             "none)")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME_OR_URL=FILE",
+                        help="read the source description with this name or URL from FILE "
+                             "(repeatable)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print errors only, and no summary line")
+    parser.set_defaults(handler=run)
+
+
+def _usage(message: str) -> int:
+    print(f"arazzo validate: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _display(file: str | None) -> str | None:
+    """Paths under the current directory are shown relative to it."""
+    if file is None or "://" in file or not os.path.isabs(file):
+        return file
+    try:
+        return os.path.relpath(file)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return file
+
+
+def _overrides(pairs: list[str]) -> dict[str, str] | None:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.rpartition("=")
+        if not sep or not key or not value:
+            return None
+        out[key] = str(Path(value).resolve())
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from arazzo._validation import validate  # lazy: keeps `--help` fast
+
+    overrides = _overrides(args.source)
+    if overrides is None:
+        return _usage("--source takes NAME_OR_URL=FILE, e.g. "
+                      "--source petstore=./petstore.yaml")
+    for value in overrides.values():
+        if not Path(value).is_file():
+            return _usage(f"--source file not found: {value}")
+    for directory in args.allow_dir:
+        if not Path(directory).is_dir():
+            return _usage(f"--allow-dir is not a directory: {directory}")
+    for file in args.files:
+        if not Path(file).exists():
+            return _usage(f"file not found: {file}")
+        if Path(file).is_dir():
+            return _usage(f"{file} is a directory, not a document")
+
+    kwargs: dict[str, Any] = {"allow_hosts": args.allow_host, "overrides": overrides}
+    if args.allow_dir:
+        kwargs["allow_dirs"] = args.allow_dir
+    findings: list[Diagnostic] = []
+    for file in args.files:
+        findings.extend(validate(Path(file), **kwargs))
+    findings = [Diagnostic(d.severity, d.message, _display(d.file) or d.file, d.line,
+                           d.column, d.pointer, d.rule) for d in findings]
+    errors = sum(1 for d in findings if d.is_error)
+    warnings = len(findings) - errors
+    shown = [d for d in findings if d.is_error] if args.quiet else findings
+    if args.format == "json":
+        json.dump([d.to_dict() for d in shown], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for finding in shown:
+            print(finding.format())
+        if not args.quiet:
+            files = len(args.files)
+            noun = "file" if files == 1 else "files"
+            print(f"{files} {noun} checked: {errors} error{'s' if errors != 1 else ''}, "
+                  f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return 1 if errors else 0

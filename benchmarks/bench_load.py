@@ -1,0 +1,172 @@
+"""Load + validate timings (median of 5) for the largest corpus Arazzo document and for a
+generated ~2 MB OpenAPI description referenced from a small Arazzo document.
+
+Usage: python benchmarks/bench_load.py [--profile]
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+import arazzo
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def median_time(func: Callable[[], object], runs: int = 5) -> float:
+    func()  # warm-up: imports, schema compilation
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def make_openapi(target_bytes: int = 2 * 1024 * 1024) -> dict[str, object]:
+    paths: dict[str, object] = {}
+    schemas: dict[str, object] = {}
+    i = 0
+    size = 0
+    while size < target_bytes:
+        name = f"Resource{i}"
+        schemas[name] = {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "name": {"type": "string", "maxLength": 200},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "owner": {"$ref": f"#/components/schemas/Resource{max(i - 1, 0)}"},
+                "created": {"type": "string", "format": "date-time"},
+            },
+        }
+        ref = {"$ref": f"#/components/schemas/{name}"}
+        paths[f"/resources{i}"] = {
+            "get": {
+                "operationId": f"list{name}",
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {"$ref": "#/components/parameters/TraceId"},
+                ],
+                "responses": {"200": {"description": "ok", "content": {
+                    "application/json": {"schema": {"type": "array", "items": ref}}}}},
+            },
+            "post": {
+                "operationId": f"create{name}",
+                "requestBody": {"content": {"application/json": {"schema": ref}}},
+                "responses": {"201": {"description": "created", "content": {
+                    "application/json": {"schema": ref}}}},
+            },
+        }
+        paths[f"/resources{i}/{{id}}"] = {
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "get": {"operationId": f"get{name}", "responses": {"200": {"description": "ok"}}},
+            "delete": {"operationId": f"delete{name}",
+                       "responses": {"204": {"description": "gone"}}},
+        }
+        i += 1
+        if i % 50 == 0:
+            size = len(json.dumps(paths)) + len(json.dumps(schemas))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Generated", "version": "1.0.0"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "parameters": {"TraceId": {"name": "X-Trace-Id", "in": "header",
+                                       "schema": {"type": "string"}}},
+        },
+    }
+
+
+ARAZZO = """\
+arazzo: 1.0.1
+info: {title: bench, version: 1.0.0}
+sourceDescriptions:
+  - name: big
+    url: ./big.openapi.json
+    type: openapi
+workflows:
+  - workflowId: crud
+    steps:
+      - stepId: create
+        operationId: createResource10
+        requestBody:
+          payload: {name: $inputs.name}
+        successCriteria:
+          - condition: $statusCode == 201
+        outputs:
+          id: $response.body#/id
+      - stepId: read
+        operationPath: '{$sourceDescriptions.big.url}#/paths/~1resources10~1{id}/get'
+        parameters:
+          - {name: id, in: path, value: $steps.create.outputs.id}
+        outputs:
+          name: $response.body#/name
+      - stepId: remove
+        operationId: $sourceDescriptions.big.deleteResource10
+        parameters:
+          - {name: id, in: path, value: $steps.create.outputs.id}
+    outputs:
+      name: $steps.read.outputs.name
+"""
+
+
+def main() -> int:
+    profile = "--profile" in sys.argv
+    results: list[tuple[str, float, str]] = []
+    if CORPUS.is_dir():
+        docs = [p for p in CORPUS.rglob("*") if p.is_file() and (
+            ".arazzo." in p.name or p.name.endswith(("arazzo.yaml", "arazzo.json")))]
+        largest = max(docs, key=lambda p: p.stat().st_size)
+        seconds = median_time(lambda: arazzo.validate(largest, allow_dirs=[CORPUS]))
+        results.append((f"largest corpus Arazzo document ({largest.relative_to(CORPUS)})",
+                        seconds, f"{largest.stat().st_size / 1024:.0f} kB"))
+    else:
+        print("shared corpus not present: skipping the corpus document")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        big = folder / "big.openapi.json"
+        big.write_text(json.dumps(make_openapi(1_250_000), indent=1))
+        entry = folder / "bench.arazzo.yaml"
+        entry.write_text(ARAZZO)
+        diags = arazzo.validate(entry)
+        assert not [d for d in diags if d.is_error], diags
+        seconds = median_time(lambda: arazzo.validate(entry))
+        results.append(("small Arazzo document + generated OpenAPI", seconds,
+                        f"{big.stat().st_size / 1048576:.1f} MB"))
+        yaml_big = folder / "big.openapi.yaml"
+
+        yaml_big.write_text(yaml.safe_dump(make_openapi(1_600_000), sort_keys=False))
+        entry_yaml = folder / "bench-yaml.arazzo.yaml"
+        entry_yaml.write_text(ARAZZO.replace("big.openapi.json", "big.openapi.yaml"))
+        seconds = median_time(lambda: arazzo.validate(entry_yaml))
+        results.append(("same OpenAPI as YAML", seconds,
+                        f"{yaml_big.stat().st_size / 1048576:.1f} MB"))
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            arazzo.validate(entry_yaml)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    for label, seconds, size in results:
+        print(f"{seconds * 1000:8.1f} ms  load+validate  {label} [{size}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

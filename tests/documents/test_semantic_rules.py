@@ -1,0 +1,671 @@
+"""One small document per semantic rule (inventory section N): rule id, severity, pointer, line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import arazzo
+from arazzo import Severity
+
+from ._util import DATA, check, line_of, only, write
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+
+def _one(diags: list[arazzo.Diagnostic], rule: str) -> arazzo.Diagnostic:
+    found = only(diags, rule)
+    assert len(found) == 1, [str(d) for d in diags]
+    return found[0]
+
+
+def test_valid_documents_have_no_findings() -> None:
+    assert arazzo.validate(DATA / "main.arazzo.yaml") == []
+    assert arazzo.validate(DATA / "sub.arazzo.yaml") == []
+
+
+def test_sem01_duplicate_workflow_step_and_source_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+      - name: petstore
+        url: ./store.openapi.yaml
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: a
+            operationId: $sourceDescriptions.petstore.listPets
+          - stepId: a
+            operationId: $sourceDescriptions.petstore.createPet
+      - workflowId: wf
+        steps:
+          - stepId: a
+            operationId: $sourceDescriptions.petstore.listPets
+    """)
+    diags = only(arazzo.validate(path), "duplicate-id")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/sourceDescriptions/1/name", line_of(path, "- name: petstore", 2)),
+        (ERROR, "/workflows/0/steps/1/stepId", line_of(path, "stepId: a", 2)),
+        (ERROR, "/workflows/1/workflowId", line_of(path, "workflowId: wf", 2)),
+    ]
+    assert all("SEM-01" in d.message for d in diags)
+
+
+def test_sem02_id_pattern_is_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: my workflow
+        steps:
+          - stepId: step one
+            operationId: listPets
+    """)
+    diags = only(arazzo.validate(path), "id-pattern")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (WARNING, "/workflows/0/workflowId", line_of(path, "my workflow")),
+        (WARNING, "/workflows/0/steps/0/stepId", line_of(path, "step one")),
+    ]
+
+
+def test_sem02_output_key_pattern_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            outputs:
+              bad key: $response.body
+    """)
+    d = _one(arazzo.validate(path), "key-pattern")
+    assert (d.severity, d.pointer, d.line, d.column) == (
+        ERROR, "/workflows/0/steps/0/outputs/bad key", line_of(path, "bad key"), 11)
+    assert "SEM-02" in d.message
+
+
+def test_sem02_components_key_pattern_replaces_schema_error(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+    components:
+      parameters:
+        "bad/key":
+          name: x
+          in: query
+          value: 1
+    """)
+    diags = arazzo.validate(path)
+    d = _one(diags, "key-pattern")
+    assert (d.severity, d.pointer, d.line) == (
+        ERROR, "/components/parameters/bad~1key", line_of(path, "bad/key"))
+    assert not [x for x in diags if x.rule == "schema"], diags
+
+
+def test_sem03_duplicate_parameters_after_resolving_reusables(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - name: limit
+                in: query
+                value: 1
+              - name: limit
+                in: header
+                value: 2
+              - reference: $components.parameters.limit
+    components:
+      parameters:
+        limit:
+          name: limit
+          in: query
+          value: 3
+    """)
+    d = _one(arazzo.validate(path), "duplicate-parameter")
+    assert (d.severity, d.pointer, d.line) == (
+        ERROR, "/workflows/0/steps/0/parameters/2/reference",
+        line_of(path, "reference: $components.parameters.limit"))
+    assert "SEM-03" in d.message
+    assert "REU-04" in d.message
+
+
+def test_sem06_in_required_for_operation_steps(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        parameters:
+          - name: shared
+            value: fine-at-workflow-level
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - name: limit
+                value: 1
+    """)
+    diags = arazzo.validate(path)
+    d = _one(diags, "parameter-in")
+    assert (d.severity, d.pointer, d.line) == (
+        ERROR, "/workflows/0/steps/0/parameters/0", line_of(path, "name: limit"))
+    assert "PAR-03" in d.message
+
+
+def test_sem06_in_not_used_for_workflow_steps(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: callee
+        steps:
+          - stepId: s
+            operationId: listPets
+      - workflowId: caller
+        steps:
+          - stepId: call
+            workflowId: callee
+            parameters:
+              - name: limit
+                in: query
+                value: 1
+    """)
+    d = _one(arazzo.validate(path), "parameter-in")
+    assert (d.severity, d.pointer, d.line) == (
+        WARNING, "/workflows/1/steps/0/parameters/0", line_of(path, "name: limit"))
+
+
+def test_sem04_goto_and_retry_step_ids_exist(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        failureActions:
+          - name: again
+            type: retry
+            stepId: nowhere
+        steps:
+          - stepId: first
+            operationId: listPets
+            onSuccess:
+              - name: jump
+                type: goto
+                stepId: frist
+    """)
+    diags = only(arazzo.validate(path), "unknown-step")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/workflows/0/failureActions/0/stepId", line_of(path, "stepId: nowhere")),
+        (ERROR, "/workflows/0/steps/0/onSuccess/0/stepId", line_of(path, "stepId: frist")),
+    ]
+    assert "did you mean 'first'" in diags[1].message
+
+
+def test_sem04_component_action_step_checked_where_used(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            onFailure:
+              - reference: $components.failureActions.toStart
+    components:
+      failureActions:
+        toStart:
+          name: toStart
+          type: goto
+          stepId: start
+    """)
+    d = _one(arazzo.validate(path), "unknown-step")
+    assert (d.pointer, d.line) == ("/workflows/0/steps/0/onFailure/0/reference",
+                                   line_of(path, "reference: $components.failureActions"))
+
+
+def test_sem04_workflow_targets_exist(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        dependsOn: [missing]
+        steps:
+          - stepId: s
+            workflowId: $sourceDescriptions.nosuch.flow
+            onSuccess:
+              - name: next
+                type: goto
+                workflowId: wf2
+    """)
+    diags = only(arazzo.validate(path), "unknown-workflow")
+    assert [(d.severity, d.pointer) for d in diags] == [
+        (ERROR, "/workflows/0/dependsOn/0"),
+        (ERROR, "/workflows/0/steps/0/workflowId"),
+        (ERROR, "/workflows/0/steps/0/onSuccess/0/workflowId"),
+    ]
+    assert diags[0].line == line_of(path, "dependsOn")
+
+
+def test_sem04_workflow_in_arazzo_source(tmp_path: Path) -> None:
+    header = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions:
+  - name: subflows
+    url: ./sub.arazzo.yaml
+    type: arazzo
+"""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: ok
+            workflowId: $sourceDescriptions.subflows.list-all
+          - stepId: unqualified
+            workflowId: list-all
+    """, header=header)
+    (tmp_path / "sub.arazzo.yaml").write_text((DATA / "sub.arazzo.yaml").read_text())
+    d = _one(arazzo.validate(path), "unknown-workflow")
+    assert d.pointer == "/workflows/0/steps/1/workflowId"
+    assert "$sourceDescriptions.subflows.list-all" in d.message
+
+
+def test_referenced_arazzo_documents_are_validated_with_their_own_file(tmp_path: Path) -> None:
+    header = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions:
+  - name: subflows
+    url: ./bad-sub.arazzo.yaml
+"""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            workflowId: $sourceDescriptions.subflows.flow
+    """, header=header)
+    sub = write(tmp_path, """\
+    workflows:
+      - workflowId: flow
+        steps:
+          - stepId: s
+            operationId: listPets
+          - stepId: s
+            operationId: listPets
+    """, name="bad-sub.arazzo.yaml")
+    d = _one(arazzo.validate(path), "duplicate-id")
+    assert d.file == str(sub)
+    assert d.line == line_of(sub, "stepId: s", 2)
+
+
+def test_sem08_depends_on_cycle(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: a
+        dependsOn: [b]
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: b
+        dependsOn: [c]
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: c
+        dependsOn: [a]
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: self
+        dependsOn: [self]
+        steps:
+          - {stepId: s, operationId: listPets}
+    """)
+    diags = only(arazzo.validate(path), "depends-on-cycle")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/workflows/0/dependsOn/0", line_of(path, "dependsOn: [b]")),
+        (ERROR, "/workflows/3/dependsOn/0", line_of(path, "dependsOn: [self]")),
+    ]
+    assert "a -> b -> c -> a" in diags[0].message
+
+
+def test_reu01_reference_kind_and_existence(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - reference: $components.successActions.done
+              - reference: $components.parameters.nothere
+            onSuccess:
+              - reference: $components.successActions.done
+                value: ignored
+    components:
+      successActions:
+        done: {name: done, type: end}
+    """)
+    diags = arazzo.validate(path)
+    kind = _one(diags, "reusable-kind")
+    assert (kind.severity, kind.pointer) == (ERROR, "/workflows/0/steps/0/parameters/0/reference")
+    missing = _one(diags, "reusable-missing")
+    assert (missing.pointer, missing.line) == (
+        "/workflows/0/steps/0/parameters/1/reference", line_of(path, "parameters.nothere"))
+    value = _one(diags, "reusable-value")
+    assert (value.severity, value.pointer) == (WARNING, "/workflows/0/steps/0/onSuccess/0/value")
+
+
+def test_reu03_extra_properties_are_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - reference: $components.parameters.limit
+                description: not allowed here
+    components:
+      parameters:
+        limit: {name: limit, in: query, value: 3}
+    """)
+    diags = arazzo.validate(path)
+    d = _one(diags, "reusable-extra")
+    assert (d.severity, d.pointer, d.line) == (
+        WARNING, "/workflows/0/steps/0/parameters/0/description", line_of(path, "description"))
+    assert not [x for x in diags if x.is_error]
+
+
+def test_sem05_step_output_references(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: first
+            operationId: listPets
+            parameters:
+              - name: limit
+                in: query
+                value: $steps.second.outputs.count
+            outputs:
+              pets: $response.body
+          - stepId: second
+            operationId: listPets
+            parameters:
+              - name: limit
+                in: query
+                value: $steps.first.outputs.petz
+            outputs:
+              count: $steps.ghost.outputs.x
+    """)
+    diags = only(arazzo.validate(path), "step-output-ref")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (WARNING, "/workflows/0/steps/0/parameters/0/value",
+         line_of(path, "$steps.second.outputs.count")),
+        (ERROR, "/workflows/0/steps/1/parameters/0/value",
+         line_of(path, "$steps.first.outputs.petz")),
+        (ERROR, "/workflows/0/steps/1/outputs/count", line_of(path, "$steps.ghost")),
+    ]
+    assert "forward reference" in diags[0].message
+    assert "declares no output 'petz'" in diags[1].message
+
+
+def test_sem04_source_description_names_in_expressions(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - name: base
+                in: header
+                value: $sourceDescriptions.petstor.url
+    """)
+    d = _one(arazzo.validate(path), "unknown-source")
+    assert (d.severity, d.pointer) == (ERROR, "/workflows/0/steps/0/parameters/0/value")
+    assert "did you mean 'petstore'" in d.message
+
+
+def test_act08_duplicate_action_names(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            onFailure:
+              - {name: stop, type: end}
+              - {name: stop, type: retry, retryLimit: 2}
+    """)
+    d = _one(arazzo.validate(path), "duplicate-action")
+    assert (d.severity, d.pointer, d.line) == (
+        ERROR, "/workflows/0/steps/0/onFailure/1/name", line_of(path, "type: retry"))
+
+
+def test_act02_retry_with_both_targets(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            onFailure:
+              - name: both
+                type: retry
+                stepId: s
+                workflowId: wf
+    """)
+    d = _one(arazzo.validate(path), "action-target")
+    assert (d.severity, d.pointer, d.line) == (
+        ERROR, "/workflows/0/steps/0/onFailure/0/stepId", line_of(path, "stepId: s", 2))
+
+
+def test_cri04_type_without_context(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            successCriteria:
+              - condition: ^2
+                type: regex
+              - condition: $statusCode == 200
+                type: simple
+    """)
+    diags = only(arazzo.validate(path), "criterion-context")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/workflows/0/steps/0/successCriteria/0/type", line_of(path, "type: regex")),
+        (WARNING, "/workflows/0/steps/0/successCriteria/1/type", line_of(path, "type: simple")),
+    ]
+
+
+def test_s20_expression_type_versions_from_1_1(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            successCriteria:
+              - context: $response.body
+                condition: $[?@.id]
+                type:
+                  type: jsonpath
+                  version: rfc9535
+    """)
+    d = _one(arazzo.validate(path), "expression-type-version")
+    assert (d.severity, d.pointer, d.line) == (
+        WARNING, "/workflows/0/steps/0/successCriteria/0/type/version",
+        line_of(path, "version: rfc9535"))
+
+
+def test_stp03_operation_id_resolution(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+      - name: store
+        url: ./store.openapi.yaml
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: ambiguous
+            operationId: listPets
+          - stepId: case
+            operationId: $sourceDescriptions.petstore.PAR
+          - stepId: lenient
+            operationId: store.placeOrder
+    """)
+    diags = arazzo.validate(path)
+    errors = only(diags, "unresolved-operation")
+    assert [(d.pointer, d.line) for d in errors] == [
+        ("/workflows/0/steps/0/operationId", line_of(path, "operationId: listPets")),
+        ("/workflows/0/steps/1/operationId", line_of(path, "petstore.PAR")),
+    ]
+    assert "ambiguous" in errors[0].message
+    assert "'petstore'" in errors[0].message
+    assert "did you mean 'Par'" in errors[1].message
+    lenient = _one(diags, "lenient-reference")
+    assert (lenient.severity, lenient.pointer) == (WARNING, "/workflows/0/steps/2/operationId")
+
+
+def test_stp04_operation_path_resolution(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: encoded
+            operationPath: '{$sourceDescriptions.petstore.url}#/paths/~1pets~1%7BpetId%7D/get'
+          - stepId: no-method
+            operationPath: '{$sourceDescriptions.petstore.url}#/paths/~1pets/delete'
+          - stepId: bare
+            operationPath: 'petstore#/paths/~1pets/get'
+          - stepId: nonsense
+            operationPath: /pets
+    """)
+    diags = arazzo.validate(path)
+    errors = only(diags, "unresolved-operation")
+    assert [d.pointer for d in errors] == [
+        "/workflows/0/steps/1/operationPath", "/workflows/0/steps/3/operationPath"]
+    assert "has no 'delete' operation" in errors[0].message
+    assert _one(diags, "lenient-reference").pointer == "/workflows/0/steps/2/operationPath"
+
+
+def test_remote_source_not_allowed_is_not_reported_per_step(tmp_path: Path) -> None:
+    header = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions:
+  - name: remote
+    url: https://example.com/openapi.yaml
+"""
+    diags = arazzo.validate(write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: whatever
+    """, header=header))
+    assert [(d.rule, d.severity) for d in diags] == [("source-load", WARNING)]
+
+
+def test_sem07_syntax_error_points_inside_the_expression(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - name: limit
+                in: query
+                value: "{$inputs.limit} and {$inputs.}"
+            successCriteria:
+              - condition: $statusCode == = 200
+            outputs:
+              plain: $response.bodyy
+    """)
+    diags = only(arazzo.validate(path), "expression-syntax")
+    lines = path.read_text().splitlines()
+    value_line = line_of(path, "{$inputs.}")
+    assert [(d.pointer, d.line) for d in diags] == [
+        ("/workflows/0/steps/0/parameters/0/value", value_line),
+        ("/workflows/0/steps/0/successCriteria/0/condition", line_of(path, "== = 200")),
+        ("/workflows/0/steps/0/outputs/plain", line_of(path, "bodyy")),
+    ]
+    # the column is the offending character inside the (quoted) scalar
+    value = diags[0]
+    assert value.column is not None
+    assert lines[value_line - 1][value.column - 1:].startswith("}")
+    condition = diags[1]
+    assert condition.column is not None
+    assert condition.line is not None
+    assert lines[condition.line - 1][condition.column - 1:] == "= 200"
+    assert "SEM-07" in condition.message
+    assert condition.message.endswith("$statusCode == = 200\n                   ^")
+
+
+def test_sem07_payload_and_reference_expressions(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: createPet
+            requestBody:
+              payload:
+                name: $inputs.name
+                jsonpath: $.not.an.expression
+                price: 10
+                note: "{$inputs.broken"
+            onSuccess:
+              - reference: $components.successActions.
+    """)
+    diags = only(arazzo.validate(path), "expression-syntax")
+    assert [d.pointer for d in diags] == [
+        "/workflows/0/steps/0/requestBody/payload/note",
+        "/workflows/0/steps/0/onSuccess/0/reference",
+    ]
+
+
+def test_s23_non_conformant_forms_are_warnings(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            successCriteria:
+              - condition: $response.body#/status == "available"
+              - condition: "{$statusCode == 200}"
+              - context: $response.body
+                condition: $.status == "ok"
+                type: jsonpath
+            outputs:
+              id: $response.body.id
+    """)
+    diags = arazzo.validate(path)
+    assert not [d for d in diags if d.is_error], [str(d) for d in diags]
+    warnings = only(diags, "non-conformant")
+    assert {d.pointer for d in warnings} == {
+        "/workflows/0/steps/0/successCriteria/0/condition",
+        "/workflows/0/steps/0/successCriteria/1/condition",
+        "/workflows/0/steps/0/successCriteria/2/condition",
+        "/workflows/0/steps/0/outputs/id",
+    }
+    assert all(d.severity is WARNING and "S-23" in d.message for d in warnings)
+
+
+def test_diagnostics_sorted_and_cached(tmp_path: Path) -> None:
+    doc = arazzo.load(write(tmp_path, """\
+    workflows:
+      - workflowId: b c
+        steps:
+          - {stepId: x y, operationId: listPets}
+    """))
+    first = arazzo.validate(doc)
+    assert doc._validated is not None
+    assert arazzo.validate(doc) == first
+    assert first == sorted(first, key=lambda d: (d.line or 0, d.column or 0))
+
+
+def test_check_accepts_text(tmp_path: Path) -> None:
+    diags = check(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - {stepId: s, operationId: listPets}
+    """)
+    assert diags == []
