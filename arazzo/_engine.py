@@ -42,7 +42,14 @@ from arazzo._events import (
     StepStarted,
 )
 from arazzo._exceptions import ArazzoError, InputError
-from arazzo._plan import ActionPlan, CriterionPlan, Plan, StepPlan, WorkflowPlan
+from arazzo._plan import (
+    MAX_ITERATIONS_EXTENSION,
+    ActionPlan,
+    CriterionPlan,
+    Plan,
+    StepPlan,
+    WorkflowPlan,
+)
 from arazzo._requests import (
     Masker,
     RequestError,
@@ -58,6 +65,7 @@ from arazzo._requests import (
 )
 from arazzo._responses import BodyError, error_details, is_json_type, media_type, parse_body
 from arazzo._results import ActionRecord, RunResult, StepRecord, jsonable
+from arazzo._timeline import status_text
 from arazzo._transports import ResponseData, TransportFailure, parse_retry_after
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
 
@@ -151,6 +159,17 @@ class _Attempt:
 _EMPTY: dict[str, Any] = {}
 
 
+def _masked_bytes(masker: Masker, content: bytes | None) -> bytes | None:
+    """``content`` for an event: secret values masked when it is UTF-8 text."""
+    if not content or not masker.values:
+        return content
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content
+    return masker.text(text).encode("utf-8")
+
+
 class Engine:
     """One run of one workflow. Create, then drive :meth:`run` (see ``_run``)."""
 
@@ -162,6 +181,8 @@ class Engine:
         self.root = workflow
         self.servers = dict(servers or {})
         self.max_steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
+        #: the run-level loop delay as given (None: steps use their pacing default, then 1 s)
+        self.run_loop_delay = loop_delay
         self.loop_delay = DEFAULT_LOOP_DELAY if loop_delay is None else loop_delay
         if self.max_steps < 1:
             raise InputError("max_steps must be at least 1")
@@ -252,6 +273,22 @@ class Engine:
         entry = self.workflows.setdefault(frame.plan.workflow_id, {})
         entry["outputs"] = out
         return out
+
+    def step_loop_delay(self, step: StepPlan) -> float:
+        """Seconds before re-entering ``step``: its ``x-arazzo-loop-delay`` > the run's
+        ``loop_delay`` > the pacing hook's default (a botocore waiter's delay) > 1 s."""
+        if step.loop_delay is not None:
+            return step.loop_delay
+        if self.run_loop_delay is not None:
+            return self.run_loop_delay
+        if step.pacing is not None and step.pacing.delay is not None:
+            return step.pacing.delay
+        return DEFAULT_LOOP_DELAY
+
+    def _last_status(self, frame: _Frame, step: StepPlan) -> str | None:
+        """The status outputs of the step's latest attempt (``_timeline.status_text``)."""
+        last = frame.steps.get(step.step_id)
+        return status_text(self.masker.value(last) if last and self.masker.values else last)
 
     def _record(self, record: StepRecord) -> None:
         if self.records.maxlen is not None and len(self.records) == self.records.maxlen:
@@ -367,12 +404,15 @@ class Engine:
             step = steps[index]
             frame.index = index
             if index in frame.ran:  # a loop: goto back or retry
-                delay = retry_delay if retry_delay is not None else (
-                    step.loop_delay if step.loop_delay is not None else self.loop_delay)
+                delay = retry_delay if retry_delay is not None else self.step_loop_delay(step)
                 iteration = frame.iterations.get(index, 1) + 1
+                if step.max_iterations is not None and iteration > step.max_iterations:
+                    return _Outcome(False, self._outputs(frame),
+                                    self._limit_message(frame, step))
                 frame.iterations[index] = iteration
                 if self.hooks:
-                    self._emit(LoopIteration(wf_id, step.step_id, iteration, delay))
+                    self._emit(LoopIteration(wf_id, step.step_id, iteration, delay,
+                                             self._last_status(frame, step)))
                 if delay > 0:
                     yield Sleep(delay)
             else:
@@ -398,7 +438,8 @@ class Engine:
                     continue
                 reasons = "; ".join(attempt.failures) or "the step failed"
                 return _Outcome(False, self._outputs(frame),
-                                f"step {step.step_id!r} failed: {reasons}")
+                                f"step {step.step_id!r} failed: {reasons}"
+                                f"{self._error_detail(attempt)}")
             if self.hooks:
                 self._emit(ActionTaken(wf_id, step.step_id, action.name, action.type,
                                        action.target))
@@ -428,8 +469,7 @@ class Engine:
             if self.hooks:
                 self._emit(RetryScheduled(wf_id, step.step_id, action.name, done,
                                           retry_delay if retry_delay is not None else
-                                          step.loop_delay if step.loop_delay is not None
-                                          else self.loop_delay))
+                                          self.step_loop_delay(step)))
             if action.step_index is not None:
                 target_step = steps[action.step_index]
                 sub = yield from self._attempt(frame, target_step)
@@ -443,6 +483,20 @@ class Engine:
                     return _Outcome(False, self._outputs(frame),
                                     f"retry target {target_wf.workflow_id!r}: {exc.message}")
                 yield from self._call(target_wf, target_inputs, frame.depth + 1)
+
+    def _error_detail(self, attempt: _Attempt) -> str:
+        """``; the response said CODE: message`` for an error response with a code."""
+        if attempt.error_code is None or attempt.status_code is None:
+            return ""
+        message = f": {attempt.error_message}" if attempt.error_message else ""
+        return self.masker.text(f"; the response said {attempt.error_code}{message}")
+
+    def _limit_message(self, frame: _Frame, step: StepPlan) -> str:
+        limit = step.max_iterations
+        why = step.max_iterations_origin or MAX_ITERATIONS_EXTENSION
+        status = self._last_status(frame, step)
+        return (f"step {step.step_id!r} ran {limit} times, its loop limit ({why}), without "
+                f"leaving the loop" + (f"; last {status}" if status else ""))
 
     def _finish_step(self, frame: _Frame, step: StepPlan, attempt: _Attempt,
                      action: ActionRecord) -> None:
@@ -515,7 +569,8 @@ class Engine:
         if self.hooks:
             masked_url = self.masker.url(request.url)
             self._emit(RequestSent(wf_id, step.step_id, request.method, masked_url,
-                                   self.masker.headers(request.headers)))
+                                   self.masker.headers(request.headers),
+                                   _masked_bytes(self.masker, request.content)))
         result = yield Send(request, wf_id, step.step_id)
         ctx.url = request.url
         ctx.method = request.method
@@ -539,7 +594,8 @@ class Engine:
         self._last_http = ctx
         if self.hooks:
             self._emit(ResponseReceived(wf_id, step.step_id, result.status_code, result.elapsed,
-                                        self.masker.headers(result.headers.multi_items())))
+                                        self.masker.headers(result.headers.multi_items()),
+                                        _masked_bytes(self.masker, result.content) or b""))
         if not failures:
             if step.success_criteria:
                 failures = self._check(step.success_criteria, ctx, frame, step,

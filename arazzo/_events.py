@@ -6,6 +6,10 @@ hook propagates and aborts the run (a broken observer should not go unnoticed).
 
 Every event carries ``workflow_id`` (and ``step_id`` where it applies). Values are already masked
 (secrets shown as ``***``).
+
+With no hooks the engine builds no events at all. When the ``arazzo`` logger has a handler
+(the application configured :mod:`logging`), :func:`normalize_hooks` adds
+:class:`arazzo._logging.LoggingHook`, so runs log without being asked to.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class RequestSent:
     method: str
     url: str
     headers: tuple[tuple[str, str], ...] = ()
+    #: the encoded request body (``None`` without one); secret input values masked in text
+    body: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class ResponseReceived:
     status_code: int
     duration: float
     headers: tuple[tuple[str, str], ...] = ()
+    #: the raw response body; secret input values masked in text
+    body: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,9 @@ class LoopIteration:
     step_id: str
     iteration: int
     delay: float
+    #: the status outputs of the step's latest attempt, e.g. ``trainingJobStatus=InProgress``
+    #: (outputs named ``...Status``/``...status``, then ``...Reason``; see ``_timeline``)
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +140,21 @@ Hook = Callable[[Any], object]
 
 
 def normalize_hooks(hooks: Hook | Iterable[Hook] | None) -> tuple[Hook, ...]:
-    """``None``, one callable, or an iterable of callables -> a tuple of callables."""
+    """``None``, one callable, or an iterable of callables -> a tuple of callables.
+
+    The logging hook is appended when the ``arazzo`` logger would emit records (see
+    :func:`arazzo._logging.logging_hooks`).
+    """
+    from arazzo._logging import logging_hooks
+
     if hooks is None:
-        return ()
+        return logging_hooks()
     if callable(hooks):
-        return (hooks,)
+        return (hooks, *logging_hooks())
     out = tuple(hooks)
     for hook in out:
         if not callable(hook):
             from arazzo._exceptions import InputError
 
             raise InputError(f"hooks must be callables, got {type(hook).__name__}")
-    return out
+    return out + logging_hooks()

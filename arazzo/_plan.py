@@ -44,9 +44,11 @@ from arazzo.models import (
 
 __all__ = [
     "LOOP_DELAY_EXTENSION",
+    "MAX_ITERATIONS_EXTENSION",
     "ActionPlan",
     "BodyPlan",
     "CriterionPlan",
+    "LoopPacing",
     "ParamPlan",
     "Plan",
     "StepPlan",
@@ -55,6 +57,19 @@ __all__ = [
 ]
 
 LOOP_DELAY_EXTENSION = "x-arazzo-loop-delay"
+#: step extension: the most times the step may run in one workflow run (a loop bound)
+MAX_ITERATIONS_EXTENSION = "x-arazzo-max-iterations"
+
+
+@dataclass(frozen=True, slots=True)
+class LoopPacing:
+    """The default pacing of a step's loop, given by the pacing hook (:meth:`Plan.pacing`):
+    ``delay`` seconds before re-entering the step, at most ``max_iterations`` runs of it per
+    workflow run, and where the numbers come from (``origin``)."""
+
+    delay: float | None
+    max_iterations: int | None
+    origin: str
 
 
 @dataclass(slots=True)
@@ -138,6 +153,11 @@ class StepPlan:
     outputs: tuple[tuple[str, CompiledValue], ...] = ()
     loop_delay: float | None = None
     has_content_type_param: bool = False
+    #: the pacing hook's default (used when neither the step nor the run sets a delay)
+    pacing: LoopPacing | None = None
+    #: x-arazzo-max-iterations, else the pacing hook's bound; None: only max_steps applies
+    max_iterations: int | None = None
+    max_iterations_origin: str | None = None
 
 
 @dataclass(eq=False)
@@ -354,12 +374,56 @@ def _loop_delay(step: Step) -> float | None:
     return float(value)
 
 
+def _max_iterations(step: Step) -> int | None:
+    value = step.extensions.get(MAX_ITERATIONS_EXTENSION)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArazzoError(f"step {step.step_id!r}: {MAX_ITERATIONS_EXTENSION} must be an "
+                          "integer >= 1", location=step.location)
+    return value
+
+
 class Plan:
     """Compiled workflows of one entry document (and the Arazzo documents it references)."""
 
     def __init__(self, document: Document) -> None:
         self.document = document
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
+        self._aws_services: dict[int, tuple[str, ...]] = {}
+
+    def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
+        """The pacing hook: a default loop pacing for an operation step, asked once per
+        compiled step (never per iteration).
+
+        Today one provider answers: for a source whose OpenAPI declares SigV4 signing, the
+        botocore waiter whose ``operation`` is the step's AWS operation gives ``delay`` and
+        ``maxAttempts`` (:mod:`arazzo.aws._pacing`, ``docs/flagship.md``). Other sources get
+        ``None`` (the engine default applies).
+        """
+        try:
+            from arazzo.aws._pacing import signing_services, step_operation_name, step_waiter
+        except ImportError:  # pragma: no cover - botocore missing
+            return None
+        source = op.source
+        services = self._aws_services.get(id(source))
+        if services is None:
+            services = signing_services(source.raw)
+            self._aws_services[id(source)] = services
+        if not services:
+            return None
+        target_schema = None
+        spec = _find_openapi_param(op, "X-Amz-Target", "header")
+        if spec is not None:
+            target_schema = spec.schema_
+        target_value = next((p.value for p in params if p.in_ == "header"
+                             and p.name.lower() == "x-amz-target"), None)
+        operation = step_operation_name(target_schema=target_schema, target_value=target_value,
+                                        path=op.path, operation_id=op.operation_id)
+        waiter = step_waiter(services, operation)
+        if waiter is None:
+            return None
+        return LoopPacing(waiter.delay, waiter.max_attempts, waiter.origin)
 
     def workflow(self, doc: Document, workflow_id: str) -> WorkflowPlan:
         key = (id(doc), workflow_id)
@@ -441,6 +505,7 @@ class Plan:
             plan.method = op.method.upper()
             plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
             plan.server_url, plan.server_problem = _server(op)
+            plan.pacing = self.pacing(op, params)
             compiled = []
             for param in params:
                 if param.in_ is None:
@@ -491,6 +556,12 @@ class Plan:
                                  "failureActions"))
         plan.outputs = tuple((k, compile_value(v)) for k, v in (step.outputs or {}).items())
         plan.loop_delay = _loop_delay(step)
+        plan.max_iterations = _max_iterations(step)
+        if plan.max_iterations is not None:
+            plan.max_iterations_origin = MAX_ITERATIONS_EXTENSION
+        elif plan.pacing is not None and plan.pacing.max_iterations is not None:
+            plan.max_iterations = plan.pacing.max_iterations
+            plan.max_iterations_origin = f"maxAttempts of the {plan.pacing.origin}"
         return plan
 
 

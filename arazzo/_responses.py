@@ -14,6 +14,7 @@ Without a ``Content-Type``, a body that parses as JSON is JSON, else UTF-8 text,
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from arazzo.expressions import MISSING
@@ -95,9 +96,14 @@ def _get(body: Any, *keys: str) -> Any:
     return None
 
 
+_XML_CODE = re.compile(r"<Code>([^<]{1,256})</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]{0,4096})</Message>")
+
+
 def error_details(status: int, headers: Any, body: Any) -> tuple[str | None, str | None]:
     """(code, message) an error response carries: AWS ``x-amzn-ErrorType``/``__type``,
-    JSON ``code``/``error``/``message``/``error_description`` (also nested under ``error``)."""
+    JSON ``code``/``error``/``message``/``error_description`` (also nested under ``error``),
+    or an XML ``<Error><Code>``/``<Message>`` (AWS query/REST-XML errors, SigV4 rejections)."""
     if status < 400:
         return None, None
     code: Any = None
@@ -121,6 +127,13 @@ def error_details(status: int, headers: Any, body: Any) -> tuple[str | None, str
                 code = nested
             elif message is None:
                 message = nested
+    elif isinstance(body, str) and "<Code>" in body:  # XML <Error><Code>/<Message> (AWS)
+        found = _XML_CODE.search(body)
+        if found and code is None:
+            code = found.group(1).strip()
+        found = _XML_MESSAGE.search(body)
+        if found and message is None:
+            message = found.group(1).strip()
     elif isinstance(body, str) and body.strip() and len(body) < 500 and message is None:
         message = body.strip()
     return (str(code) if code is not None else None,

@@ -36,6 +36,7 @@ __all__ = ["prepare", "run", "run_async"]
 
 _USER_AGENT = "arazzo-python"
 _VALIDATED = "_arazzo_engine_validation"
+_SIGV4_SOURCES = "_arazzo_engine_sigv4_sources"
 
 
 def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
@@ -118,12 +119,32 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
+    servers = _aws_regions(doc, servers)
     plan = plan_for(doc)
     workflow = plan.workflow(doc, chosen)
     engine = Engine(plan, workflow, inputs, servers=servers, max_steps=max_steps,
                     loop_delay=loop_delay, hooks=normalize_hooks(hooks),
                     record_limit=record_limit)
     return doc, engine
+
+
+def _aws_regions(doc: Document, servers: Mapping[str, str] | None
+                 ) -> Mapping[str, str] | None:
+    """The region hook: a source whose OpenAPI declares SigV4 and that ``servers=`` does not
+    name gets its server's ``{region}`` variable from botocore's configured region
+    (``AWS_DEFAULT_REGION``, the profile's ``region``); see ``arazzo.aws._region``."""
+    try:
+        from arazzo.aws._region import regional_servers, sigv4_sources
+    except ImportError:  # pragma: no cover - botocore missing
+        return servers
+    sources = getattr(doc, _SIGV4_SOURCES, None)
+    if sources is None:
+        sources = sigv4_sources(doc)
+        setattr(doc, _SIGV4_SOURCES, sources)
+    if not sources or all(name in (servers or {}) for name in sources):
+        return servers
+    extra = regional_servers(doc, exclude=servers or {}, sources=sources)
+    return {**extra, **servers} if extra and servers else (extra or servers)
 
 
 def _sigv4(source: OpenAPISource | None, inner: Any, *, asynchronous: bool) -> Any:
