@@ -4,17 +4,29 @@ argparse keeps the CLI dependency-free and its cold start short (a benchmark com
 peers); each command lives in its own module exposing ``register(subparsers)`` which sets
 ``handler`` on its parser. Exit codes: 0 success, 1 workflow failed or validation errors,
 2 usage or input errors. Errors are one line on stderr; ``--debug`` shows the traceback.
+
+Helpers shared by the commands live here too: :class:`UsageError` (one line, exit 2),
+:func:`add_access_options` / :func:`load_document` (reading a document under the access
+policy) and :func:`choose_workflow` (with a "did you mean" for unknown ids).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import logging
+import re
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from arazzo._exceptions import ArazzoError
+
+if TYPE_CHECKING:
+    from arazzo._loading import Document
 
 __all__ = ["main"]
 
@@ -23,23 +35,124 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 #: command modules, in the order they appear in ``--help``
-COMMANDS = ("arazzo._cli_validate", "arazzo._cli_run")
+COMMANDS = ("arazzo._cli_validate", "arazzo._cli_inspect", "arazzo._cli_run")
+
+EPILOG = """\
+examples:
+  arazzo validate flow.arazzo.yaml
+  arazzo list flow.arazzo.yaml
+  arazzo describe flow.arazzo.yaml --workflow train-then-deploy
+  arazzo graph flow.arazzo.yaml --markdown > docs/flow.md
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --dry-run
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --report junit=report.xml
+
+'arazzo COMMAND --help' describes each command. Exit status: 0 success, 1 the workflow
+failed or the document has errors, 2 usage or input errors.
+"""
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: one line on stderr, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
+    def error(self, message: str) -> NoReturn:
+        hint = _suggestion(self, message)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{hint}\n"
                               f"Run '{self.prog} --help' for usage.\n")
+
+
+def _all_options(parser: argparse.ArgumentParser) -> list[str]:
+    options: list[str] = []
+    for action in parser._actions:
+        options.extend(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                options.extend(_all_options(sub))
+    return options
+
+
+def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """'; did you mean ...?' for an unknown command or option."""
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if match:
+        choices = re.findall(r"'?([\w.-]+)'?", match.group(2))
+        close = difflib.get_close_matches(match.group(1), choices, n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    match = re.search(r"unrecognized arguments: (\S+)", message)
+    if match and match.group(1).startswith("--"):
+        word = match.group(1).split("=", 1)[0]
+        close = difflib.get_close_matches(word, sorted(set(_all_options(parser))), n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    return ""
+
+
+def add_access_options(parser: argparse.ArgumentParser) -> None:
+    """``--allow-dir`` / ``--allow-host``: where source descriptions may be read from."""
+    parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                        help="directory sources may be read from (repeatable; default: the "
+                             "current directory, or the document's directory outside it)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                        help="host remote sources may be fetched from (repeatable; default: "
+                             "none)")
+
+
+def check_file(file: str) -> None:
+    """:class:`UsageError` unless ``file`` is an existing file (URLs pass)."""
+    if "://" in file:
+        return
+    path = Path(file)
+    if not path.exists():
+        raise UsageError(f"file not found: {file}")
+    if path.is_dir():
+        raise UsageError(f"{file} is a directory, not a document")
+
+
+def load_document(args: argparse.Namespace) -> Document:
+    """Load ``args.file`` with the access options; :class:`UsageError` for a missing file."""
+    from arazzo import load
+
+    check_file(args.file)
+    for directory in args.allow_dir:
+        if not Path(directory).is_dir():
+            raise UsageError(f"--allow-dir is not a directory: {directory}")
+    kwargs: dict[str, Any] = {"allow_hosts": args.allow_host}
+    if args.allow_dir:
+        kwargs["allow_dirs"] = args.allow_dir
+    source: Any = args.file if "://" in args.file else Path(args.file)
+    return load(source, **kwargs)
+
+
+def choose_workflow(document: Document, workflow_id: str | None) -> str:
+    """The workflow to work on: the given id, or the only one; :class:`UsageError` otherwise."""
+    ids = [w.workflow_id for w in document.spec.workflows]
+    if workflow_id is None:
+        if len(ids) == 1:
+            return ids[0]
+        raise UsageError("the document has several workflows; choose one with --workflow: "
+                         + ", ".join(ids))
+    if workflow_id in ids:
+        return workflow_id
+    close = difflib.get_close_matches(workflow_id, ids, n=3, cutoff=0.5) or [
+        i for i in ids if i.lower() == workflow_id.lower()]
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UsageError(f"no workflow {workflow_id!r} in the document{hint} "
+                     f"(workflows: {', '.join(ids) or 'none'})")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="arazzo",
         description="Read, validate and run Arazzo 1.0 workflow descriptions.",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks for errors (for bug reports)")
+    parser.add_argument("--log-level", metavar="LEVEL", type=str.upper,
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="log the 'arazzo' logger to stderr at this level (DEBUG shows "
+                             "requests, secrets masked)")
     from arazzo import __version__
 
     parser.add_argument("--version", action="version", version=f"arazzo {__version__}")
@@ -47,7 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
                                        parser_class=_Parser)
     for module_name in COMMANDS:
         importlib.import_module(module_name).register(subparsers)
+    for name, sub in subparsers.choices.items():
+        sub.set_defaults(command_name=name)
     return parser
+
+
+def _command(args: argparse.Namespace) -> str:
+    name = getattr(args, "command_name", None)
+    return f"arazzo {name}" if name else "arazzo"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,16 +177,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    log_handler = None
+    logger = logging.getLogger("arazzo")
+    level = logger.level
+    if args.log_level:
+        log_handler = logging.StreamHandler(sys.stderr)
+        log_handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(log_handler)
+        logger.setLevel(args.log_level)
+    try:
+        return _call(handler, args)
+    finally:
+        if log_handler is not None:
+            logger.removeHandler(log_handler)
+            logger.setLevel(level)
+
+
+def _call(handler: Any, args: argparse.Namespace) -> int:
     try:
         return int(handler(args))
+    except UsageError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"{_command(args)}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ArazzoError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"arazzo: error: {exc}", file=sys.stderr)
+        print(f"{_command(args)}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"{_command(args)}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("arazzo: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"{_command(args)}: internal error: {type(exc).__name__}: {exc} (run with "
+              "--debug for the traceback, and please report it)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover
