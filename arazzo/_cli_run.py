@@ -307,7 +307,21 @@ def run(args: argparse.Namespace) -> int:
     workflow_id = choose_workflow(document, args.workflow)
     _check_input_keys(document, workflow_id, keys)
     if args.dry_run:
+        from arazzo.aws._cli import regional_cli_servers
+
+        servers = {**regional_cli_servers(args, document), **servers}
         return dry_run(args, document, workflow_id, inputs, servers, headers)
+    # Check the document and the inputs before anything starts (the emulator, a progress line):
+    # bad inputs are a usage error with nothing sent and nothing started.
+    from arazzo._run import prepare
+
+    try:
+        prepare(document, workflow_id, inputs)
+    except ValidationFailed as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        print("arazzo run: the document has errors; nothing was run", file=sys.stderr)
+        return 1
 
     hooks: list[Any] = []
     progress = None
