@@ -426,16 +426,9 @@ def _body_text(content: bytes | None, masker: Masker) -> str | None:
 
 
 def _signing(document: Document, source: str | None) -> str | None:
-    from arazzo._run import _openapi_sources
+    from arazzo._run import _openapi_sources, sigv4_hint
 
-    found = _openapi_sources(document).get(source or "")
-    if found is None:
-        return None
-    try:
-        from arazzo.aws import detect_sigv4
-    except ImportError:  # pragma: no cover - botocore missing
-        return None
-    hint = detect_sigv4(found.raw)
+    hint = sigv4_hint(_openapi_sources(document).get(source or ""))
     if hint is None:
         return None
     return f"AWS SigV4 ({hint.service or 'service from the host'})"

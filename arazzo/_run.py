@@ -147,17 +147,24 @@ def _aws_regions(doc: Document, servers: Mapping[str, str] | None
     return {**extra, **servers} if extra and servers else (extra or servers)
 
 
+def sigv4_hint(source: OpenAPISource | None) -> Any:
+    """The SigV4 hint of a source whose OpenAPI declares AWS SigV4 signing, else ``None``."""
+    if source is None:
+        return None
+    try:
+        from arazzo.aws import detect_sigv4
+    except ImportError:  # pragma: no cover - botocore missing
+        return None
+    return detect_sigv4(source.raw)
+
+
 def _sigv4(source: OpenAPISource | None, inner: Any, *, asynchronous: bool) -> Any:
     """Wrap ``inner`` in a SigV4 transport when the source's OpenAPI declares SigV4."""
-    if source is None:
-        return inner
-    try:
-        from arazzo.aws import AsyncSigV4Transport, SigV4Transport, detect_sigv4
-    except ImportError:  # pragma: no cover - botocore missing
-        return inner
-    hint = detect_sigv4(source.raw)
+    hint = sigv4_hint(source)
     if hint is None:
         return inner
+    from arazzo.aws import AsyncSigV4Transport, SigV4Transport
+
     cls: Any = AsyncSigV4Transport if asynchronous else SigV4Transport
     # The hint names a region only when a server host spells it; the transport otherwise reads
     # the region from the host actually called (a {region} server variable, --server, ...).
