@@ -594,32 +594,40 @@ class _Checker:
                 self.check_value(item, f"{pointer}/{i}", scope)
 
     def check_string(self, text: str, pointer: str, scope: _Scope) -> None:
-        """RTE-15: a string starting with a runtime-expression root must be a complete
-        expression; a ``{$...}`` part must be a valid embedded expression; the rest is
-        literal text."""
+        """RTE-15: a string that is a complete runtime expression is evaluated, one with valid
+        ``{$...}`` parts is a template, anything else is sent literally. A string that looks
+        like an expression but is not one is most likely a mistake: warn (it is still sent
+        as written, never refused)."""
         if _LOOKS_LIKE.match(text):
             try:
                 expression = parse(text, lenient=True)
             except ExpressionSyntaxError as exc:
-                self.syntax_error(exc, pointer, "runtime expression")
+                self.literal_warning(exc, pointer)
                 return
             self.warn_all(expression.warnings, pointer, text)
             self.check_refs([expression], pointer, scope)
             return
         if "{$" not in text:
+            if text.startswith("$"):  # e.g. a misspelt root such as '$input.x'
+                self.warn_all(compile_value(text).warnings, pointer, text)
             return
         try:
             template = parse_template(text)
         except ExpressionSyntaxError as exc:
             compiled = compile_value(text)
             if compiled.is_constant:  # not even the lenient forms make sense of it
-                self.syntax_error(exc, pointer, "embedded expression")
+                self.literal_warning(exc, pointer)
                 return
             self.warn_all(compiled.warnings, pointer, text)
             self.check_refs(list(compiled.expressions()), pointer, scope)
             return
         self.warn_all(template.warnings, pointer, text)
         self.check_refs(list(template.expressions()), pointer, scope)
+
+    def literal_warning(self, exc: ExpressionSyntaxError, pointer: str) -> None:
+        self.emit_at(WARNING, "literal-expression", pointer, exc.index,
+                     f"not a valid runtime expression ({exc.message}), so it is sent literally "
+                     f"(RTE-15); fix it if you meant an expression{_caret(exc.text, exc.index)}")
 
     def check_refs(self, expressions: Iterable[Expression], pointer: str,
                    scope: _Scope) -> None:

@@ -577,19 +577,23 @@ def test_sem07_syntax_error_points_inside_the_expression(tmp_path: Path) -> None
             outputs:
               plain: $response.bodyy
     """)
-    diags = only(arazzo.validate(path), "expression-syntax")
+    found = arazzo.validate(path)
+    diags = only(found, "expression-syntax")
     lines = path.read_text().splitlines()
     value_line = line_of(path, "{$inputs.}")
     assert [(d.pointer, d.line) for d in diags] == [
-        ("/workflows/0/steps/0/parameters/0/value", value_line),
         ("/workflows/0/steps/0/successCriteria/0/condition", line_of(path, "== = 200")),
         ("/workflows/0/steps/0/outputs/plain", line_of(path, "bodyy")),
     ]
-    # the column is the offending character inside the (quoted) scalar
-    value = diags[0]
+    # A parameter value is not required to be an expression (RTE-15): a malformed one is sent
+    # literally, with a warning whose column is the offending character inside the scalar.
+    literal = only(found, "literal-expression")
+    assert [(d.pointer, d.line, d.severity) for d in literal] == [
+        ("/workflows/0/steps/0/parameters/0/value", value_line, WARNING)]
+    value = literal[0]
     assert value.column is not None
     assert lines[value_line - 1][value.column - 1:].startswith("}")
-    condition = diags[1]
+    condition = diags[0]
     assert condition.column is not None
     assert condition.line is not None
     assert lines[condition.line - 1][condition.column - 1:] == "= 200"
@@ -613,10 +617,14 @@ def test_sem07_payload_and_reference_expressions(tmp_path: Path) -> None:
             onSuccess:
               - reference: $components.successActions.
     """)
-    diags = only(arazzo.validate(path), "expression-syntax")
-    assert [d.pointer for d in diags] == [
-        "/workflows/0/steps/0/requestBody/payload/note",
+    found = arazzo.validate(path)
+    # a Reusable Object reference MUST be an expression: error
+    assert [d.pointer for d in only(found, "expression-syntax")] == [
         "/workflows/0/steps/0/onSuccess/0/reference",
+    ]
+    # payload strings are literals unless they are valid expressions (RTE-15): a warning only
+    assert [(d.pointer, d.severity) for d in only(found, "literal-expression")] == [
+        ("/workflows/0/steps/0/requestBody/payload/note", WARNING),
     ]
 
 
