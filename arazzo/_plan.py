@@ -341,6 +341,15 @@ def _merged_actions(doc: Document, step_actions: list[Any] | None,
     return out
 
 
+def _concrete_media_type(content: dict[str, Any]) -> str | None:
+    """RB-01: the operation's first media type that can label a request (``*/*`` or
+    ``application/*`` cannot: then the payload decides, JSON or text)."""
+    for media in content:
+        if "*" not in media:
+            return media
+    return None
+
+
 def _find_openapi_param(op: OperationRef, name: str, location: str) -> OpenAPIParameter | None:
     for param in op.parameters():
         if param.in_ != location:
@@ -528,9 +537,8 @@ class Plan:
             body = step.request_body
             if body is not None:
                 content_type = body.content_type
-                if content_type is None and op.operation.request_body is not None and \
-                        op.operation.request_body.content:
-                    content_type = next(iter(op.operation.request_body.content))
+                if content_type is None and op.operation.request_body is not None:
+                    content_type = _concrete_media_type(op.operation.request_body.content)
                 replacements = []
                 for rep in body.replacements or []:
                     target = rep.target

@@ -585,6 +585,14 @@ paths:
         content:
           application/json: {schema: {type: object}}
       responses: {'200': {description: ok}}
+  /any:
+    post:
+      operationId: postAny
+      requestBody:
+        content:
+          '*/*': {schema: {}}
+          application/*: {schema: {}}
+      responses: {'200': {description: ok}}
 """
 
 
@@ -621,6 +629,30 @@ def test_RB01_content_type_taken_from_the_operation(tmp_path: Path,
     assert csv.body == b"a,b\n1,2\n"
     assert explicit.headers["content-type"] == "application/json"
     assert explicit.json == {"name": "rex"}
+
+
+def test_RB01_wildcard_media_types_never_label_a_request(tmp_path: Path,
+                                                        server: ScriptedServer) -> None:
+    """'*/*' is not a Content-Type: with only wildcards declared the payload decides."""
+    server.route("POST", "/v1/any", Reply(200))
+    path = doc(tmp_path, """
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: obj
+        operationId: postAny
+        requestBody: {payload: {name: rex}}
+      - stepId: text
+        operationId: postAny
+        requestBody: {payload: plain words}
+    """, openapi=BODY_OPENAPI)
+    result = run(path, server)
+    assert result.succeeded, result.error
+    obj, text = server.requests
+    assert obj.headers["content-type"] == "application/json"
+    assert obj.json == {"name": "rex"}
+    assert text.headers["content-type"] == "text/plain"
+    assert text.body == b"plain words"
 
 
 def test_RB04_extensions_on_request_body_and_replacements(tmp_path: Path,
