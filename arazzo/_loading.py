@@ -520,6 +520,14 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "unevaluatedProperties":
         return (f"{error.message}: only the fields of the specification and 'x-' extensions "
                 "are allowed (EXT-02)")
+    instance = error.instance
+    if isinstance(instance, dict) and instance.get("type") == "goto" and (
+            error.validator in ("oneOf", "required")):
+        has = [k for k in ("stepId", "workflowId") if k in instance]
+        if len(has) != 1:
+            problem = "names both" if has else "has no target"
+            return (f"a goto action {problem}: give exactly one of 'stepId' (a step of this "
+                    "workflow) or 'workflowId' (ACT-01, ACT-04)")
     if error.validator in ("anyOf", "oneOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)
         return str(best.message)
@@ -532,10 +540,22 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     from the Reusable Object branch)."""
     while error.validator in ("anyOf", "oneOf") and error.context:
         depth = len(error.absolute_path)
-        deeper = [e for e in error.context if len(e.absolute_path) > depth]
-        if not deeper:
+        context = list(error.context)
+        instance = error.instance
+        if isinstance(instance, dict) and "reference" not in instance:
+            # 'reference' tells a Reusable Object from an inline parameter or action: without
+            # it, the Reusable Object branch's complaints are beside the point.
+            inline = [e for e in context
+                      if "reference" not in (e.schema.get("required") or [])
+                      if isinstance(e.schema, dict)]
+            context = inline or context
+        deeper = [e for e in context if len(e.absolute_path) > depth]
+        if deeper:
+            error = jsonschema.exceptions.best_match(deeper)
+        elif len(context) < len(error.context):
+            return jsonschema.exceptions.best_match(context)
+        else:
             break
-        error = jsonschema.exceptions.best_match(deeper)
     return error
 
 
