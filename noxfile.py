@@ -43,3 +43,12 @@ def docs(session: nox.Session) -> None:
     """Build the documentation with warnings as errors."""
     session.install("-e", ".", "mkdocs-material", "mkdocstrings[python]")
     session.run("mkdocs", "build", "--strict")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark suite against the peers (installed in a temporary directory); prints a table
+    and writes benchmarks/results/latest.json. ``nox -s bench -- --quick`` / ``-- --no-peers``.
+    """
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_suite.py", *session.posargs)

@@ -1,0 +1,199 @@
+"""A fast scripted HTTP/1.1 server on loopback for the benchmarks (stdlib only).
+
+Run alone (``python benchmarks/_server.py``) it binds 127.0.0.1 on a free port, prints
+``READY http://127.0.0.1:PORT`` and serves until killed. From Python use
+:class:`LoopbackServer`, which starts it as a **subprocess** (so the server never competes
+for the GIL of the process being measured) and stops it by its pid::
+
+    with LoopbackServer() as server:
+        ... server.url ...
+        server.reset()
+        ...
+        server.stats()  # {"requests": 12, "routes": {"GET /poll": 10, ...}, "poll": {...}}
+
+Keep-alive HTTP/1.1 on asyncio streams, TCP_NODELAY set, and every response goes out in
+one ``write`` (headers and body together): a server that writes them separately stalls
+~40 ms per request on delayed ACKs (see /work/shared/design/peers.md).
+
+Routes (every request outside ``/_`` is counted):
+
+- ``POST /items`` - JSON body ``{"name": ...}``, header ``X-Tag``: 201 ``{"id", "name", "tag"}``
+- ``GET /items/{id}`` - 200 the stored item, 404 otherwise
+- ``GET /poll/{key}/{n}`` - 200 ``{"state": "pending", "count": i}`` for the first ``n - 1``
+  requests of ``key``, then ``{"state": "done", "count": n}`` (``n`` requests in all)
+- ``GET /_stats`` - the counters; ``POST /_reset`` - clears counters and items
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+__all__ = ["LoopbackServer", "serve"]
+
+_REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found",
+            405: "Method Not Allowed"}
+_MAX_ITEMS = 100_000
+
+
+class _State:
+    def __init__(self) -> None:
+        self.requests = 0
+        self.routes: dict[str, int] = {}
+        self.poll: dict[str, int] = {}
+        self.items: dict[int, dict[str, Any]] = {}
+        self.next_id = 1
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def count(self, route: str) -> None:
+        self.requests += 1
+        self.routes[route] = self.routes.get(route, 0) + 1
+
+    def handle(self, method: str, path: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, Any]:
+        parts = path.split("?", 1)[0].strip("/").split("/")
+        if parts[0] == "_stats" and method == "GET":
+            return 200, {"requests": self.requests, "routes": self.routes, "poll": self.poll}
+        if parts[0] == "_reset" and method == "POST":
+            self.reset()
+            return 200, {"reset": True}
+        if parts[0] == "items" and len(parts) == 1 and method == "POST":
+            self.count("POST /items")
+            try:
+                data = json.loads(body or b"null")
+            except ValueError:
+                return 400, {"error": "body is not JSON"}
+            if not isinstance(data, dict) or "name" not in data:
+                return 400, {"error": "name required"}
+            item = {"id": self.next_id, "name": data["name"], "tag": headers.get("x-tag", "")}
+            if len(self.items) < _MAX_ITEMS:
+                self.items[self.next_id] = item
+            self.next_id += 1
+            return 201, item
+        if parts[0] == "items" and len(parts) == 2 and method == "GET":
+            self.count("GET /items/{id}")
+            found = self.items.get(int(parts[1])) if parts[1].isdigit() else None
+            return (200, found) if found else (404, {"error": "no such item"})
+        if parts[0] == "poll" and len(parts) == 3 and method == "GET" and parts[2].isdigit():
+            self.count("GET /poll")
+            key, limit = parts[1], int(parts[2])
+            seen = self.poll.get(key, 0) + 1
+            self.poll[key] = seen
+            return 200, {"state": "done" if seen >= limit else "pending", "count": seen}
+        self.count("unmatched")
+        return 404, {"error": "no route", "method": method, "path": path}
+
+
+def _response(status: int, payload: Any, keep_alive: bool) -> bytes:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+async def _connection(state: _State, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, version = [*lines[0].split(" "), "", "", ""][:3]
+            headers: dict[str, str] = {}
+            for line in lines[1:]:
+                name, sep, value = line.partition(":")
+                if sep:
+                    headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0") or 0)
+            body = await reader.readexactly(length) if length else b""
+            connection = headers.get("connection", "").lower()
+            keep_alive = connection != "close" and (version == "HTTP/1.1"
+                                                    or connection == "keep-alive")
+            status, payload = state.handle(method, target, headers, body)
+            writer.write(_response(status, payload, keep_alive))  # one write per response
+            await writer.drain()
+            if not keep_alive:
+                return
+    except (ConnectionError, asyncio.IncompleteReadError):
+        return
+    finally:
+        writer.close()
+
+
+async def serve(port: int = 0) -> None:
+    """Serve forever on 127.0.0.1:``port`` (0 = a free port); prints ``READY <url>``."""
+    state = _State()
+    server = await asyncio.start_server(
+        lambda r, w: _connection(state, r, w), "127.0.0.1", port, backlog=2048)
+    host, bound = server.sockets[0].getsockname()[:2]
+    print(f"READY http://{host}:{bound}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+class LoopbackServer:
+    """The server in a subprocess; ``url``, ``stats()``, ``reset()``, ``close()``."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve())], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline().strip()
+        if not line.startswith("READY "):
+            self.close()
+            raise RuntimeError(f"benchmark server did not start: {line!r}")
+        self.url = line.split(" ", 1)[1]
+
+    def _call(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(self.url + path, method=method, data=(
+            b"" if method == "POST" else None))
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_stats")
+        return result
+
+    def reset(self) -> None:
+        self._call("POST", "/_reset")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

@@ -1,0 +1,937 @@
+"""The benchmark suite: arazzo against its peers, one table, JSON results.
+
+    nox -s bench                       # full run (a few minutes)
+    nox -s bench -- --quick            # smoke run, smaller N
+    nox -s bench -- --no-peers         # arazzo only
+    .venv/bin/python benchmarks/bench_suite.py [--quick] [--no-peers] [--repeat N]
+        [--peers-dir DIR] [--output FILE] [--markdown FILE] [--no-profile]
+
+Workloads (docs/performance.md explains each figure and the targets):
+
+1. engine overhead per step: 6-step workflows through ``httpx.MockTransport`` (no sockets),
+   simple and expression-heavy with ~1 MB JSON bodies; the bare httpx exchange is measured
+   in the same run and subtracted;
+2. poll loops (self-``goto`` and ``retry``, no delay) against the loopback server: time per
+   iteration, tracemalloc peak at a small vs a large N;
+3. steady state: one loaded Document, N runs of a 2-step workflow, first vs last window;
+4. concurrency: 200 concurrent ``run_async`` runs;
+5. load + validate: the largest corpus document and a generated ~2 MB OpenAPI description
+   (generator shared with ``bench_load.py``);
+6. cold CLI: ``arazzo run`` of the 2-step workflow in a fresh process.
+
+Workloads 2, 3 and 6 also run with jentic's ``arazzo-runner`` and Redocly's ``respect``
+(installed in a temporary directory that is removed afterwards), on the same server and
+files. Every run is checked (requests counted at the server, outputs compared); a tool that
+gets a workload wrong is reported as FAILING for it, not timed. Figures are medians of
+``--repeat`` runs; ratios are peer / arazzo (> 1: arazzo is cheaper).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import functools
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import bench_load  # noqa: E402 - sibling script: its OpenAPI generator and corpus location
+from _server import LoopbackServer  # noqa: E402
+from peers import (  # noqa: E402
+    REDOCLY_ENV,
+    ArazzoRunnerPeer,
+    Peer,
+    RedoclyPeer,
+    install_arazzo_runner,
+    install_redocly,
+    run_process,
+)
+
+import arazzo  # noqa: E402
+
+WORKLOADS = HERE / "workloads"
+RESULTS = HERE / "results" / "latest.json"
+ARAZZO = "arazzo"
+RUNNER = "arazzo-runner"
+REDOCLY = "redocly"
+TOOLS = (ARAZZO, RUNNER, REDOCLY)
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    repeat: int
+    overhead_runs: int  # simple 6-step runs per repetition
+    heavy_runs: int  # heavy 6-step runs per repetition
+    loop_n: int  # arazzo loop iterations (time per iteration)
+    memory_small: int  # tracemalloc comparison: small vs loop_n
+    runner_loop_n: int  # arazzo-runner loop iterations
+    redocly_goto_n: tuple[int, int]  # respect: two loop lengths, the slope is per iteration
+    redocly_retry_n: tuple[int, int]
+    steady_runs: int
+    steady_window: int
+    concurrency: int
+    cli_runs: int
+    profile: bool
+
+    @classmethod
+    def make(cls, quick: bool, repeat: int | None, profile: bool) -> Config:
+        if quick:
+            return cls(True, repeat or 3, 50, 1, 1_000, 100, 300, (10, 60), (50, 500),
+                       200, 50, 200, 3, profile)
+        return cls(False, repeat or 5, 200, 3, 10_000, 1_000, 2_000, (50, 300), (100, 2_000),
+                   1_000, 100, 200, 10, profile)
+
+
+# -- results -----------------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    value: float | None = None  # in the row's unit; None unless status == "ok"
+    status: str = "ok"  # ok | FAILING | n/a | unavailable | error
+    note: str = ""
+    samples: list[float] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, samples: list[float], note: str = "") -> Cell:
+        return cls(statistics.median(samples), "ok", note, samples)
+
+
+@dataclass
+class Row:
+    workload: str
+    metric: str
+    unit: str
+    cells: dict[str, Cell]
+    lower_is_better: bool = True
+    scale: float = 1.0  # display value = value * scale
+    digits: int = 1
+
+    def ratio(self, tool: str) -> float | None:
+        mine, other = self.cells.get(ARAZZO), self.cells.get(tool)
+        if not mine or not other or mine.value is None or other.value is None or not mine.value:
+            return None
+        return (other.value / mine.value if self.lower_is_better
+                else mine.value / other.value if other.value else None)
+
+    def text(self, tool: str) -> str:
+        cell = self.cells.get(tool)
+        if cell is None:
+            return "-"
+        if cell.status != "ok" or cell.value is None:
+            return cell.status + (f" ({cell.note})" if cell.note else "")
+        out = f"{cell.value * self.scale:,.{self.digits}f} {self.unit}"
+        ratio = self.ratio(tool) if tool != ARAZZO else None
+        if ratio is not None:
+            out += f" [{ratio:.1f}x]"
+        return out
+
+
+@dataclass
+class Target:
+    name: str
+    passed: bool | None  # None: could not be decided (peer missing, failing run)
+    detail: str
+
+    @property
+    def verdict(self) -> str:
+        return {True: "PASS", False: "MISS", None: "N/A"}[self.passed]
+
+
+@dataclass
+class Suite:
+    cfg: Config
+    rows: list[Row] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)
+    peers: dict[str, Peer] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        print(f"  {row.workload} | {row.metric}: " + "; ".join(
+            f"{tool} {row.text(tool)}" for tool in TOOLS if tool in row.cells), flush=True)
+        return row
+
+    def peer_cell(self, tool: str) -> Cell | None:
+        """None when the peer is usable; else the cell that says why not."""
+        peer = self.peers.get(tool)
+        if peer is None:
+            return Cell(None, "n/a", "--no-peers")
+        if not peer.available:
+            return Cell(None, "unavailable", peer.reason[:80])
+        return None
+
+
+def failing(note: str) -> Cell:
+    return Cell(None, "FAILING", note)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    gc.collect()
+    yield
+
+
+def profile_top(func: Callable[[], object], limit: int = 18) -> str:
+    """cProfile of one call: the functions with the most own time, then the cumulative view."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    func()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(limit)
+    stats.sort_stats("cumulative").print_stats(limit)
+    text = out.getvalue()
+    return text[text.find("   ncalls"):] if "   ncalls" in text else text
+
+
+# -- workload files ----------------------------------------------------------------------------
+
+def materialize(folder: Path, server_url: str) -> Path:
+    """Copy the loopback workload files into ``folder`` with the server's URL filled in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "api.yaml").write_text(
+        (WORKLOADS / "api.yaml").read_text().replace("{SERVER}", server_url))
+    entry = folder / "loopback.arazzo.yaml"
+    shutil.copyfile(WORKLOADS / "loopback.arazzo.yaml", entry)
+    return entry
+
+
+# -- 1. engine overhead per step -----------------------------------------------------------------
+
+MOCK_URL = "http://bench.test"
+SIX_STEPS = [("GET", "/things?limit={limit}", False), ("POST", "/things", True),
+             ("GET", "/things/7", False), ("PUT", "/things/7", True),
+             ("GET", "/things/7", False), ("DELETE", "/things/7", False)]
+
+
+def big_body() -> dict[str, Any]:
+    items = [{"id": i, "name": f"thing-{i}", "tag": f"tag-{i % 10}", "note": "x" * 140}
+             for i in range(5000)]
+    return {"id": 7, "count": len(items), "items": items}
+
+
+def bench_overhead(suite: Suite) -> None:
+    cfg = suite.cfg
+    print("1. engine overhead per step (httpx.MockTransport)", flush=True)
+    document = arazzo.load(WORKLOADS / "six_steps.arazzo.yaml")
+    small = {"id": 7, "name": "thing"}
+    big = big_body()
+    bodies = {"simple": json.dumps(small).encode(), "heavy": json.dumps(big).encode()}
+    counter = {"n": 0}
+    current = {"body": bodies["simple"]}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        counter["n"] += 1
+        request.read()
+        return httpx.Response(200, content=current["body"],
+                              headers={"content-type": "application/json"})
+
+    transport = httpx.MockTransport(handler)
+
+    def arazzo_runs(workflow: str, runs: int) -> float:
+        counter["n"] = 0
+        started = time.perf_counter()
+        for index in range(runs):
+            result = arazzo.run(document, workflow, {"name": f"n{index}"},
+                                transports={"mock": transport})
+            if not result.succeeded:
+                raise SystemExit(f"six-step workflow {workflow} failed: {result.error}")
+        elapsed = time.perf_counter() - started
+        if counter["n"] != 6 * runs:
+            raise SystemExit(f"{workflow}: {counter['n']} requests for {runs} runs")
+        return elapsed / (6 * runs)
+
+    def bare_runs(workflow: str, runs: int) -> float:
+        """The unavoidable HTTP work: build the request (JSON bodies), call, parse JSON."""
+        payload = big["items"] if workflow == "heavy" else None
+        limit = 5000 if workflow == "heavy" else 10
+        started = time.perf_counter()
+        for index in range(runs):
+            for method, path, has_body in SIX_STEPS:
+                body = ({"name": f"n{index}", "items": payload} if payload is not None
+                        else {"name": f"n{index}"}) if has_body else None
+                request = httpx.Request(method, MOCK_URL + path.format(limit=limit),
+                                        json=body, headers={"X-Trace": "trace-7"})
+                response = transport.handle_request(request)
+                response.read()
+                response.json()
+        return (time.perf_counter() - started) / (6 * runs)
+
+    for workflow, runs in (("simple", cfg.overhead_runs), ("heavy", cfg.heavy_runs)):
+        current["body"] = bodies[workflow]
+        arazzo_runs(workflow, 2)  # warm-up: plan compiled and cached on the Document
+        bare_runs(workflow, 2)
+        totals, bares = [], []
+        for _ in range(cfg.repeat):
+            with quiet_gc():
+                totals.append(arazzo_runs(workflow, runs))
+            with quiet_gc():
+                bares.append(bare_runs(workflow, runs))
+        overheads = [t - b for t, b in zip(totals, bares, strict=True)]
+        label = ("6 simple steps" if workflow == "simple"
+                 else "6 heavy steps (criteria x5, ~1 MB bodies)")
+        suite.add(Row("1 overhead", f"{label}: per step, total", "us",
+                      {ARAZZO: Cell.of(totals)}, scale=1e6))
+        suite.add(Row("1 overhead", f"{label}: bare httpx exchange", "us",
+                      {ARAZZO: Cell.of(bares)}, scale=1e6))
+        row = suite.add(Row("1 overhead", f"{label}: engine overhead", "us",
+                            {ARAZZO: Cell.of(overheads)}, scale=1e6))
+        if workflow == "simple":
+            value = row.cells[ARAZZO].value or 0.0
+            passed = value < 100e-6
+            suite.targets.append(Target(
+                "engine overhead < 100 us per simple step", passed,
+                f"{value * 1e6:.1f} us (total {median(totals) * 1e6:.1f} us - bare httpx "
+                f"{median(bares) * 1e6:.1f} us)"))
+            if not passed and cfg.profile:
+                suite.profiles["overhead (simple 6-step, 50 runs)"] = profile_top(
+                    lambda: arazzo_runs("simple", 50))
+        elif cfg.profile and not cfg.quick:
+            suite.profiles["heavy 6-step run (informational)"] = profile_top(
+                lambda: arazzo_runs("heavy", 1), limit=12)
+
+
+# -- 2. poll loops --------------------------------------------------------------------------------
+
+LOOPS = (("pollGoto", "self-goto loop"), ("pollRetry", "retry loop"),
+         ("pollGotoOutputs", "self-goto loop, criterion on $steps outputs "
+                             "(arazzo-runner workaround)"))
+
+
+def check_poll(server: LoopbackServer, key: str, n: int) -> str | None:
+    seen = server.stats()["poll"].get(key, 0)
+    return None if seen == n else f"{seen}/{n} requests"
+
+
+def arazzo_loop(server: LoopbackServer, document: arazzo.Document, workflow: str, n: int,
+                key: str, record_limit: int | None = None) -> tuple[float, str | None]:
+    server.reset()
+    started = time.perf_counter()
+    result = arazzo.run(document, workflow, {"key": key, "n": n}, loop_delay=0,
+                        max_steps=n + 10, record_limit=record_limit)
+    seconds = time.perf_counter() - started
+    problem = check_poll(server, key, n)
+    if problem is None and (not result.succeeded
+                            or result.outputs != {"state": "done", "count": n}):
+        problem = f"outputs {result.outputs}, error {result.error}"
+    elif problem is not None:
+        problem += f", ends state={result.outputs.get('state')}"
+    return seconds, problem
+
+
+def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
+    cfg = suite.cfg
+    print("2. poll loops (loopback server, no delay)", flush=True)
+    document = arazzo.load(entry)
+    arazzo_loop(server, document, "pollGoto", 50, "warm")
+    arazzo_loop(server, document, "pollRetry", 50, "warm")
+    per_iteration: dict[tuple[str, str], float | None] = {}
+    for workflow, label in LOOPS:
+        cells: dict[str, Cell] = {}
+        samples: list[float] = []
+        problem = None
+        for rep in range(cfg.repeat if workflow != "pollGotoOutputs" else 1):
+            with quiet_gc():
+                seconds, problem = arazzo_loop(server, document, workflow, cfg.loop_n,
+                                               f"a-{workflow}-{rep}")
+            if problem:
+                break
+            samples.append(seconds / cfg.loop_n)
+        cells[ARAZZO] = failing(problem) if problem else Cell.of(samples, f"N={cfg.loop_n}")
+        cells[RUNNER] = runner_loop(suite, server, entry, workflow)
+        cells[REDOCLY] = redocly_loop(suite, server, entry, workflow)
+        row = suite.add(Row("2 loop", f"{label}: per iteration", "ms", cells, scale=1e3,
+                            digits=3))
+        for tool in TOOLS:
+            per_iteration[(workflow, tool)] = row.cells[tool].value
+        for tool in (RUNNER, REDOCLY):
+            rss = row.cells[tool].note
+            if rss and row.cells[tool].status == "ok":
+                suite.notes.append(f"{tool} {workflow}: {rss}")
+
+    # memory: tracemalloc peak of one run at memory_small and at loop_n iterations
+    for record_limit in (None, 100):
+        for workflow, label in LOOPS[:2]:
+            peaks = {}
+            for n in (cfg.memory_small, cfg.loop_n):
+                gc.collect()
+                tracemalloc.start()
+                _, problem = arazzo_loop(server, document, workflow, n,
+                                         f"m-{workflow}-{n}-{record_limit}", record_limit)
+                peaks[n] = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                if problem:
+                    raise SystemExit(f"{workflow}: {problem}")
+            small, large = peaks[cfg.memory_small], peaks[cfg.loop_n]
+            setting = "defaults" if record_limit is None else f"record_limit={record_limit}"
+            suite.add(Row("2 loop", f"{label} ({setting}): peak KiB at {cfg.memory_small:,}",
+                          "KiB", {ARAZZO: Cell(small / 1024)}, digits=0))
+            suite.add(Row("2 loop", f"{label} ({setting}): peak KiB at {cfg.loop_n:,}",
+                          "KiB", {ARAZZO: Cell(large / 1024)}, digits=0))
+            flat = large <= 1.2 * small + 64 * 1024
+            suite.targets.append(Target(
+                f"memory flat over {cfg.loop_n:,} iterations: {label}, {setting}", flat,
+                f"tracemalloc peak {small / 1024:.0f} KiB at {cfg.memory_small:,} -> "
+                f"{large / 1024:.0f} KiB at {cfg.loop_n:,} ({large / small:.1f}x; flat = "
+                f"<= 1.2x + 64 KiB)"))
+
+    for workflow, label in LOOPS[:2]:
+        mine = per_iteration[(workflow, ARAZZO)]
+        for tool, factor in ((REDOCLY, 10.0), (RUNNER, 2.0)):
+            theirs = per_iteration[(workflow, tool)]
+            name = f"{label} iteration >= {factor:g}x cheaper than {tool}"
+            if mine is None:
+                suite.targets.append(Target(name, False, "arazzo failed the workload"))
+            elif theirs is None:
+                fallback = per_iteration[("pollGotoOutputs", tool)]
+                status = next(r.cells[tool] for r in suite.rows
+                              if r.metric.startswith(label + ":"))
+                detail = f"{tool} {status.status} {status.note}".strip()
+                if fallback is not None and workflow == "pollGoto":
+                    ratio = fallback / mine
+                    detail += (f"; against its $steps-outputs variant: {ratio:.1f}x "
+                               f"({'PASS' if ratio >= factor else 'MISS'})")
+                suite.targets.append(Target(name, None, detail))
+            else:
+                ratio = theirs / mine
+                suite.targets.append(Target(name, ratio >= factor, f"{ratio:.1f}x"))
+    for workflow, label in LOOPS[:2]:
+        missed = any(t.passed is False and t.name.startswith(label + " iteration")
+                     for t in suite.targets)
+        if cfg.profile and missed:
+            suite.profiles[f"{label} (2 000 iterations, loopback)"] = profile_top(
+                functools.partial(arazzo_loop, server, document, workflow, 2_000,
+                                  f"profile-{workflow}"))
+
+
+def runner_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str) -> Cell:
+    unusable = suite.peer_cell(RUNNER)
+    if unusable:
+        return unusable
+    peer = suite.peers[RUNNER]
+    assert isinstance(peer, ArazzoRunnerPeer)
+    n = suite.cfg.runner_loop_n
+    samples, rss = [], []
+    for rep in range(suite.cfg.repeat if workflow != "pollGotoOutputs" else 3):
+        server.reset()
+        key = f"r-{workflow}-{rep}"
+        data, proc = peer.drive("once", entry, workflow, {"key": key, "n": n})
+        if data is None:
+            return Cell(None, "error", f"driver crashed: {proc.stderr.strip()[-120:]}")
+        problem = check_poll(server, key, n)
+        if problem is None and (data["status"] != "workflow_complete"
+                                or data["outputs"] != {"state": "done", "count": n}):
+            problem = f"status {data['status']}, outputs {data['outputs']}"
+        elif problem is not None:
+            problem += (f", reports {data['status']} state="
+                        f"{(data['outputs'] or {}).get('state')}")
+        if problem:
+            return failing(problem)
+        samples.append(data["seconds"][0] / n)
+        rss.append(proc.peak_rss_kb)
+    return Cell.of(samples, f"N={n}, peak RSS {median(rss) / 1024:.0f} MB")
+
+
+def last_response_body(report: Any) -> Any:
+    """The response body of the last step entry in a respect JSON report (None if absent)."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "step" and isinstance(node.get("response"), dict):
+                found.append(node["response"].get("body"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(report)
+    return found[-1] if found else None
+
+
+def redocly_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str) -> Cell:
+    unusable = suite.peer_cell(REDOCLY)
+    if unusable:
+        return unusable
+    peer = suite.peers[REDOCLY]
+    assert isinstance(peer, RedoclyPeer)
+    sizes = suite.cfg.redocly_retry_n if workflow == "pollRetry" else suite.cfg.redocly_goto_n
+    walls: dict[int, list[float]] = {n: [] for n in sizes}
+    rss: dict[int, list[int]] = {n: [] for n in sizes}
+    repeat = suite.cfg.repeat if workflow != "pollGotoOutputs" else 1
+    for rep in range(min(repeat, 3)):
+        for n in sizes:
+            server.reset()
+            key = f"x-{workflow}-{n}-{rep}"
+            report = entry.parent / f"respect-{key}.json"
+            proc = peer.run(entry, workflow, {"key": key, "n": n}, max_steps=n + 10,
+                            json_report=report)
+            problem = check_poll(server, key, n)
+            body = json.loads(report.read_text()) if report.exists() else None
+            last = last_response_body(body)
+            if problem is None and (proc.returncode != 0
+                                    or last != {"state": "done", "count": n}):
+                problem = f"exit {proc.returncode}, last response {last}"
+            if problem:
+                return failing(problem)
+            walls[n].append(proc.seconds)
+            rss[n].append(proc.peak_rss_kb)
+    small, large = sizes
+    slope = (median(walls[large]) - median(walls[small])) / (large - small)
+    return Cell(slope, "ok", f"slope N={small}->{large}, peak RSS "
+                f"{median(rss[small]) / 1024:.0f} -> {median(rss[large]) / 1024:.0f} MB",
+                [median(walls[small]), median(walls[large])])
+
+
+# -- 3. steady state --------------------------------------------------------------------------
+
+def bench_steady(suite: Suite, server: LoopbackServer, entry: Path) -> None:
+    cfg = suite.cfg
+    runs, window = cfg.steady_runs, cfg.steady_window
+    print(f"3. steady state ({runs} runs of the 2-step workflow, one Document)", flush=True)
+    document = arazzo.load(entry)
+    server.reset()
+    latencies: list[float] = []
+    for index in range(runs):
+        name = f"item-{index}"
+        started = time.perf_counter()
+        result = arazzo.run(document, "createAndFetch", {"name": name, "tag": "t"})
+        latencies.append(time.perf_counter() - started)
+        if not result.succeeded or result.outputs.get("name") != name:
+            raise SystemExit(f"createAndFetch run {index}: {result.error} {result.outputs}")
+    requests = server.stats()["requests"]
+    mine: dict[str, Cell] = {
+        "first": Cell.of(latencies[:window]), "last": Cell.of(latencies[-window:])}
+    if requests != 2 * runs:
+        mine = {"first": failing(f"{requests} requests"), "last": failing(f"{requests}")}
+
+    theirs: dict[str, Cell]
+    unusable = suite.peer_cell(RUNNER)
+    if unusable:
+        theirs = {"first": unusable, "last": unusable}
+    else:
+        peer = suite.peers[RUNNER]
+        assert isinstance(peer, ArazzoRunnerPeer)
+        server.reset()
+        data, proc = peer.drive("steady", entry, "createAndFetch", {"name": "w", "tag": "t"},
+                                runs=runs)
+        requests = server.stats()["requests"]
+        if data is None:
+            cell = Cell(None, "error", f"driver crashed: {proc.stderr.strip()[-120:]}")
+            theirs = {"first": cell, "last": cell}
+        elif (requests != 2 * runs or data["statuses"] != ["workflow_complete"]
+              or data["outputs"].get("name") != f"w-{runs - 1}"):
+            cell = failing(f"{requests} requests, {data['statuses']}, {data['outputs']}")
+            theirs = {"first": cell, "last": cell}
+        else:
+            seconds = data["seconds"]
+            theirs = {"first": Cell.of(seconds[:window]), "last": Cell.of(seconds[-window:])}
+    na = Cell(None, "n/a", "no in-process API")
+    for part in ("first", "last"):
+        suite.add(Row("3 steady", f"per run, {part} {window} of {runs}", "ms",
+                      {ARAZZO: mine[part], RUNNER: theirs[part], REDOCLY: na}, scale=1e3,
+                      digits=2))
+    first, last = mine["first"].value, mine["last"].value
+    if first and last:
+        suite.targets.append(Target(
+            f"no per-run growth over {runs:,} runs", last <= 1.2 * first,
+            f"median {first * 1e3:.2f} ms (first {window}) -> {last * 1e3:.2f} ms "
+            f"(last {window}), {last / first:.2f}x; no growth = <= 1.2x"))
+        if last > 1.2 * first and cfg.profile:
+            suite.profiles["steady state (200 runs)"] = profile_top(lambda: [
+                arazzo.run(document, "createAndFetch", {"name": "p", "tag": "t"})
+                for _ in range(200)])
+    else:
+        suite.targets.append(Target(f"no per-run growth over {runs:,} runs", False,
+                                    "arazzo failed the workload"))
+    if theirs["first"].value and theirs["last"].value:
+        suite.notes.append(f"arazzo-runner steady state: {theirs['first'].value * 1e3:.2f} -> "
+                           f"{theirs['last'].value * 1e3:.2f} ms per run")
+
+
+# -- 4. concurrency -----------------------------------------------------------------------------
+
+def bench_concurrency(suite: Suite, server: LoopbackServer, entry: Path) -> None:
+    cfg = suite.cfg
+    n = cfg.concurrency
+    print(f"4. concurrency ({n} concurrent run_async)", flush=True)
+    document = arazzo.load(entry)
+
+    async def one(index: int) -> tuple[float, arazzo.RunResult]:
+        started = time.perf_counter()
+        result = await arazzo.run_async(document, "createAndFetch",
+                                        {"name": f"c{index}", "tag": "t"})
+        return time.perf_counter() - started, result
+
+    async def batch() -> tuple[float, list[float]]:
+        started = time.perf_counter()
+        done = await asyncio.gather(*(one(i) for i in range(n)))
+        wall = time.perf_counter() - started
+        bad = [r for _, r in done if not r.succeeded]
+        if bad:
+            raise SystemExit(f"{len(bad)} of {n} concurrent runs failed: {bad[0].error}")
+        return wall, [seconds for seconds, _ in done]
+
+    asyncio.run(batch())  # warm-up
+    rates, tails = [], []
+    for _ in range(cfg.repeat):
+        server.reset()
+        with quiet_gc():
+            wall, latencies = asyncio.run(batch())
+        requests = server.stats()["requests"]
+        if requests != 2 * n:
+            raise SystemExit(f"concurrency: {requests} requests for {n} runs")
+        rates.append(n / wall)
+        tails.append(p99(latencies))
+    suite.add(Row("4 concurrency", f"{n} concurrent runs: throughput", "runs/s",
+                  {ARAZZO: Cell.of(rates)}, lower_is_better=False, digits=0))
+    suite.add(Row("4 concurrency", f"{n} concurrent runs: p99 latency", "ms",
+                  {ARAZZO: Cell.of(tails)}, scale=1e3, digits=0))
+
+
+# -- 5. load and validate -------------------------------------------------------------------------
+
+def bench_load_validate(suite: Suite, tmp: Path) -> None:
+    cfg = suite.cfg
+    print("5. load + validate", flush=True)
+
+    def timed(func: Callable[[], object]) -> list[float]:
+        func()
+        samples = []
+        for _ in range(cfg.repeat):
+            gc.collect()
+            started = time.perf_counter()
+            func()
+            samples.append(time.perf_counter() - started)
+        return samples
+
+    corpus = bench_load.CORPUS
+    if corpus.is_dir():
+        docs = [p for p in corpus.rglob("*") if p.is_file() and (
+            ".arazzo." in p.name or p.name.endswith(("arazzo.yaml", "arazzo.json")))]
+        largest = max(docs, key=lambda p: p.stat().st_size)
+        samples = timed(lambda: arazzo.validate(largest, allow_dirs=[corpus]))
+        suite.add(Row("5 load", f"largest corpus document ({largest.name}, "
+                      f"{largest.stat().st_size / 1024:.0f} kB)", "ms",
+                      {ARAZZO: Cell.of(samples)}, scale=1e3))
+    else:
+        suite.add(Row("5 load", "largest corpus document", "ms",
+                      {ARAZZO: Cell(None, "n/a", f"{corpus} absent")}))
+    folder = tmp / "load"
+    folder.mkdir()
+    big = folder / "big.openapi.json"
+    big.write_text(json.dumps(bench_load.make_openapi(1_250_000), indent=1))
+    entry = folder / "bench.arazzo.yaml"
+    entry.write_text(bench_load.ARAZZO)
+    errors = [d for d in arazzo.validate(entry) if d.is_error]
+    if errors:
+        raise SystemExit(f"generated document has errors: {errors[:3]}")
+    samples = timed(lambda: arazzo.validate(entry))
+    suite.add(Row("5 load", f"Arazzo + generated OpenAPI ({big.stat().st_size / 2**20:.1f} MB "
+                  "JSON)", "ms", {ARAZZO: Cell.of(samples)}, scale=1e3))
+
+
+# -- 6. cold CLI ----------------------------------------------------------------------------------
+
+def arazzo_cli() -> list[str]:
+    script = Path(sys.executable).with_name("arazzo")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "arazzo"]
+
+
+Check = Callable[[str], "str | None"]
+Commands = dict[str, tuple[list[str], dict[str, str], Check]]
+
+
+def measure_commands(server: LoopbackServer, cwd: Path, runs: int,
+                     commands: Commands,
+                     requests_per_run: int) -> tuple[dict[str, Cell], dict[str, Cell]]:
+    """Median wall time and peak RSS (MB) per tool; a failed check makes the tool FAILING."""
+    samples: dict[str, list[float]] = {tool: [] for tool in commands}
+    rss: dict[str, list[float]] = {tool: [] for tool in commands}
+    problems: dict[str, str] = {}
+    for rep in range(runs + 1):  # first round: warm-up (disk cache, .pyc), not timed
+        for tool, (cmd, env, check) in commands.items():
+            if tool in problems:
+                continue
+            server.reset()
+            proc = run_process(cmd, cwd=cwd, env=env, timeout=120)
+            requests = server.stats()["requests"]
+            problem = (f"exit {proc.returncode}: {proc.stderr.strip()[-120:]}"
+                       if proc.returncode else check(proc.stdout))
+            if problem is None and requests != requests_per_run:
+                problem = f"{requests} requests"
+            if problem:
+                problems[tool] = problem
+            elif rep:
+                samples[tool].append(proc.seconds)
+                rss[tool].append(proc.peak_rss_kb / 1024)
+    times, memory = {}, {}
+    for tool in commands:
+        if tool in problems:
+            times[tool] = memory[tool] = failing(problems[tool])
+        else:
+            times[tool], memory[tool] = Cell.of(samples[tool]), Cell.of(rss[tool])
+    return times, memory
+
+
+def bench_cli(suite: Suite, server: LoopbackServer, entry: Path) -> None:
+    cfg = suite.cfg
+    print(f"6. cold CLI (2-step workflow, median of {cfg.cli_runs})", flush=True)
+    inputs = {"name": "widget", "tag": "t1"}
+
+    def arazzo_check(stdout: str) -> str | None:
+        try:
+            outputs = json.loads(stdout).get("outputs", {})
+        except ValueError:
+            return "stdout is not JSON"
+        return None if outputs.get("name") == "widget" else f"outputs {outputs}"
+
+    def runner_check(stdout: str) -> str | None:
+        ok = "workflow_complete" in stdout and "'name': 'widget'" in stdout
+        return None if ok else f"stdout {stdout.strip()[-120:]!r}"
+
+    def no_check(_stdout: str) -> str | None:
+        return None
+
+    runs: Commands = {ARAZZO: ([*arazzo_cli(), "run", entry.name, "--workflow", "createAndFetch",
+                               "--inputs", json.dumps(inputs), "--format", "json"], {},
+                              arazzo_check)}
+    starts: Commands = {ARAZZO: ([*arazzo_cli(), "--help"], {}, no_check)}
+    unusable: dict[str, Cell] = {}
+    for tool in (RUNNER, REDOCLY):
+        cell = suite.peer_cell(tool)
+        peer = suite.peers.get(tool)
+        if cell:
+            unusable[tool] = cell
+        elif isinstance(peer, ArazzoRunnerPeer):
+            assert peer.cli is not None
+            runs[tool] = (peer.cli_command(entry, "createAndFetch", inputs), {}, runner_check)
+            starts[tool] = ([str(peer.cli), "--help"], {}, no_check)
+        elif isinstance(peer, RedoclyPeer):
+            assert peer.cli is not None
+            runs[tool] = (peer.command(entry, "createAndFetch", inputs), REDOCLY_ENV, no_check)
+            starts[tool] = ([str(peer.cli), "--help"], REDOCLY_ENV, no_check)
+    times, memory = measure_commands(server, entry.parent, cfg.cli_runs, runs, 2)
+    start_times, _ = measure_commands(server, entry.parent, cfg.cli_runs, starts, 0)
+    row = suite.add(Row("6 cold CLI", "run 2-step workflow, process start to exit", "ms",
+                        times | unusable, scale=1e3, digits=0))
+    suite.add(Row("6 cold CLI", "start-up only (CLI --help)", "ms", start_times | unusable,
+                  scale=1e3, digits=0))
+    suite.add(Row("6 cold CLI", "peak RSS of the run", "MB", memory | unusable, digits=0))
+    mine, theirs = row.cells[ARAZZO].value, row.cells[RUNNER].value
+    name = "cold CLI start no slower than arazzo-runner's"
+    if mine is None:
+        suite.targets.append(Target(name, False, "arazzo failed the workload"))
+    elif theirs is None:
+        suite.targets.append(Target(name, None, f"arazzo-runner {row.text(RUNNER)}"))
+    else:
+        suite.targets.append(Target(name, mine <= theirs,
+                                    f"{mine * 1e3:.0f} ms vs {theirs * 1e3:.0f} ms"))
+        if mine > theirs and cfg.profile:
+            suite.profiles["cold CLI: imports (-X importtime)"] = import_profile()
+            suite.profiles["cold CLI: one run in-process after imports (cProfile)"] = (
+                profile_top(lambda: cli_in_process(runs[ARAZZO][0], entry.parent), limit=15))
+
+
+def cli_in_process(cmd: list[str], cwd: Path) -> None:
+    """What ``arazzo run`` does after its imports, in this process (a fresh Document)."""
+    from arazzo.cli import main as cli_main
+
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            cli_main(cmd[cmd.index("run"):])
+    finally:
+        os.chdir(previous)
+
+
+def import_profile(limit: int = 15) -> str:
+    """``python -X importtime -c 'import arazzo.cli'``: the slowest imports, with and
+    without their sub-imports."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import arazzo.cli"],
+                          capture_output=True, text=True, check=False)
+    rows: list[tuple[int, int, str]] = []
+    for line in proc.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), int(parts[0].split(":")[-1]), parts[2].rstrip()))
+    total = max((r[0] for r in rows), default=0)
+    by_cumulative = sorted(rows, reverse=True)[:limit]
+    by_self = sorted(rows, key=lambda r: r[1], reverse=True)[:limit]
+    return "\n".join(
+        [f"total {total / 1000:.0f} ms; cumulative:"]
+        + [f"{cum / 1000:8.1f} ms  {name}" for cum, _, name in by_cumulative]
+        + ["self (without sub-imports):"]
+        + [f"{own / 1000:8.1f} ms  {name.strip()}" for _, own, name in by_self])
+
+
+# -- report -------------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "loadavg_at_end": load,
+            "platform": platform.platform(), "arazzo": arazzo.__version__,
+            "httpx": httpx.__version__}
+
+
+def table(suite: Suite) -> str:
+    headers = ["workload", "metric", ARAZZO, RUNNER, REDOCLY]
+    body = [[row.workload, row.metric] + [row.text(tool) for tool in TOOLS]
+            for row in suite.rows]
+    widths = [max(len(r[i]) for r in [headers, *body]) for i in range(len(headers))]
+    widths = [min(w, 60) for w in widths]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    return "\n".join(lines)
+
+
+def markdown(suite: Suite) -> str:
+    peers = {tool: suite.peers[tool].version for tool in (RUNNER, REDOCLY)
+             if tool in suite.peers and suite.peers[tool].available}
+    head = [ARAZZO, f"{RUNNER} {peers.get(RUNNER, '')}".strip(),
+            f"{REDOCLY} {peers.get(REDOCLY, '')}".strip()]
+    lines = ["| workload | metric | " + " | ".join(head) + " |",
+             "|---|---|" + "---|" * len(head)]
+    for row in suite.rows:
+        lines.append(f"| {row.workload} | {row.metric} | "
+                     + " | ".join(row.text(t).replace("|", "/") for t in TOOLS) + " |")
+    lines += ["", "| target | verdict | measured |", "|---|---|---|"]
+    lines += [f"| {t.name} | **{t.verdict}** | {t.detail} |" for t in suite.targets]
+    return "\n".join(lines) + "\n"
+
+
+def report(suite: Suite, output: Path, started: float) -> dict[str, Any]:
+    data = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "config": asdict(suite.cfg),
+        "machine": machine(),
+        "peers": {tool: asdict(peer) | {"python": None, "cli": None}
+                  for tool, peer in suite.peers.items()},
+        "rows": [{"workload": r.workload, "metric": r.metric, "unit": r.unit,
+                  "scale": r.scale, "lower_is_better": r.lower_is_better,
+                  "cells": {t: asdict(c) for t, c in r.cells.items()},
+                  "ratios": {t: r.ratio(t) for t in (RUNNER, REDOCLY) if r.ratio(t)}}
+                 for r in suite.rows],
+        "targets": [asdict(t) | {"verdict": t.verdict} for t in suite.targets],
+        "profiles": suite.profiles,
+        "notes": suite.notes,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return data
+
+
+def install_peers(suite: Suite, root: Path) -> None:
+    print(f"installing peers in {root}", flush=True)
+    runner = install_arazzo_runner(root, os.environ.get("BENCH_ARAZZO_RUNNER", "arazzo-runner"))
+    print(f"  {runner.describe()} ({runner.install_seconds:.1f} s)", flush=True)
+    redocly = install_redocly(root, os.environ.get("BENCH_REDOCLY", "@redocly/cli"))
+    print(f"  {redocly.describe()} ({redocly.install_seconds:.1f} s)", flush=True)
+    suite.peers = {RUNNER: runner, REDOCLY: redocly}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller N, for a smoke run")
+    parser.add_argument("--no-peers", action="store_true", help="measure arazzo only")
+    parser.add_argument("--repeat", type=int, help="runs per figure (default 5, quick 3)")
+    parser.add_argument("--peers-dir", type=Path,
+                        help="install/reuse the peers here (kept); default: a temporary "
+                             "directory removed at the end")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"default {RESULTS}")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="do not profile workloads that miss their target")
+    parser.add_argument("--only", default="123456", help="workload numbers to run (e.g. 26)")
+    args = parser.parse_args(argv)
+    cfg = Config.make(args.quick, args.repeat, not args.no_profile)
+    suite = Suite(cfg)
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="arazzo-bench-")))
+        if not args.no_peers and set(args.only) & set("236"):
+            root = args.peers_dir or tmp / "peers"
+            root.mkdir(parents=True, exist_ok=True)
+            install_peers(suite, root.resolve())
+        server = stack.enter_context(LoopbackServer())
+        entry = materialize(tmp / "loopback", server.url)
+        print(f"loopback server {server.url}; workloads in {entry.parent}", flush=True)
+        if "1" in args.only:
+            bench_overhead(suite)
+        if "2" in args.only:
+            bench_loops(suite, server, entry)
+        if "3" in args.only:
+            bench_steady(suite, server, entry)
+        if "4" in args.only:
+            bench_concurrency(suite, server, entry)
+        if "5" in args.only:
+            bench_load_validate(suite, tmp)
+        if "6" in args.only:
+            bench_cli(suite, server, entry)
+    report(suite, args.output, started)
+    print()
+    print(table(suite))
+    print()
+    print("ratios [Nx] = peer / arazzo (> 1: arazzo is cheaper); " + "; ".join(
+        peer.describe() for peer in suite.peers.values()))
+    for note in suite.notes:
+        print(f"note: {note}")
+    print()
+    for target in suite.targets:
+        print(f"{target.verdict:4}  {target.name}: {target.detail}")
+    for name, text in suite.profiles.items():
+        print(f"\nprofile: {name}\n{text}")
+    if args.markdown:
+        args.markdown.write_text(markdown(suite))
+    print(f"\nresults: {args.output} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
