@@ -419,6 +419,9 @@ class Engine:
                 frame.ran.add(index)
             retry_delay = None
             attempt = yield from self._attempt(frame, step)
+            # The attempt's outputs are published before its actions are chosen, so criteria
+            # that read this step's own outputs see the response that just came back.
+            frame.steps[step.step_id] = attempt.outputs
             action = self._select(frame, step, attempt)
             if attempt.succeeded:
                 frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index} \

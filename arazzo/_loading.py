@@ -546,14 +546,15 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
             # 'reference' tells a Reusable Object from an inline parameter or action: without
             # it, the Reusable Object branch's complaints are beside the point.
             inline = [e for e in context
-                      if "reference" not in (e.schema.get("required") or [])
-                      if isinstance(e.schema, dict)]
+                      if not isinstance(e.schema, dict)
+                      or "reference" not in (e.schema.get("required") or [])]
             context = inline or context
         deeper = [e for e in context if len(e.absolute_path) > depth]
         if deeper:
             error = jsonschema.exceptions.best_match(deeper)
         elif len(context) < len(error.context):
-            return jsonschema.exceptions.best_match(context)
+            best: jsonschema.ValidationError = jsonschema.exceptions.best_match(context)
+            return best
         else:
             break
     return error

@@ -1,10 +1,21 @@
-"""Shared fixtures. Keep this small: test packages add their own helpers."""
+"""Shared fixtures: the shared corpus and the scripted loopback HTTP server (tests/server.py).
+
+Test packages keep their own constants in uniquely named modules (``engine_support``,
+``cli_support``), never in ``conftest``: two ``conftest`` modules on ``sys.path`` shadow each
+other depending on collection order.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from server import ScriptedServer
 
 #: the shared corpus beside the clone (``<clone>/../shared/corpus``), if present
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -16,3 +27,17 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not present")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def _server_instance() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(_server_instance: ScriptedServer) -> Iterator[ScriptedServer]:
+    """A real HTTP server on loopback that scripts responses and records requests."""
+    _server_instance.reset()
+    yield _server_instance
+    _server_instance.reset()

@@ -1912,3 +1912,30 @@ def test_RTE16_RTE17_braces_and_identifier_rules(tmp_path: Path,
     assert server.requests[1].json == {
         "closing": "A}", "doubled": "{A}", "adjacent": "AB", "plainBraces": "{not an expression}",
         "exactKey": "x", "viaPointer": "done"}
+
+
+def test_CRI12_action_criteria_see_the_steps_own_fresh_outputs(tmp_path: Path,
+                                                               server: ScriptedServer) -> None:
+    """A poll written with the step's own outputs (``$steps.poll.outputs.state``) loops on the
+    value of the attempt that just ran, not the previous one (CRI-12, ACT-04)."""
+    server.route("GET", "/v1/status", Reply(200, json={"state": "pending"}),
+                 Reply(200, json={"state": "pending"}), Reply(200, json={"state": "done"}))
+    path = doc(tmp_path, """
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: poll
+        operationId: getStatus
+        outputs: {state: $response.body#/state}
+        onSuccess:
+        - name: again
+          type: goto
+          stepId: poll
+          criteria: [{condition: $steps.poll.outputs.state == 'pending'}]
+      outputs: {state: $steps.poll.outputs.state}
+    """)
+    result = run(path, server)
+    assert result.succeeded, result.error
+    assert len(server.requests) == 3
+    assert [r.action.name for r in result.steps] == ["again", "again", None]
+    assert result.outputs == {"state": "done"}

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import SHARED
+from engine_support import SHARED
 from server import Recorded, Reply, ScriptedServer
 
 import arazzo

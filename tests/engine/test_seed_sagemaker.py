@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import DATA
+from engine_support import DATA
 from server import Reply, ScriptedServer
 
 import arazzo
