@@ -357,8 +357,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")
         return 0 if result.succeeded else 1
-    from arazzo._reports import timeline_lines
-    from arazzo._timeline import ended_line
+    from arazzo._timeline import ended_line, timeline_lines
 
     out = sys.stdout
     if not args.quiet:

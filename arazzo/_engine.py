@@ -83,6 +83,8 @@ __all__ = [
 DEFAULT_MAX_STEPS = 10_000
 #: seconds before re-entering a step that already ran in the same workflow run
 DEFAULT_LOOP_DELAY = 1.0
+#: step records a run keeps by default: the first tenth, then a window of the latest ones
+DEFAULT_RECORD_LIMIT = 1000
 #: nesting of workflowId steps / dependsOn / retry targets
 MAX_DEPTH = 32
 
@@ -176,7 +178,8 @@ class Engine:
     def __init__(self, plan: Plan, workflow: WorkflowPlan, inputs: Mapping[str, Any] | None,
                  *, servers: Mapping[str, str] | None = None,
                  max_steps: int | None = None, loop_delay: float | None = None,
-                 hooks: Iterable[Hook] = (), record_limit: int | None = None) -> None:
+                 hooks: Iterable[Hook] = (),
+                 record_limit: int | None = DEFAULT_RECORD_LIMIT) -> None:
         self.plan = plan
         self.root = workflow
         self.servers = dict(servers or {})
@@ -191,7 +194,14 @@ class Engine:
         if record_limit is not None and record_limit < 0:
             raise InputError("record_limit must be >= 0")
         self.hooks = tuple(hooks)
-        self.records: deque[StepRecord] = deque(maxlen=record_limit)
+        # Records stay bounded on long polls: the first tenth of the limit is kept (how the run
+        # started), then a rolling window of the latest; ``dropped`` counts the gap between.
+        self.head_limit = None if record_limit is None else record_limit // 10
+        self.head: list[StepRecord] = []
+        self.records: deque[StepRecord] = deque(
+            maxlen=None if record_limit is None or self.head_limit is None
+            else record_limit - self.head_limit)
+        self.recorded = 0
         self.dropped = 0
         self.executed = 0
         self.workflows: dict[str, dict[str, Any]] = {}
@@ -291,12 +301,15 @@ class Engine:
         return status_text(self.masker.value(last) if last and self.masker.values else last)
 
     def _record(self, record: StepRecord) -> None:
-        if self.records.maxlen is not None and len(self.records) == self.records.maxlen:
+        self.recorded += 1
+        if self.head_limit is None or len(self.head) < self.head_limit:
+            self.head.append(record)
+        elif self.records.maxlen == 0:
             self.dropped += 1
-        if self.records.maxlen != 0:
-            self.records.append(record)
         else:
-            self.dropped += 1
+            if len(self.records) == self.records.maxlen:
+                self.dropped += 1
+            self.records.append(record)
 
     def snapshot(self) -> dict[str, Any]:
         """The run state as plain JSON data (secret inputs masked)."""
@@ -317,7 +330,7 @@ class Engine:
             "workflowId": self.root.workflow_id,
             "finished": self.finished,
             "executed": self.executed,
-            "records": len(self.records) + self.dropped,
+            "records": self.recorded,
             "frames": frames,
             "workflows": jsonable(self.masker.value(self.workflows)),
         }
@@ -342,7 +355,7 @@ class Engine:
         error = self.masker.text(outcome.error) if outcome.error else None
         result = RunResult(
             workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outputs,
-            steps=list(self.records), error=error, ended_by=outcome.ended_by,
+            steps=[*self.head, *self.records], error=error, ended_by=outcome.ended_by,
             duration=time.perf_counter() - started,
             workflows={k: self.masker.value(dict(v.get("outputs", {})))
                        for k, v in self.workflows.items()},
@@ -515,7 +528,7 @@ class Engine:
             status_code=attempt.status_code, duration=attempt.duration, outputs=outputs,
             action=action, failures=failures, error_code=attempt.error_code,
             error_message=masker.text(attempt.error_message) if attempt.error_message
-            else None))
+            else None, number=self.recorded + 1))
         if self.hooks:
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
                                     attempt.status_code, outputs, failures))

@@ -42,7 +42,6 @@ __all__ = [
     "json_report",
     "junit_xml",
     "mask_json_secrets",
-    "timeline_lines",
 ]
 
 #: ``--report FORMAT=PATH`` formats
@@ -62,17 +61,6 @@ def _version() -> str:
 
 # ------------------------------------------------------------------------------------------
 # timeline text (shared by the CLI and the JUnit report)
-
-
-def timeline_lines(result: RunResult) -> list[str]:
-    """One line per step record (``_timeline.format_record``), plus failure reasons."""
-    from arazzo._timeline import format_record
-
-    lines = []
-    for number, record in enumerate(result.steps, start=1 + result.dropped_records):
-        lines.append(format_record(record, number))
-        lines.extend(f"        ! {failure}" for failure in record.failures)
-    return lines
 
 
 # ------------------------------------------------------------------------------------------
@@ -123,6 +111,8 @@ def _testcase(result: RunResult, document: str) -> list[str]:
         detail.append(f"run: {message}")
         out.append(f'      <failure message={_xml_attr(message)} type="{kind}">'
                    f'{_xml_text(chr(10).join(detail))}</failure>')
+    from arazzo._timeline import timeline_lines
+
     lines = timeline_lines(result)
     if result.outputs:
         lines.append("outputs: " + json.dumps(_jsonable(result.outputs), ensure_ascii=False,

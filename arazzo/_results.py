@@ -58,9 +58,13 @@ class StepRecord:
     failures: tuple[str, ...] = ()
     error_code: str | None = None
     error_message: str | None = None
+    #: 1-based position of this attempt among all the run's attempts (records in a gap of a
+    #: bounded record list are dropped, so numbers can jump)
+    number: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "number": self.number,
             "stepId": self.step_id,
             "workflowId": self.workflow_id,
             "attempt": self.attempt,

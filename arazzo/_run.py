@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from arazzo._diagnostics import Diagnostic
-from arazzo._engine import Effect, Engine, RunAborted, Send, Sleep
+from arazzo._engine import DEFAULT_RECORD_LIMIT, Effect, Engine, RunAborted, Send, Sleep
 from arazzo._events import Hook, normalize_hooks
 from arazzo._exceptions import InputError, ValidationFailed
 from arazzo._loading import Document, OpenAPISource, load
@@ -91,7 +91,7 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
             transports: Mapping[str, AnyTransport] | None = None,
             max_steps: int | None = None, loop_delay: float | None = None,
             hooks: Hook | Iterable[Hook] | None = None,
-            record_limit: int | None = None) -> tuple[Document, Engine]:
+            record_limit: int | None = DEFAULT_RECORD_LIMIT) -> tuple[Document, Engine]:
     """Load, validate and check the arguments; returns the engine ready to run.
 
     Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
@@ -214,7 +214,7 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
         transports: Mapping[str, AnyTransport] | None = None,
         max_steps: int | None = None, loop_delay: float | None = None,
         timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
-        record_limit: int | None = None,
+        record_limit: int | None = DEFAULT_RECORD_LIMIT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
@@ -280,7 +280,7 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     transports: Mapping[str, AnyTransport] | None = None,
                     max_steps: int | None = None, loop_delay: float | None = None,
                     timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
-                    record_limit: int | None = None,
+                    record_limit: int | None = DEFAULT_RECORD_LIMIT,
                     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 

@@ -143,7 +143,12 @@ def timeline_lines(result: RunResult) -> list[str]:
     per step record (numbered from 1, dropped records counted) and its failure reasons as
     ``! ...`` lines. (The CLI adds :func:`ended_line` to its final line.)"""
     lines = []
-    for number, record in enumerate(result.steps, start=1 + result.dropped_records):
+    expected = 1
+    for record in result.steps:
+        number = record.number or expected
+        if number > expected:
+            lines.append(f"      ... {number - expected} records not kept (record_limit) ...")
         lines.append(format_record(record, number))
         lines.extend(f"        ! {failure}" for failure in record.failures)
+        expected = number + 1
     return lines

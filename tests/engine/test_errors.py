@@ -203,7 +203,8 @@ def test_secret_input_invalid_value_not_echoed(tmp_path: Path) -> None:
     assert "123456789" not in str(info.value)
 
 
-def test_loop_constant_memory_10000_iterations(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", [10, "default"])
+def test_loop_constant_memory_10000_iterations(tmp_path: Path, limit: int | str) -> None:
     path = doc(tmp_path, """
     workflows:
     - workflowId: w
@@ -228,24 +229,32 @@ def test_loop_constant_memory_10000_iterations(tmp_path: Path) -> None:
     transport = httpx.MockTransport(handler)
     document = arazzo.load(path)
 
-    def go(limit: int) -> tuple[arazzo.RunResult, int]:
+    options: dict[str, Any] = {} if limit == "default" else {"record_limit": limit}
+    kept = 1000 if limit == "default" else int(limit)  # the engine's default record limit
+
+    def go(iterations: int) -> tuple[arazzo.RunResult, int]:
         counter["n"] = 0
         gc.collect()
         tracemalloc.start()
-        result = arazzo.run(document, "w", {"limit": limit}, servers={"api": "http://x.test"},
-                            transports={"api": transport}, loop_delay=0, max_steps=20_000,
-                            record_limit=10)
+        result = arazzo.run(document, "w", {"limit": iterations},
+                            servers={"api": "http://x.test"}, transports={"api": transport},
+                            loop_delay=0, max_steps=20_000, **options)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return result, peak
 
-    small, peak_small = go(1000)
+    small, peak_small = go(2 * kept)
     big, peak_big = go(10_000)
     assert small.succeeded
     assert big.succeeded
     assert big.outputs == {"n": 10_000}
-    assert len(big.steps) == 10
-    assert big.dropped_records == 9_990
+    assert len(big.steps) == kept
+    assert big.dropped_records == 10_000 - kept
+    # the start of the run is kept, then the latest attempts (numbers jump over the gap)
+    head = kept // 10
+    assert [r.number for r in big.steps[:head]] == list(range(1, head + 1))
+    assert big.steps[-1].number == 10_000
+    assert big.steps[head].number == 10_000 - (kept - head) + 1
     # constant memory: 10x the iterations must not grow the peak meaningfully
     assert peak_big < peak_small * 1.5 + 200_000, (peak_small, peak_big)
 
