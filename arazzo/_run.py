@@ -26,6 +26,7 @@ from arazzo._transports import (
     AnyTransport,
     ResponseData,
     TransportFailure,
+    default_async_transport,
     default_transport,
     send_async,
     send_sync,
@@ -290,7 +291,7 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
                           record_limit=record_limit)
-    default = httpx.AsyncHTTPTransport(retries=0)
+    default = default_async_transport()
     chooser = _Transports(doc, transports, default, asynchronous=True)
     try:
         return await _drive_async(engine.run(), chooser.get, timeout=timeout,

@@ -13,6 +13,8 @@ transport (ACT-10).
 from __future__ import annotations
 
 import email.utils
+import functools
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -44,13 +46,26 @@ _DEFAULT: httpx.HTTPTransport | None = None
 _LOCK = threading.Lock()
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context, built once: loading the CA bundle costs tens of
+    milliseconds, which a transport per async run would otherwise pay every time."""
+    return httpx.create_ssl_context()
+
+
+def default_async_transport() -> httpx.AsyncHTTPTransport:
+    """A new async transport (a pool bound to the running event loop) on the shared TLS
+    context; the caller closes it."""
+    return httpx.AsyncHTTPTransport(retries=0, verify=shared_ssl_context())
+
+
 def default_transport() -> httpx.HTTPTransport:
     """The process-wide sync transport (created on first use)."""
     global _DEFAULT  # noqa: PLW0603 - one lazily created process-wide pool
     if _DEFAULT is None:
         with _LOCK:
             if _DEFAULT is None:
-                _DEFAULT = httpx.HTTPTransport(retries=0)
+                _DEFAULT = httpx.HTTPTransport(retries=0, verify=shared_ssl_context())
     return _DEFAULT
 
 
