@@ -40,18 +40,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from xml.etree import ElementTree
 
-import jsonpath_rfc9535 as jsonpath
-import regex
-from jsonpath_ng.ext.parser import parse as parse_goessner
-from jsonpath_rfc9535.function_extensions import Match, Search
-from jsonpath_rfc9535.function_extensions._pattern import map_re
-
-try:
-    from iregexp_check import check as _iregexp_ok
-except ImportError:  # pragma: no cover - a dependency of jsonpath-rfc9535
-    def _iregexp_ok(pattern: str) -> bool:
-        return True
-
+# The regex, JSONPath and XPath libraries are imported by the evaluators on first use: a
+# document with only simple conditions (and the CLI's start-up) never pays for them.
 from arazzo._exceptions import CriterionError, ExpressionSyntaxError
 from arazzo.expressions import (
     MISSING,
@@ -188,6 +178,8 @@ class RegexEvaluator:
         self.timeout = timeout
 
     def compile(self, condition: str, version: str | None) -> _RegexCondition:
+        import regex
+
         if version is not None:
             raise CriterionError("the regex criterion type has no versions")
         try:
@@ -215,6 +207,16 @@ _JSONPATH_REGEX_TIMEOUT = 1.0
 
 
 def _rfc_environment() -> Any:
+    import jsonpath_rfc9535 as jsonpath
+    import regex
+    from jsonpath_rfc9535.function_extensions import Match, Search
+    from jsonpath_rfc9535.function_extensions._pattern import map_re
+
+    try:
+        from iregexp_check import check as _iregexp_ok
+    except ImportError:  # pragma: no cover - a dependency of jsonpath-rfc9535
+        def _iregexp_ok(pattern: str) -> bool:
+            return True
 
     class TimedMatch(Match):
         def __call__(self, string: str, pattern: object) -> bool:
@@ -350,6 +352,8 @@ class JsonPathEvaluator:
 
     def _compile_rfc(self, condition: str,
                      warnings: list[ExpressionWarning]) -> _JsonPathCondition:
+        import jsonpath_rfc9535 as jsonpath
+
         env = rfc9535_environment()
         try:
             query = env.compile(condition)
@@ -378,6 +382,8 @@ class JsonPathEvaluator:
                                   "filter-root" if filter_root else "plain", warnings)
 
     def _compile_goessner(self, condition: str) -> _JsonPathCondition:
+        from jsonpath_ng.ext.parser import parse as parse_goessner
+
         try:
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
