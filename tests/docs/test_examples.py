@@ -47,7 +47,8 @@ class Block:
 
 
 def _blocks() -> Iterator[Block]:
-    for path in sorted(DOCS.glob("*.md")):
+    # the docs pages and the README (its Python example runs like the quick start's)
+    for path in [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]:
         text = path.read_text(encoding="utf-8")
         for match in _FENCE.finditer(text):
             language = match.group(1) or ""
@@ -120,10 +121,11 @@ def _commands() -> Iterator[tuple[Block, list[str]]]:
     for block in SHELL:
         if block.mark == "skip":
             continue
-        for raw in block.code.splitlines():
+        joined = block.code.replace("\\\n", " ")  # shell line continuations
+        for raw in joined.splitlines():
             line = raw.strip().removeprefix("$ ")
             if line.startswith("arazzo "):
-                yield block, shlex.split(line)[1:]
+                yield block, shlex.split(line, comments=True)[1:]
 
 
 COMMANDS = list(_commands())
