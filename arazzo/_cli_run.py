@@ -40,12 +40,17 @@ examples:
   arazzo run flow.arazzo.yaml --inputs @inputs.json --dry-run
   arazzo run flow.arazzo.yaml --report junit=out/junit.xml --report har=out/run.har
   arazzo run flow.arazzo.yaml --header 'Authorization=Bearer ${API_TOKEN}'
+  arazzo run flow.arazzo.yaml --auth 'petstore.api_key=${PETSTORE_KEY}'
+  arazzo run flow.arazzo.yaml --auth 'petstore.basic=${PET_USER}:${PET_PASSWORD}'
+  arazzo run flow.arazzo.yaml --sigv4 sagemaker=sagemaker:us-east-1
   arazzo run flow.arazzo.yaml --loop-delay 5 --max-steps 500 --timeout 3600
 
 --input values are parsed as JSON when they are valid JSON, else taken as strings; they
 override --inputs. Secrets belong in the environment: --header values may use ${VAR}, and
-secret headers (Authorization, Cookie, *token*, *api-key*...) must. Semantics, limits and
-the loop delay: docs/engine.md; reports: docs/reports.md.
+secret headers (Authorization, Cookie, *token*, *api-key*...) must; so must --auth values
+(credentials for the OpenAPI security schemes; the environment variables
+ARAZZO_AUTH_<SOURCE>_<SCHEME> are read too: docs/auth.md). Semantics, limits and the loop
+delay: docs/engine.md; reports: docs/reports.md.
 
 exit status: 0 the workflow succeeded, 1 it failed (or the document has errors),
 2 usage or input errors
@@ -74,6 +79,12 @@ def register(subparsers: Any) -> None:
                         metavar="[SOURCE:]NAME=VALUE",
                         help="add a header to every request (of one source); ${VAR} reads "
                              "the environment (required for secret headers) (repeatable)")
+    parser.add_argument("--auth", action="append", default=[],
+                        metavar="SOURCE.SCHEME=VALUE",
+                        help="credentials for an OpenAPI security scheme, from the "
+                             "environment: '${KEY}' (apiKey, bearer, an OAuth2 token), "
+                             "'${USER}:${PASSWORD}' (basic), '${ID}:${SECRET}' (OAuth2 client "
+                             "credentials); SOURCE=none sends without credentials (repeatable)")
     parser.add_argument("--max-steps", type=int, metavar="N", help="default 10000")
     parser.add_argument("--loop-delay", type=float, metavar="S",
                         help="seconds before re-entering a step (default 1, 0 disables)")
@@ -204,6 +215,72 @@ def _headers(pairs: list[str]) -> list[_Header]:
     return out
 
 
+def _expand(option: str, text: str) -> str:
+    for ref in _ENV_REF.findall(text):
+        if ref not in os.environ:
+            raise UsageError(f"{option}: environment variable {ref} is not set")
+    return _ENV_REF.sub(lambda m: os.environ[m.group(1)], text)
+
+
+def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
+    """``--auth SOURCE.SCHEME=VALUE`` as the ``auth=`` mapping. Secret parts must come from
+    the environment (``${VAR}``), as for secret ``--header`` values."""
+    import difflib
+
+    from arazzo._auth import SchemeUse, _raw_schemes, env_name
+    from arazzo._run import _openapi_sources
+
+    sources = _openapi_sources(document)
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        head, sep, value = pair.partition("=")
+        source, dot, scheme = head.partition(".")
+        if not sep or not source or (dot and not scheme):
+            raise UsageError(f"--auth takes SOURCE.SCHEME=VALUE (or SOURCE=none), got {head!r}")
+        if source not in sources:
+            close = difflib.get_close_matches(source, list(sources), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--auth {head}: no OpenAPI source description named "
+                             f"{source!r}{hint}")
+        if not dot:
+            if value.strip().lower() != "none":
+                raise UsageError(f"--auth {source}: give SOURCE.SCHEME=VALUE, or "
+                                 f"{source}=none to send without credentials")
+            out[source] = None
+            continue
+        declared = _raw_schemes(sources[source])
+        raw = declared.get(scheme)
+        if not isinstance(raw, dict):
+            close = difflib.get_close_matches(scheme, [str(k) for k in declared], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--auth {head}: source {source!r} declares no security scheme "
+                             f"{scheme!r}{hint} (schemes: "
+                             f"{', '.join(str(k) for k in declared) or 'none'})")
+        kind = SchemeUse(source, scheme, raw).kind
+        pair_form = kind == "basic" or (kind == "oauth2" and ":" in value)
+        first, colon, second = value.partition(":") if pair_form else ("", "", value)
+        if pair_form and not colon:
+            raise UsageError(f"--auth {head}: HTTP basic takes USER:PASSWORD, e.g. "
+                             f"--auth '{head}=${{USER}}:${{PASSWORD}}'")
+        if not _ENV_REF.search(second):
+            example = "${USER}:${PASSWORD}" if kind == "basic" else "${VAR}"
+            raise UsageError(f"--auth {head}: secret values are read from the environment "
+                             f"only, e.g. --auth '{head}={example}' (or set "
+                             f"{env_name(source, scheme)}...)")
+        credential: Any
+        if not pair_form:
+            credential = _expand(f"--auth {head}", value)
+        elif kind == "basic":
+            credential = (_expand(f"--auth {head}", first), _expand(f"--auth {head}", second))
+        else:
+            credential = {"client_id": _expand(f"--auth {head}", first),
+                          "client_secret": _expand(f"--auth {head}", second)}
+        if not isinstance(out.get(source), dict):
+            out[source] = {}
+        out[source][scheme] = credential
+    return out
+
+
 def _reports(pairs: list[str]) -> list[tuple[str, str]]:
     from arazzo._reports import REPORT_FORMATS
 
@@ -220,11 +297,15 @@ def _reports(pairs: list[str]) -> list[tuple[str, str]]:
 
 
 class _HeaderTransport(httpx.BaseTransport):
-    """Adds the ``--header`` headers, then hands the request to ``inner`` (which may sign)."""
+    """Adds the ``--header`` headers, then hands the request to ``inner`` (which may sign).
+    With a secret header (or a signing ``inner``) it is trusted to authenticate: a missing
+    ``--auth`` credential is then not an error (``handles_auth``)."""
 
-    def __init__(self, inner: Any, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, inner: Any, headers: list[tuple[str, str]], *,
+                 handles_auth: bool = True) -> None:
         self.inner = inner
         self.headers = headers
+        self.handles_auth = handles_auth
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         for name, value in self.headers:
@@ -251,10 +332,14 @@ def _header_transports(document: Document, headers: list[_Header],
                              f"named {header.source!r}{hint}")
     out = dict(given)
     for name, source in sources.items():
-        chosen = [(h.name, h.value) for h in headers if h.source in (None, name)]
-        if chosen:
-            inner = given.get(name) or _sigv4(source, default_transport(), asynchronous=False)
-            out[name] = _HeaderTransport(inner, chosen)
+        mine = [h for h in headers if h.source in (None, name)]
+        if mine:
+            inner = given.get(name)
+            handles = inner is not None or any(h.secret for h in mine)
+            if inner is None:
+                inner = _sigv4(source, default_transport(), asynchronous=False)
+            out[name] = _HeaderTransport(inner, [(h.name, h.value) for h in mine],
+                                         handles_auth=handles)
     return out
 
 
@@ -306,17 +391,23 @@ def run(args: argparse.Namespace) -> int:
     document = load_document(args)
     workflow_id = choose_workflow(document, args.workflow)
     _check_input_keys(document, workflow_id, keys)
+    auth = _auth(args.auth, document)
     if args.dry_run:
         from arazzo.aws._cli import regional_cli_servers
 
         servers = {**regional_cli_servers(args, document), **servers}
-        return dry_run(args, document, workflow_id, inputs, servers, headers)
+        return dry_run(args, document, workflow_id, inputs, servers, headers, auth)
     # Check the document and the inputs before anything starts (the emulator, a progress line):
     # bad inputs are a usage error with nothing sent and nothing started.
-    from arazzo._run import prepare
+    from arazzo._run import _openapi_sources, _prepare
+    from arazzo.aws._cli import forced_sigv4
 
+    # sources that get a secret --header or --sigv4 are trusted to authenticate
+    handled = {name for name in _openapi_sources(document)
+               if any(h.secret and h.source in (None, name) for h in headers)}
+    handled.update(forced_sigv4(args, document))
     try:
-        prepare(document, workflow_id, inputs)
+        _prepare(document, workflow_id, inputs, auth=auth, handled=handled)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
@@ -344,7 +435,7 @@ def run(args: argparse.Namespace) -> int:
                                   servers={**extra.servers, **servers} or None,
                                   transports=transports or None,
                                   max_steps=args.max_steps, loop_delay=loop_delay,
-                                  timeout=args.timeout, hooks=hooks)
+                                  timeout=args.timeout, hooks=hooks, auth=auth)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
@@ -424,16 +515,22 @@ def _body_text(content: bytes | None, masker: Masker) -> str | None:
         return text
 
 
-def _signing(document: Document, source: str | None) -> str | None:
+def _signing(document: Document, source: str | None,
+             forced: dict[str, tuple[str | None, str | None]] | None = None) -> str | None:
     from arazzo._run import _openapi_sources, sigv4_hint
 
+    if forced and source in forced:
+        service, region = forced[source]
+        where = ", ".join(x for x in (service or "service from the host", region) if x)
+        return f"AWS SigV4 ({where}; --sigv4)"
     hint = sigv4_hint(_openapi_sources(document).get(source or ""))
     if hint is None:
         return None
     return f"AWS SigV4 ({hint.service or 'service from the host'})"
 
 
-def dry_requests(document: Document, engine: Engine, headers: list[_Header]
+def dry_requests(document: Document, engine: Engine, headers: list[_Header],
+                 forced: dict[str, tuple[str | None, str | None]] | None = None
                  ) -> list[dict[str, Any]]:
     """Every step of the workflow's request, built from the inputs alone (nothing is sent).
 
@@ -468,6 +565,19 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header]
             item["error"] = masker.text(str(exc))
             out.append(item)
             continue
+        auth_notes: list[str] = []
+        if engine.auth is not None:
+            from arazzo._auth import apply, describe_choice
+
+            choice = engine.auth.choice(step)
+            base = engine.servers.get(step.source or "") or step.server_url
+            if choice is not None:
+                tokens = {use.name: "<token>" for use, c in choice.schemes if c.kind == "client"}
+                spec = apply(spec, choice, tokens)
+                auth_notes = describe_choice(choice, base)
+            problem = engine.auth.problems.get(id(step))
+            if problem is not None:
+                auth_notes.append(f"missing credentials: needs {problem}")
         sent = list(spec.headers)
         if not any(k.lower() == "user-agent" for k, _ in sent):
             sent.append(("User-Agent", _USER_AGENT))
@@ -481,25 +591,30 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header]
             "source": step.source,
             "headers": [list(h) for h in masker.headers(sent)],
             "body": _body_text(spec.content, masker),
-            "signing": _signing(document, step.source),
+            "signing": _signing(document, step.source, forced),
+            "auth": auth_notes,
         })
         out.append(item)
     return out
 
 
 def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
-            inputs: dict[str, Any], servers: dict[str, str], headers: list[_Header]) -> int:
+            inputs: dict[str, Any], servers: dict[str, str], headers: list[_Header],
+            auth: dict[str, Any] | None = None) -> int:
     from arazzo._exceptions import ValidationFailed
-    from arazzo._run import prepare
+    from arazzo._run import _prepare
+    from arazzo.aws._cli import forced_sigv4
 
+    forced = forced_sigv4(args, document)
     try:
-        _, engine = prepare(document, workflow_id, inputs, servers=servers or None)
+        _, engine = _prepare(document, workflow_id, inputs, servers=servers or None,
+                             auth=auth, check_auth=False, handled=set(forced))
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
         print("arazzo run: the document has errors", file=sys.stderr)
         return 1
-    requests = dry_requests(document, engine, headers)
+    requests = dry_requests(document, engine, headers, forced)
     depends = [wf for _, wf in engine.root.depends_on]
     if args.format == "json":
         data = {"workflowId": workflow_id, "dryRun": True, "dependsOn": depends,
@@ -526,6 +641,8 @@ def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
                 out.write(f"   {key}: {value}\n")
             if item["signing"]:
                 out.write(f"   (signed with {item['signing']} when sent)\n")
+            for note in item["auth"]:
+                out.write(f"   (auth: {note})\n")
             if item["body"] is not None:
                 out.write("\n")
                 for line in item["body"].splitlines():

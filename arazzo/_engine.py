@@ -28,6 +28,7 @@ from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from arazzo._auth import Authenticator, TokenError, apply
 from arazzo._events import (
     ActionTaken,
     CriterionEvaluated,
@@ -179,7 +180,8 @@ class Engine:
                  *, servers: Mapping[str, str] | None = None,
                  max_steps: int | None = None, loop_delay: float | None = None,
                  hooks: Iterable[Hook] = (),
-                 record_limit: int | None = DEFAULT_RECORD_LIMIT) -> None:
+                 record_limit: int | None = DEFAULT_RECORD_LIMIT,
+                 auth: Authenticator | None = None) -> None:
         self.plan = plan
         self.root = workflow
         self.servers = dict(servers or {})
@@ -216,6 +218,10 @@ class Engine:
         self.inputs = workflow.prepare_inputs(inputs)
         self.masker = Masker(str(v) for k, v in self.inputs.items()
                              if k in self.secret_names and v is not None)
+        #: OpenAPI security: the credentials chosen per step (``_auth``); None: no auth
+        self.auth = auth
+        if auth is not None:
+            auth.bind(self._closure.values(), self.masker)
         self._dep_inputs: dict[tuple[int, str], dict[str, Any]] = {}
         self._prepare_dependencies(workflow, set())
         self._deps_done: dict[tuple[int, str], _Outcome] = {}
@@ -581,20 +587,39 @@ class Engine:
         except ArazzoError as exc:
             return _Attempt(False, ctx, [f"cannot build the request: {exc.message}"], {},
                             method=step.method)
-        masked_url = ""
-        if self.hooks:
-            masked_url = self.masker.url(request.url)
-            self._emit(RequestSent(wf_id, step.step_id, request.method, masked_url,
-                                   self.masker.headers(request.headers),
-                                   _masked_bytes(self.masker, request.content)))
-        result = yield Send(request, wf_id, step.step_id)
+        sent = request
+        refreshable = False
+        if self.auth is not None and self.auth.choice(step) is not None:
+            try:
+                sent, refreshable = yield from self._authorize(step, request, wf_id)
+            except TokenError as exc:
+                return _Attempt(False, ctx, [self.masker.text(str(exc))], {},
+                                method=step.method, error_code="auth",
+                                error_message=self.masker.text(str(exc)))
+        self._request_sent(wf_id, step, sent)
+        result = yield Send(sent, wf_id, step.step_id)
+        if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
+            # a cached OAuth2 token was refused: fetch a new one and send once more
+            if self.hooks:
+                self._emit(ResponseReceived(wf_id, step.step_id, result.status_code,
+                                            result.elapsed,
+                                            self.masker.headers(result.headers.multi_items()),
+                                            _masked_bytes(self.masker, result.content) or b""))
+            try:
+                sent, _ = yield from self._authorize(step, request, wf_id, refresh=True)
+            except TokenError as exc:
+                return _Attempt(False, ctx, [self.masker.text(str(exc))], {},
+                                method=step.method, error_code="auth",
+                                error_message=self.masker.text(str(exc)))
+            self._request_sent(wf_id, step, sent)
+            result = yield Send(sent, wf_id, step.step_id)
         ctx.url = request.url
         ctx.method = request.method
         ctx.request = HttpMessage(headers=dict(request.headers), query=request.query_params,
                                   path=request.path_params, body=request.body)
         if isinstance(result, TransportFailure):
             attempt = _Attempt(False, ctx, [result.message], {}, method=request.method,
-                               url=request.url, duration=result.elapsed,
+                               url=sent.url, duration=result.elapsed,
                                error_code=result.code, error_message=result.message)
             attempt.outputs = self._step_outputs(step, ctx)
             return attempt
@@ -622,9 +647,45 @@ class Engine:
         code, message = error_details(result.status_code, result.headers, body)
         retry_after = parse_retry_after(result.headers) if failures else None
         return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
-                        method=request.method, url=request.url,
+                        method=request.method, url=sent.url,
                         status_code=result.status_code, duration=result.elapsed,
                         retry_after=retry_after, error_code=code, error_message=message)
+
+    def _request_sent(self, wf_id: str, step: StepPlan, request: RequestSpec) -> None:
+        if self.hooks:
+            self._emit(RequestSent(wf_id, step.step_id, request.method,
+                                   self.masker.url(request.url),
+                                   self.masker.headers(request.headers),
+                                   _masked_bytes(self.masker, request.content)))
+
+    def _authorize(self, step: StepPlan, request: RequestSpec, wf_id: str, *,
+                   refresh: bool = False) -> Generator[Effect, Any, tuple[RequestSpec, bool]]:
+        """``request`` with the step's credentials (``_auth``), and whether it carries a
+        cached OAuth2 token (worth renewing once after a 401). OAuth2 client-credentials
+        tokens are fetched here through the step's source transport (a ``Send``); a token
+        endpoint that gives none raises :class:`TokenError` (the attempt fails)."""
+        auth = self.auth
+        assert auth is not None
+        choice = auth.choice(step)
+        assert choice is not None
+        tokens: dict[str, str] = {}
+        cached = False
+        base = self.servers.get(step.source or "") or step.server_url
+        for use, credential in choice.schemes:
+            if credential.kind != "client":
+                continue
+            url = auth.token_url(use, base)
+            if refresh:
+                auth.forget_token(use, credential, url)
+            token = auth.cached_token(use, credential, url)
+            if token is not None:
+                cached = True
+            else:
+                result = yield Send(auth.token_request(use, credential, url, request.source),
+                                    wf_id, step.step_id)
+                token = auth.store_token(use, credential, url, result)
+            tokens[use.name] = token
+        return apply(request, choice, tokens), cached
 
     def _workflow_attempt(self, frame: _Frame, step: StepPlan, ctx: EvaluationContext
                           ) -> Generator[Effect, Any, _Attempt]:

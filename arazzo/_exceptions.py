@@ -14,6 +14,7 @@ The hierarchy::
     │   └── ExpressionEvaluationError
     ├── CriterionError               unknown criterion type, bad regex/jsonpath/xpath
     ├── InputError                   bad arguments to run(): unknown workflow, invalid inputs
+    │   └── MissingCredentials       a step's security scheme has no credentials (docs/auth.md)
     ├── ExecutionError               the engine could not carry out a step
     └── TransportError               a transport failed (wraps httpx errors with ``from``)
 
@@ -40,6 +41,7 @@ __all__ = [
     "InputError",
     "LoadError",
     "Location",
+    "MissingCredentials",
     "ReferenceError_",
     "TransportError",
     "UnsupportedVersion",
@@ -161,6 +163,16 @@ class CriterionError(ArazzoError):
 
 class InputError(ArazzoError):
     """Bad arguments to a run: unknown workflow id, inputs not matching the schema."""
+
+
+class MissingCredentials(InputError):
+    """A step needs credentials for a security scheme that neither ``auth=``, the
+    environment nor ``--auth`` supplied; raised before any request. ``missing`` lists
+    ``(source, scheme, environment variable)``."""
+
+    def __init__(self, message: str, missing: list[tuple[str, str, str]]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class ExecutionError(ArazzoError):

@@ -19,6 +19,7 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
+from arazzo._auth import Requirement, effective_security
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
 from arazzo._loading import Document, OperationRef
 from arazzo._operations import document_of, resolve_operation, resolve_workflow
@@ -158,6 +159,8 @@ class StepPlan:
     #: x-arazzo-max-iterations, else the pacing hook's bound; None: only max_steps applies
     max_iterations: int | None = None
     max_iterations_origin: str | None = None
+    #: the operation's effective security requirements (alternatives; ``()``: none)
+    security: tuple[Requirement, ...] = ()
 
 
 @dataclass(eq=False)
@@ -515,6 +518,7 @@ class Plan:
             plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
             plan.server_url, plan.server_problem = _server(op)
             plan.pacing = self.pacing(op, params)
+            plan.security = effective_security(op)
             compiled = []
             for param in params:
                 if param.in_ is None:

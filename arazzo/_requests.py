@@ -330,10 +330,12 @@ def is_secret_header(name: str) -> bool:
 class Masker:
     """Masks secret headers, secret-named query parameters and secret input values."""
 
-    __slots__ = ("_pattern", "values")
+    __slots__ = ("_pattern", "names", "values")
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.values: set[str] = set()
+        #: lower-cased header and query parameter names whose values are secret (API keys)
+        self.names: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self.add(values)
 
@@ -358,12 +360,15 @@ class Masker:
             parts = []
             for piece in query.split("&"):
                 key, eq, _value = piece.partition("=")
-                parts.append(f"{key}={MASK}" if eq and _SECRET_QUERY.search(key) else piece)
+                secret = _SECRET_QUERY.search(key) or (self.names and key.lower() in self.names)
+                parts.append(f"{key}={MASK}" if eq and secret else piece)
             url = head + "?" + "&".join(parts)
         return self.text(url)
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        return tuple((k, MASK if is_secret_header(k) else self.text(v)) for k, v in headers)
+        names = self.names
+        return tuple((k, MASK if is_secret_header(k) or (names and k.lower() in names)
+                      else self.text(v)) for k, v in headers)
 
     def value(self, value: Any) -> Any:
         if self._pattern is None:

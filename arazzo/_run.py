@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from arazzo._auth import AuthArg, Authenticator, parse_auth
 from arazzo._diagnostics import Diagnostic
 from arazzo._engine import DEFAULT_RECORD_LIMIT, Effect, Engine, RunAborted, Send, Sleep
 from arazzo._events import Hook, normalize_hooks
@@ -92,12 +93,33 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
             transports: Mapping[str, AnyTransport] | None = None,
             max_steps: int | None = None, loop_delay: float | None = None,
             hooks: Hook | Iterable[Hook] | None = None,
-            record_limit: int | None = DEFAULT_RECORD_LIMIT) -> tuple[Document, Engine]:
+            record_limit: int | None = DEFAULT_RECORD_LIMIT,
+            auth: AuthArg | None = None) -> tuple[Document, Engine]:
     """Load, validate and check the arguments; returns the engine ready to run.
 
     Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
-    bad arguments, before any request is sent.
+    bad arguments (:class:`MissingCredentials` when a step's security scheme has no
+    credentials), before any request is sent.
     """
+    return _prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
+                    max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
+                    record_limit=record_limit, auth=auth, check_auth=True)
+
+
+def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
+             inputs: Mapping[str, Any] | None = None, *,
+             servers: Mapping[str, str] | None = None,
+             transports: Mapping[str, AnyTransport] | None = None,
+             max_steps: int | None = None, loop_delay: float | None = None,
+             hooks: Hook | Iterable[Hook] | None = None,
+             record_limit: int | None = DEFAULT_RECORD_LIMIT,
+             auth: AuthArg | None = None, check_auth: bool = True,
+             handled: Iterable[str] | None = None,
+             environ: Mapping[str, str] | None = None) -> tuple[Document, Engine]:
+    """:func:`prepare`; ``check_auth=False`` (dry runs) keeps missing credentials in
+    ``engine.auth.missing`` instead of raising. ``handled``: the sources trusted to
+    authenticate through their transport when credentials are missing (default: those of
+    ``transports`` whose transport does not say ``handles_auth = False``)."""
     doc = _load(spec)
     errors = _validation_errors(doc)
     if errors:
@@ -123,10 +145,23 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
     servers = _aws_regions(doc, servers)
     plan = plan_for(doc)
     workflow = plan.workflow(doc, chosen)
+    authenticator = Authenticator(parse_auth(auth, _openapi_sources(doc)),
+                                  handled=frozenset(handled_sources(transports)
+                                                    if handled is None else handled),
+                                  environ=os.environ if environ is None else environ)
     engine = Engine(plan, workflow, inputs, servers=servers, max_steps=max_steps,
                     loop_delay=loop_delay, hooks=normalize_hooks(hooks),
-                    record_limit=record_limit)
+                    record_limit=record_limit, auth=authenticator)
+    if check_auth:
+        authenticator.check()
     return doc, engine
+
+
+def handled_sources(transports: Mapping[str, Any] | None) -> set[str]:
+    """Sources whose caller-supplied transport is trusted to authenticate (when their
+    credentials are missing): every one, unless it says ``handles_auth = False``."""
+    return {name for name, transport in (transports or {}).items()
+            if getattr(transport, "handles_auth", True)}
 
 
 def _aws_regions(doc: Document, servers: Mapping[str, str] | None
@@ -216,16 +251,23 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
         max_steps: int | None = None, loop_delay: float | None = None,
         timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
         record_limit: int | None = DEFAULT_RECORD_LIMIT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        auth: AuthArg | None = None) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
     ``spec``: a path, URL, YAML/JSON text or a loaded :class:`Document`. A workflow that fails
     returns ``succeeded=False``; bad arguments raise :class:`InputError`, a document with
     validation errors :class:`ValidationFailed` - both before any request is sent.
+
+    ``auth``: credentials for the OpenAPI security schemes, ``{source: {scheme:
+    credential}}`` (a string for apiKey/bearer, ``(user, password)`` for basic,
+    ``{"client_id": ..., "client_secret": ...}`` for OAuth2 client credentials; ``None`` for
+    a source: send without credentials); the environment (``ARAZZO_AUTH_<SOURCE>_<SCHEME>``)
+    fills the rest. See ``docs/auth.md``.
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit)
+                          record_limit=record_limit, auth=auth)
     for name, transport in (transports or {}).items():
         if not isinstance(transport, httpx.BaseTransport) and not hasattr(
                 transport, "handle_request"):
@@ -282,7 +324,8 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     max_steps: int | None = None, loop_delay: float | None = None,
                     timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
                     record_limit: int | None = DEFAULT_RECORD_LIMIT,
-                    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> RunResult:
+                    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                    auth: AuthArg | None = None) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
@@ -290,7 +333,7 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit)
+                          record_limit=record_limit, auth=auth)
     default = default_async_transport()
     chooser = _Transports(doc, transports, default, asynchronous=True)
     try:

@@ -1,5 +1,5 @@
 """AWS options of ``arazzo run``: ``--emulator`` (and its staging), ``--aws-region``,
-``--aws-profile``.
+``--aws-profile``, ``--sigv4``.
 
 ``_cli_run`` calls :func:`add_run_arguments` when it builds its parser and enters
 :func:`run_overrides` around the run; everything AWS-specific stays here.
@@ -9,6 +9,10 @@
   names it, sent to its ``{region}`` server for ``--aws-region`` (else botocore's configured
   region: ``AWS_DEFAULT_REGION``, the profile's ``region``; see ``arazzo.aws._region``).
   SigV4 retries (throttling) are reported on stderr.
+- ``--sigv4 SOURCE[=SERVICE[:REGION]]`` signs a source whose OpenAPI does not declare SigV4
+  (e.g. a hand-written or third-party description without ``securitySchemes``); SERVICE
+  defaults to the signing name inferred from the host, REGION to the host's, then
+  ``--aws-region`` / botocore's configured region.
 - With ``--emulator``, those sources go to an in-process SageMaker emulator (moto on
   loopback, signatures checked) whose lifecycle the ``--emulator-*`` options stage, for demos
   and tests (``docs/flagship.md``).
@@ -33,6 +37,7 @@ __all__ = [
     "EMULATOR_LOOP_DELAY",
     "RunOverrides",
     "add_run_arguments",
+    "forced_sigv4",
     "regional_cli_servers",
     "run_overrides",
 ]
@@ -78,6 +83,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--aws-profile", metavar="NAME",
         help="AWS profile for credentials and region (default: AWS_PROFILE / the chain)")
+    group.add_argument(
+        "--sigv4", action="append", default=[], metavar="SOURCE[=SERVICE[:REGION]]",
+        help="sign the requests of SOURCE with AWS SigV4 even though its OpenAPI does not "
+             "declare it (SERVICE: the signing name, default from the host; REGION: default "
+             "from the host, then --aws-region / the configured region) (repeatable)")
     group.add_argument(
         "--emulator", action="store_true",
         help="run against a local SageMaker emulator (moto, in-process on loopback, SigV4 "
@@ -136,11 +146,47 @@ def regional_cli_servers(args: argparse.Namespace, document: Document) -> dict[s
     which shows the URL a real run would call; ``{}`` under ``--emulator``)."""
     if getattr(args, "emulator", False):
         return {}
+    from arazzo._run import _openapi_sources
     from arazzo.aws._region import regional_servers
 
-    return regional_servers(document, region=getattr(args, "aws_region", None),
-                            profile=getattr(args, "aws_profile", None),
-                            exclude=_given_servers(args))
+    region = getattr(args, "aws_region", None)
+    profile = getattr(args, "aws_profile", None)
+    out = regional_servers(document, region=region, profile=profile,
+                           exclude=_given_servers(args))
+    openapi = _openapi_sources(document)
+    for name, (_, forced_region) in forced_sigv4(args, document).items():
+        out.update(regional_servers(document, region=forced_region or region, profile=profile,
+                                    exclude=_given_servers(args),
+                                    sources={name: openapi[name].raw}))
+    return out
+
+
+def forced_sigv4(args: argparse.Namespace, document: Document
+                 ) -> dict[str, tuple[str | None, str | None]]:
+    """``--sigv4 SOURCE[=SERVICE[:REGION]]`` as ``{source: (service, region)}``; raises
+    ``UsageError`` for a malformed value or an unknown source."""
+    from arazzo._run import _openapi_sources
+    from arazzo.cli import UsageError
+
+    pairs = getattr(args, "sigv4", None) or []
+    if not pairs:
+        return {}
+    sources = _openapi_sources(document)
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for pair in pairs:
+        name, sep, rest = str(pair).partition("=")
+        service, colon, region = rest.partition(":")
+        if not name or (sep and not rest) or (colon and not region):
+            raise UsageError(f"--sigv4 takes SOURCE[=SERVICE[:REGION]], got {pair!r}")
+        if name not in sources:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(sources), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--sigv4 {name}: no OpenAPI source description named "
+                             f"{name!r}{hint}")
+        out[name] = (service or None, region or None)
+    return out
 
 
 @contextlib.contextmanager
@@ -154,25 +200,38 @@ def run_overrides(args: argparse.Namespace, document: Document) -> Iterator[RunO
             yield overrides
         return
     sources = sigv4_sources(document)
-    if not sources:
+    forced = forced_sigv4(args, document)
+    if not sources and not forced:
         yield RunOverrides()
         return
+    from arazzo._run import _openapi_sources
     from arazzo.aws._detect import detect_sigv4
     from arazzo.aws._region import regional_servers
     from arazzo.aws._transport import SigV4Transport
 
     region = getattr(args, "aws_region", None)
     profile = getattr(args, "aws_profile", None)
+    given = _given_servers(args)
+    auto = {name: raw for name, raw in sources.items() if name not in forced}
     servers = regional_servers(document, region=region, profile=profile,
-                               exclude=_given_servers(args), sources=sources)
+                               exclude=given, sources=auto) if auto else {}
     on_retry = _retry_printer(args)
     transports: dict[str, Any] = {}
     try:
-        for name, raw in sources.items():
+        for name, raw in auto.items():
             hint = detect_sigv4(raw)
             transports[name] = SigV4Transport(
                 service=hint.service if hint else None,
                 default_region=(hint.region if hint else None) or region,
+                profile=profile, on_retry=on_retry)
+        openapi = _openapi_sources(document)
+        for name, (service, forced_region) in forced.items():
+            # a {region} server variable gets the region too (unless --server names it)
+            servers.update(regional_servers(
+                document, region=forced_region or region, profile=profile, exclude=given,
+                sources={name: openapi[name].raw}))
+            transports[name] = SigV4Transport(
+                service=service, region=forced_region, default_region=region,
                 profile=profile, on_retry=on_retry)
         yield RunOverrides(servers=servers, transports=transports)
     finally:
