@@ -233,8 +233,8 @@ class Not(Node):
         return f"Not({self.operand!r})"
 
 
-class And(Node):
-    """``a && b && ...`` (n-ary, so long chains do not nest)."""
+class _Junction(Node):
+    """An n-ary ``&&``/``||`` chain (long chains do not nest)."""
 
     __slots__ = ("operands",)
 
@@ -244,6 +244,18 @@ class And(Node):
 
     def value(self, ctx: EvaluationContext) -> Any:
         return self.test(ctx)
+
+    def children(self) -> tuple[Node, ...]:
+        return self.operands
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self.operands))})"
+
+
+class And(_Junction):
+    """``a && b && ...``"""
+
+    __slots__ = ()
 
     def test(self, ctx: EvaluationContext) -> bool:
         for operand in self.operands:  # noqa: SIM110 - no generator on the hot path
@@ -251,36 +263,17 @@ class And(Node):
                 return False
         return True
 
-    def children(self) -> tuple[Node, ...]:
-        return self.operands
 
-    def __repr__(self) -> str:
-        return f"And({', '.join(map(repr, self.operands))})"
+class Or(_Junction):
+    """``a || b || ...``"""
 
-
-class Or(Node):
-    """``a || b || ...`` (n-ary)."""
-
-    __slots__ = ("operands",)
-
-    def __init__(self, operands: tuple[Node, ...], index: int) -> None:
-        super().__init__(index)
-        self.operands = operands
-
-    def value(self, ctx: EvaluationContext) -> Any:
-        return self.test(ctx)
+    __slots__ = ()
 
     def test(self, ctx: EvaluationContext) -> bool:
         for operand in self.operands:  # noqa: SIM110 - no generator on the hot path
             if operand.test(ctx):
                 return True
         return False
-
-    def children(self) -> tuple[Node, ...]:
-        return self.operands
-
-    def __repr__(self) -> str:
-        return f"Or({', '.join(map(repr, self.operands))})"
 
 
 class Compare(Node):
