@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from arazzo._diagnostics import Diagnostic
+from arazzo.cli import access_kwargs, add_access_options
 
 __all__ = ["register"]
 
@@ -40,12 +41,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="Arazzo document (YAML/JSON)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
-    parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
-                        help="directory sources may be read from (repeatable; default: the "
-                             "current directory, or the document's directory outside it)")
-    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
-                        help="host remote sources may be fetched from (repeatable; default: "
-                             "none)")
+    add_access_options(parser)
     parser.add_argument("--source", action="append", default=[], metavar="NAME_OR_URL=FILE",
                         help="read the source description with this name or URL from FILE "
                              "(repeatable)")
@@ -89,18 +85,12 @@ def run(args: argparse.Namespace) -> int:
     for value in overrides.values():
         if not Path(value).is_file():
             return _usage(f"--source file not found: {value}")
-    for directory in args.allow_dir:
-        if not Path(directory).is_dir():
-            return _usage(f"--allow-dir is not a directory: {directory}")
-    for file in args.files:
+    kwargs = {**access_kwargs(args), "overrides": overrides}
+    for file in args.files:  # local files only (unlike `run`, no URLs here)
         if not Path(file).exists():
             return _usage(f"file not found: {file}")
         if Path(file).is_dir():
             return _usage(f"{file} is a directory, not a document")
-
-    kwargs: dict[str, Any] = {"allow_hosts": args.allow_host, "overrides": overrides}
-    if args.allow_dir:
-        kwargs["allow_dirs"] = args.allow_dir
     findings: list[Diagnostic] = []
     for file in args.files:
         findings.extend(validate(Path(file), **kwargs))

@@ -108,17 +108,24 @@ def check_file(file: str) -> None:
         raise UsageError(f"{file} is a directory, not a document")
 
 
-def load_document(args: argparse.Namespace) -> Document:
-    """Load ``args.file`` with the access options; :class:`UsageError` for a missing file."""
-    from arazzo import load
-
-    check_file(args.file)
+def access_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``load()`` keywords from ``--allow-dir``/``--allow-host``; :class:`UsageError` for a
+    directory that does not exist."""
     for directory in args.allow_dir:
         if not Path(directory).is_dir():
             raise UsageError(f"--allow-dir is not a directory: {directory}")
     kwargs: dict[str, Any] = {"allow_hosts": args.allow_host}
     if args.allow_dir:
         kwargs["allow_dirs"] = args.allow_dir
+    return kwargs
+
+
+def load_document(args: argparse.Namespace) -> Document:
+    """Load ``args.file`` with the access options; :class:`UsageError` for a missing file."""
+    from arazzo import load
+
+    check_file(args.file)
+    kwargs = access_kwargs(args)
     source: Any = args.file if "://" in args.file else Path(args.file)
     return load(source, **kwargs)
 
