@@ -506,6 +506,13 @@ class Engine:
                                     f"retry target {target_wf.workflow_id!r}: {exc.message}")
                 yield from self._call(target_wf, target_inputs, frame.depth + 1)
 
+    def _auth_failure(self, exc: TokenError, ctx: EvaluationContext,
+                      step: StepPlan) -> _Attempt:
+        """The failed attempt of a step whose OAuth2 token could not be obtained."""
+        message = self.masker.text(str(exc))
+        return _Attempt(False, ctx, [message], {}, method=step.method, error_code="auth",
+                        error_message=message)
+
     def _error_detail(self, attempt: _Attempt) -> str:
         """``; the response said CODE: message`` for an error response with a code."""
         if attempt.error_code is None or attempt.status_code is None:
@@ -593,9 +600,7 @@ class Engine:
             try:
                 sent, refreshable = yield from self._authorize(step, request, wf_id)
             except TokenError as exc:
-                return _Attempt(False, ctx, [self.masker.text(str(exc))], {},
-                                method=step.method, error_code="auth",
-                                error_message=self.masker.text(str(exc)))
+                return self._auth_failure(exc, ctx, step)
         self._request_sent(wf_id, step, sent)
         result = yield Send(sent, wf_id, step.step_id)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
@@ -608,9 +613,7 @@ class Engine:
             try:
                 sent, _ = yield from self._authorize(step, request, wf_id, refresh=True)
             except TokenError as exc:
-                return _Attempt(False, ctx, [self.masker.text(str(exc))], {},
-                                method=step.method, error_code="auth",
-                                error_message=self.masker.text(str(exc)))
+                return self._auth_failure(exc, ctx, step)
             self._request_sent(wf_id, step, sent)
             result = yield Send(sent, wf_id, step.step_id)
         ctx.url = request.url
