@@ -77,8 +77,14 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+#: a non-empty run of RFC 3986 unreserved characters: percent-encoding leaves it as it is
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]+\Z").match
+
+
 def _enc(value: Any, *, reserved: bool = False) -> str:
     text = _scalar(value)
+    if _UNRESERVED(text) and text.strip("."):  # nothing to encode (the common case)
+        return text
     encoded = quote(text, safe=_RESERVED_SAFE if reserved else "")
     if encoded and set(encoded) == {"."}:  # '.' / '..' must not become dot-segments
         encoded = encoded.replace(".", "%2E")

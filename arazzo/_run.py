@@ -10,8 +10,6 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from arazzo._auth import AuthArg, Authenticator, parse_auth
 from arazzo._diagnostics import Diagnostic
 from arazzo._engine import DEFAULT_RECORD_LIMIT, Effect, Engine, RunAborted, Send, Sleep
@@ -19,15 +17,16 @@ from arazzo._events import Hook, normalize_hooks
 from arazzo._exceptions import InputError, ValidationFailed
 from arazzo._loading import Document, OpenAPISource, load
 from arazzo._plan import plan_for
-from arazzo._requests import RequestSpec
 from arazzo._results import RunResult
 from arazzo._transports import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT,
+    USER_AGENT,
     AnyTransport,
     ResponseData,
     TransportFailure,
     default_async_transport,
+    default_client,
     default_transport,
     send_async,
     send_sync,
@@ -36,7 +35,8 @@ from arazzo._validation import validate
 
 __all__ = ["prepare", "run", "run_async"]
 
-_USER_AGENT = "arazzo-python"
+_USER_AGENT = USER_AGENT  # what the CLI's dry run shows
+
 _VALIDATED = "_arazzo_engine_validation"
 _SIGV4_SOURCES = "_arazzo_engine_sigv4_sources"
 
@@ -208,12 +208,15 @@ def _sigv4(source: OpenAPISource | None, inner: Any, *, asynchronous: bool) -> A
 
 
 class _Transports:
-    """Per-run transport choice: caller's per source, else the default (SigV4 if declared)."""
+    """Per-run transport choice: caller's per source, else the default; a source whose
+    OpenAPI declares SigV4 gets a signing transport around ``signed_inner`` (an httpx
+    transport: the sync default is not one), or around the default."""
 
     def __init__(self, doc: Document, given: Mapping[str, AnyTransport] | None,
-                 default: AnyTransport, *, asynchronous: bool) -> None:
+                 default: Any, *, asynchronous: bool, signed_inner: Any = None) -> None:
         self.given = dict(given or {})
         self.default = default
+        self.signed_inner = signed_inner
         self.asynchronous = asynchronous
         self.sources = _openapi_sources(doc)
         self.chosen: dict[str, Any] = {}
@@ -224,20 +227,13 @@ class _Transports:
             return transport
         transport = self.chosen.get(source)
         if transport is None:
-            transport = _sigv4(self.sources.get(source), self.default,
-                               asynchronous=self.asynchronous)
+            openapi = self.sources.get(source)
+            transport = self.default
+            if sigv4_hint(openapi) is not None:
+                inner = self.signed_inner() if self.signed_inner is not None else self.default
+                transport = _sigv4(openapi, inner, asynchronous=self.asynchronous)
             self.chosen[source] = transport
         return transport
-
-
-def _request(spec: RequestSpec) -> httpx.Request:
-    headers = spec.headers
-    for key, _ in headers:
-        if key.lower() == "user-agent":
-            break
-    else:
-        headers = [*headers, ("User-Agent", _USER_AGENT)]
-    return httpx.Request(spec.method, spec.url, headers=headers, content=spec.content)
 
 
 def _timeout_message(timeout: float) -> str:
@@ -269,10 +265,10 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
                           record_limit=record_limit, auth=auth)
     for name, transport in (transports or {}).items():
-        if not isinstance(transport, httpx.BaseTransport) and not hasattr(
-                transport, "handle_request"):
+        if not hasattr(transport, "handle_request"):
             raise InputError(f"transports: {name!r} is an async transport; use run_async")
-    chooser = _Transports(doc, transports, default_transport(), asynchronous=False)
+    chooser = _Transports(doc, transports, default_client(), asynchronous=False,
+                          signed_inner=default_transport)
     return drive_sync(engine.run(), chooser.get, timeout=timeout,
                       max_response_bytes=max_response_bytes)
 
@@ -292,7 +288,7 @@ def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
                 request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
                     DEFAULT_REQUEST_TIMEOUT, remaining)
                 result: ResponseData | TransportFailure = send_sync(
-                    transport_for(effect.request.source), _request(effect.request),
+                    transport_for(effect.request.source), effect.request,
                     timeout=request_timeout, max_bytes=max_response_bytes,
                     url=effect.request.url.split("?", 1)[0])
                 if deadline is not None and time.monotonic() >= deadline and isinstance(
@@ -359,7 +355,7 @@ async def _drive_async(gen: Generator[Effect, Any, RunResult], transport_for: An
                 request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
                     DEFAULT_REQUEST_TIMEOUT, remaining)
                 send = send_async(transport_for(effect.request.source),
-                                  _request(effect.request), timeout=request_timeout,
+                                  effect.request, timeout=request_timeout,
                                   max_bytes=max_response_bytes,
                                   url=effect.request.url.split("?", 1)[0])
                 try:

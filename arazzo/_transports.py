@@ -1,34 +1,44 @@
 """Transports: any ``httpx.BaseTransport`` (sync) or ``httpx.AsyncBaseTransport`` (async).
 
 The engine never talks to the network itself; the drivers in ``_run`` hand each request to the
-transport of the step's source (``transports={sourceName: transport}``) or to the default one:
-one process-wide ``httpx.HTTPTransport`` (connection pool shared by every sync run, so
-connections are reused). Async runs open an ``httpx.AsyncHTTPTransport`` per run (a pool is
-bound to its event loop) and close it at the end. Transports are used directly
-(``handle_request``): no redirects are followed (a 3xx reaches the criteria, and a redirect
-cannot take the run to a host the document may not call) and nothing is retried by the plain
-transport (ACT-10).
+transport of the step's source (``transports={sourceName: transport}``) or to the default one.
+The default of sync runs is one process-wide :class:`~arazzo._http.HTTPClient` (a small
+keep-alive HTTP/1.1 client whose pool every sync run shares); a source whose OpenAPI declares
+SigV4 is signed over the process-wide ``httpx.HTTPTransport`` (:func:`default_transport`).
+Async runs open an ``httpx.AsyncHTTPTransport`` per run (a pool is bound to its event loop)
+and close it at the end. Transports are used directly (``handle_request``): no redirects are
+followed (a 3xx reaches the criteria, and a redirect cannot take the run to a host the
+document may not call) and nothing is retried by the plain transport (ACT-10).
+
+``httpx`` is imported only when an httpx transport is used: a sync run over the default
+client never imports it.
 """
 
 from __future__ import annotations
 
 import email.utils
-import functools
 import ssl
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import httpx
+from arazzo._http import Headers, HTTPClient, client_ssl_context
+
+if TYPE_CHECKING:
+    import httpx
+
+    from arazzo._requests import RequestSpec
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_REQUEST_TIMEOUT",
+    "USER_AGENT",
     "AnyTransport",
     "ResponseData",
     "TransportFailure",
+    "default_client",
     "default_transport",
     "parse_retry_after",
     "send_async",
@@ -40,33 +50,66 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 #: per-request timeout (seconds) unless the overall ``timeout`` leaves less
 DEFAULT_REQUEST_TIMEOUT = 30.0
 
-AnyTransport = Union[httpx.BaseTransport, httpx.AsyncBaseTransport]  # noqa: UP007
+AnyTransport = Union["httpx.BaseTransport", "httpx.AsyncBaseTransport"]
 
 _DEFAULT: httpx.HTTPTransport | None = None
+_CLIENT: HTTPClient | None = None
 _LOCK = threading.Lock()
+USER_AGENT = "arazzo-python"
 
 
-@functools.cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """httpx's default TLS context, built once: loading the CA bundle costs tens of
-    milliseconds, which a transport per async run would otherwise pay every time."""
-    return httpx.create_ssl_context()
+    """The TLS context every default transport uses, built once: loading the CA bundle costs
+    tens of milliseconds, which a transport per async run would otherwise pay every time.
+    It is what ``httpx.create_ssl_context()`` builds."""
+    return client_ssl_context()
 
 
 def default_async_transport() -> httpx.AsyncHTTPTransport:
     """A new async transport (a pool bound to the running event loop) on the shared TLS
     context; the caller closes it."""
+    import httpx
+
     return httpx.AsyncHTTPTransport(retries=0, verify=shared_ssl_context())
 
 
+def default_client() -> HTTPClient:
+    """The process-wide default of sync runs (created on first use)."""
+    global _CLIENT  # noqa: PLW0603 - one lazily created process-wide pool
+    if _CLIENT is None:
+        with _LOCK:
+            if _CLIENT is None:
+                _CLIENT = HTTPClient()
+    return _CLIENT
+
+
 def default_transport() -> httpx.HTTPTransport:
-    """The process-wide sync transport (created on first use)."""
+    """The process-wide sync httpx transport (created on first use): what the SigV4 and
+    ``--header`` wrappers send through."""
     global _DEFAULT  # noqa: PLW0603 - one lazily created process-wide pool
     if _DEFAULT is None:
+        import httpx
+
         with _LOCK:
             if _DEFAULT is None:
                 _DEFAULT = httpx.HTTPTransport(retries=0, verify=shared_ssl_context())
     return _DEFAULT
+
+
+def with_user_agent(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` plus ``User-Agent: arazzo-python`` unless the step sets its own."""
+    for key, _ in headers:
+        if key.lower() == "user-agent":
+            return headers
+    return [*headers, ("User-Agent", USER_AGENT)]
+
+
+def to_httpx(spec: RequestSpec) -> httpx.Request:
+    """The ``httpx.Request`` of a step's request (User-Agent added)."""
+    import httpx
+
+    return httpx.Request(spec.method, spec.url, headers=with_user_agent(spec.headers),
+                         content=spec.content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +117,7 @@ class ResponseData:
     """What came back: status, headers (lower-cased names kept in order) and the raw body."""
 
     status_code: int
-    headers: httpx.Headers
+    headers: Headers | httpx.Headers
     content: bytes
     elapsed: float
 
@@ -89,6 +132,8 @@ class TransportFailure:
 
 
 def _describe(exc: Exception, url: str) -> TransportFailure:
+    import httpx
+
     if isinstance(exc, httpx.ConnectTimeout):
         return TransportFailure("timeout", f"connecting to {url} timed out")
     if isinstance(exc, httpx.TimeoutException):
@@ -111,13 +156,18 @@ def _too_large(limit: int, url: str) -> TransportFailure:
                                          f"{limit} bytes limit (max_response_bytes)")
 
 
-def send_sync(transport: httpx.BaseTransport, request: httpx.Request, *, timeout: float,
-              max_bytes: int, url: str = "") -> ResponseData | TransportFailure:
-    """Send through a sync transport; never raises for network problems. ``url`` (without
+def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: int,
+              url: str = "") -> ResponseData | TransportFailure:
+    """Send through a sync transport (the default :class:`HTTPClient` or any httpx one);
+    never raises for network problems or a request that cannot be encoded. ``url`` (without
     the query) names the request in error messages."""
-    request.extensions = _timeout_ext(timeout)
+    if type(transport) is HTTPClient:
+        return transport.send(spec, timeout=timeout, max_bytes=max_bytes, url=url,
+                              headers=with_user_agent(spec.headers))
     started = time.perf_counter()
     try:
+        request = to_httpx(spec)
+        request.extensions = _timeout_ext(timeout)
         response = transport.handle_request(request)
         try:
             length = response.headers.get("content-length")
@@ -125,7 +175,7 @@ def send_sync(transport: httpx.BaseTransport, request: httpx.Request, *, timeout
                 return _too_large(max_bytes, url)
             chunks: list[bytes] = []
             total = 0
-            for chunk in response.stream:  # type: ignore[union-attr]
+            for chunk in response.stream:
                 total += len(chunk)
                 if total > max_bytes:
                     return _too_large(max_bytes, url)
@@ -140,15 +190,15 @@ def send_sync(transport: httpx.BaseTransport, request: httpx.Request, *, timeout
                         time.perf_counter() - started)
 
 
-async def send_async(transport: AnyTransport, request: httpx.Request, *, timeout: float,
+async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
                      max_bytes: int, url: str = "") -> ResponseData | TransportFailure:
     """Send through an async transport (or a sync one, called inline)."""
-    if not isinstance(transport, httpx.AsyncBaseTransport) and not hasattr(
-            transport, "handle_async_request"):
-        return send_sync(transport, request, timeout=timeout, max_bytes=max_bytes, url=url)
-    request.extensions = _timeout_ext(timeout)
+    if not hasattr(transport, "handle_async_request"):
+        return send_sync(transport, spec, timeout=timeout, max_bytes=max_bytes, url=url)
     started = time.perf_counter()
     try:
+        request = to_httpx(spec)
+        request.extensions = _timeout_ext(timeout)
         response = await transport.handle_async_request(request)
         try:
             length = response.headers.get("content-length")
@@ -156,7 +206,7 @@ async def send_async(transport: AnyTransport, request: httpx.Request, *, timeout
                 return _too_large(max_bytes, url)
             chunks: list[bytes] = []
             total = 0
-            async for chunk in response.stream:  # type: ignore[union-attr]
+            async for chunk in response.stream:
                 total += len(chunk)
                 if total > max_bytes:
                     return _too_large(max_bytes, url)
@@ -170,7 +220,7 @@ async def send_async(transport: AnyTransport, request: httpx.Request, *, timeout
                         time.perf_counter() - started)
 
 
-def parse_retry_after(headers: Mapping[str, str] | httpx.Headers, now: float | None = None
+def parse_retry_after(headers: Mapping[str, str] | Headers | httpx.Headers, now: float | None = None
                       ) -> float | None:
     """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP-date (ACT-05)."""
     value = headers.get("retry-after")
