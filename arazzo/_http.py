@@ -33,6 +33,8 @@ import re
 import select
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,6 +50,8 @@ _MAX_HEAD = 64 * 1024
 _MAX_HEADER_LINES = 256
 _MAX_IDLE_PER_ORIGIN = 16
 _READ_SIZE = 64 * 1024
+#: Linux and the BSDs take a struct timeval for SO_RCVTIMEO / SO_SNDTIMEO (Windows does not)
+_KERNEL_TIMEOUTS = sys.platform.startswith(("linux", "darwin", "freebsd"))
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _BODYLESS_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -150,12 +154,31 @@ class _ClosedEarly(Exception):
 
 
 class _Connection:
-    __slots__ = ("buffer", "reused", "sock")
+    __slots__ = ("buffer", "kernel_timeouts", "reused", "sock", "timeout")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
         self.sock = sock
         self.buffer = bytearray()
         self.reused = False
+        self.timeout = -1.0
+        # A plain TCP socket stays in blocking mode with the kernel's send/receive timeouts:
+        # with a Python-level timeout, every send and recv would first poll() the socket.
+        self.kernel_timeouts = _KERNEL_TIMEOUTS and not isinstance(sock, ssl.SSLSocket)
+        if self.kernel_timeouts:
+            sock.settimeout(None)
+        self.set_timeout(timeout)
+
+    def set_timeout(self, timeout: float) -> None:
+        if timeout == self.timeout:
+            return
+        self.timeout = timeout
+        if self.kernel_timeouts:
+            seconds = max(timeout, 0.001)
+            value = struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000))
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+        else:
+            self.sock.settimeout(timeout)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -429,7 +452,7 @@ class HTTPClient:
                 connection.close()
                 continue
             connection.reused = True
-            connection.sock.settimeout(timeout)
+            connection.set_timeout(timeout)
             return connection
         return self._connect(key, timeout)
 
@@ -442,10 +465,10 @@ class HTTPClient:
                 context = self._ssl_context or client_ssl_context()
                 context.set_alpn_protocols(["http/1.1"])
                 sock = context.wrap_socket(sock, server_hostname=host)
+            return _Connection(sock, timeout)
         except BaseException:
             sock.close()
             raise
-        return _Connection(sock)
 
     def _checkin(self, key: tuple[str, str, int], connection: _Connection) -> None:
         connection.buffer.clear()
@@ -505,7 +528,7 @@ class HTTPClient:
                         return TransportFailure("transport", f"request to {url} failed: "
                                                 f"{detail}", time.perf_counter() - started)
             raise AssertionError("unreachable")  # pragma: no cover
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # BlockingIOError: a kernel timeout
             failure = TransportFailure("timeout", f"request to {url} timed out",
                                        time.perf_counter() - started)
         except _TooLarge:

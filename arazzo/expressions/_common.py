@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any, Final, Literal
 
 __all__ = ["MISSING", "ExpressionWarning", "Missing", "stringify", "type_name"]
@@ -100,6 +101,10 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+#: ``json.dumps(text, ensure_ascii=False)`` for a str, without the encoder's set-up
+_quote: Callable[[str], str] = encode_basestring
+
+
 def short_repr(value: Any, limit: int = 80) -> str:
     """A bounded rendering for failure reasons (cost bounded by ``limit``, not the value)."""
     if value is MISSING:
@@ -140,7 +145,7 @@ def _render(value: Any, out: list[str], budget: int) -> int:
         out.append("]")
         return budget - 1
     if isinstance(value, str):
-        piece = json.dumps(value[:budget], ensure_ascii=False)
+        piece = _quote(value[:budget])
     elif isinstance(value, (bytes, bytearray)):
         piece = json.dumps(bytes(value[:budget]).decode("utf-8", "replace"))
     else:

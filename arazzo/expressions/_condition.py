@@ -599,28 +599,31 @@ def _unwrap(text: str) -> tuple[int, int] | None:
 class Condition:
     """A compiled simple condition. ``evaluate`` never raises and returns a ``bool``."""
 
-    __slots__ = ("root", "test", "text", "warnings")
+    __slots__ = ("_expressions", "root", "test", "text", "warnings")
 
     def __init__(self, text: str, root: Node, warnings: list[ExpressionWarning]) -> None:
         self.text = text
         self.root = root
         self.warnings = warnings
         self.test = root.test
+        self._expressions: tuple[Expression, ...] | None = None
 
     def evaluate(self, ctx: EvaluationContext) -> bool:
         return self.test(ctx)
 
     def expressions(self) -> Iterator[Expression]:
         """Every runtime expression in the condition, in source order."""
-        stack = [self.root]
-        found: list[Expression] = []
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Operand):
-                found.append(node.expression)
-            stack.extend(node.children())
-        found.sort(key=lambda e: e.span[0])
-        yield from found
+        if self._expressions is None:  # found once: a failing poll explains every attempt
+            stack = [self.root]
+            found: list[Expression] = []
+            while stack:
+                node = stack.pop()
+                if isinstance(node, Operand):
+                    found.append(node.expression)
+                stack.extend(node.children())
+            found.sort(key=lambda e: e.span[0])
+            self._expressions = tuple(found)
+        return iter(self._expressions)
 
     def explain(self, ctx: EvaluationContext) -> str:
         """The values of the expressions involved (for failure reasons)."""

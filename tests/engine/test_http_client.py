@@ -356,6 +356,27 @@ def test_a_silent_server_times_out(raw: Callable[..., RawServer],
     assert 0.25 < time.monotonic() - started < 3
 
 
+def test_a_reused_connection_takes_the_new_timeout(raw: Callable[..., RawServer],
+                                                   client: HTTPClient) -> None:
+    release = threading.Event()
+
+    def handler(srv: RawServer, conn: socket.socket, _index: int) -> None:
+        srv.read_request(conn)
+        conn.sendall(OK)
+        srv.read_request(conn)
+        release.wait(5)
+
+    server = raw(handler)
+    assert isinstance(send(client, spec(server.url), timeout=10), ResponseData)
+    started = time.monotonic()
+    result = send(client, spec(server.url), timeout=0.3)  # the run's deadline is near
+    release.set()
+    assert isinstance(result, TransportFailure)
+    assert result.code == "timeout"
+    assert 0.25 < time.monotonic() - started < 3
+    assert server.connections == 1
+
+
 def test_a_refused_connection_is_a_connect_failure(client: HTTPClient) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
