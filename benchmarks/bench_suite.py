@@ -35,11 +35,13 @@ import cProfile
 import functools
 import gc
 import io
+import itertools
 import json
 import os
 import platform
 import pstats
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -339,21 +341,23 @@ def check_poll(server: LoopbackServer, key: str, n: int) -> str | None:
 
 
 def arazzo_loop(server: LoopbackServer, document: arazzo.Document, workflow: str, n: int,
-                key: str, record_limit: int | None = None) -> tuple[float, str | None]:
+                key: str, record_limit: int | None = None) -> tuple[float, float, str | None]:
+    """Wall and CPU seconds of one run (the CPU of this process: the server is another)."""
     server.reset()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     # record_limit=None keeps every record; "defaults" leaves the argument out
     options: dict[str, Any] = {} if record_limit is None else {"record_limit": record_limit}
     result = arazzo.run(document, workflow, {"key": key, "n": n}, loop_delay=0,
                         max_steps=n + 10, **options)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     problem = check_poll(server, key, n)
     if problem is None and (not result.succeeded
                             or result.outputs != {"state": "done", "count": n}):
         problem = f"outputs {result.outputs}, error {result.error}"
     elif problem is not None:
         problem += f", ends state={result.outputs.get('state')}"
-    return seconds, problem
+    return seconds, cpu, problem
 
 
 def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
@@ -362,25 +366,39 @@ def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
     document = arazzo.load(entry)
     arazzo_loop(server, document, "pollGoto", 50, "warm")
     arazzo_loop(server, document, "pollRetry", 50, "warm")
+    floor = loopback_floor(server, cfg.repeat)
+    suite.notes.append(f"loopback floor: one raw HTTP/1.1 exchange with the server on a "
+                       f"kept-alive socket takes {floor * 1e3:.3f} ms (median of "
+                       f"{cfg.repeat} x 2,000): every tool's loop iteration includes it")
+    suite.add(Row("2 loop", "loopback floor (raw socket exchange, no tool)", "ms",
+                  {ARAZZO: Cell(floor)}, scale=1e3, digits=3))
     per_iteration: dict[tuple[str, str], float | None] = {}
+    cpu_per_iteration: dict[tuple[str, str], float | None] = {}
     for workflow, label in LOOPS:
         cells: dict[str, Cell] = {}
+        cpu_cells: dict[str, Cell] = {}
         samples: list[float] = []
+        cpu_samples: list[float] = []
         problem = None
         for rep in range(cfg.repeat if workflow != "pollGotoOutputs" else 1):
             with quiet_gc():
-                seconds, problem = arazzo_loop(server, document, workflow, cfg.loop_n,
-                                               f"a-{workflow}-{rep}")
+                seconds, cpu, problem = arazzo_loop(server, document, workflow, cfg.loop_n,
+                                                    f"a-{workflow}-{rep}")
             if problem:
                 break
             samples.append(seconds / cfg.loop_n)
+            cpu_samples.append(cpu / cfg.loop_n)
         cells[ARAZZO] = failing(problem) if problem else Cell.of(samples, f"N={cfg.loop_n}")
-        cells[RUNNER] = runner_loop(suite, server, entry, workflow)
-        cells[REDOCLY] = redocly_loop(suite, server, entry, workflow)
+        cpu_cells[ARAZZO] = cells[ARAZZO] if problem else Cell.of(cpu_samples)
+        cells[RUNNER], cpu_cells[RUNNER] = runner_loop(suite, server, entry, workflow)
+        cells[REDOCLY], cpu_cells[REDOCLY] = redocly_loop(suite, server, entry, workflow)
         row = suite.add(Row("2 loop", f"{label}: per iteration", "ms", cells, scale=1e3,
                             digits=3))
+        cpu_row = suite.add(Row("2 loop", f"{label}: CPU per iteration", "ms", cpu_cells,
+                                scale=1e3, digits=3))
         for tool in TOOLS:
             per_iteration[(workflow, tool)] = row.cells[tool].value
+            cpu_per_iteration[(workflow, tool)] = cpu_row.cells[tool].value
         for tool in (RUNNER, REDOCLY):
             rss = row.cells[tool].note
             if rss and row.cells[tool].status == "ok":
@@ -393,7 +411,7 @@ def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
             for n in (cfg.memory_small, cfg.loop_n):
                 gc.collect()
                 tracemalloc.start()
-                _, problem = arazzo_loop(server, document, workflow, n,
+                _, _, problem = arazzo_loop(server, document, workflow, n,
                                          f"m-{workflow}-{n}-{record_limit}", record_limit)
                 peaks[n] = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
@@ -412,15 +430,16 @@ def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
                 f"{large / 1024:.0f} KiB at {cfg.loop_n:,} ({large / small:.1f}x; flat = "
                 f"<= 1.2x + 64 KiB)"))
 
-    for workflow, label in LOOPS[:2]:
-        mine = per_iteration[(workflow, ARAZZO)]
+    for (workflow, label), (figures, kind) in itertools.product(
+            LOOPS[:2], ((per_iteration, "wall time"), (cpu_per_iteration, "CPU time"))):
+        mine = figures[(workflow, ARAZZO)]
         for tool, factor in ((REDOCLY, 10.0), (RUNNER, 2.0)):
-            theirs = per_iteration[(workflow, tool)]
-            name = f"{label} iteration >= {factor:g}x cheaper than {tool}"
+            theirs = figures[(workflow, tool)]
+            name = f"{label} iteration >= {factor:g}x cheaper than {tool} ({kind})"
             if mine is None:
                 suite.targets.append(Target(name, False, "arazzo failed the workload"))
             elif theirs is None:
-                fallback = per_iteration[("pollGotoOutputs", tool)]
+                fallback = figures[("pollGotoOutputs", tool)]
                 status = next(r.cells[tool] for r in suite.rows
                               if r.metric.startswith(label + ":"))
                 detail = f"{tool} {status.status} {status.note}".strip()
@@ -441,20 +460,43 @@ def bench_loops(suite: Suite, server: LoopbackServer, entry: Path) -> None:
                                   f"profile-{workflow}"))
 
 
-def runner_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str) -> Cell:
+def loopback_floor(server: LoopbackServer, repeat: int, n: int = 2_000) -> float:
+    """Seconds per raw exchange (a fixed request written to a kept-alive socket, the whole
+    response read) with the benchmark server: what no client can go below."""
+    host, _, port = server.url.rpartition("//")[2].partition(":")
+    samples = []
+    for rep in range(repeat):
+        with socket.create_connection((host, int(port))) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            request = (f"GET /poll/floor-{rep}/{n + 1} HTTP/1.1\r\nHost: {host}:{port}"
+                       f"\r\n\r\n").encode()
+            started = time.perf_counter()
+            for _ in range(n):
+                sock.sendall(request)
+                data = sock.recv(65536)
+                while not data.endswith(b"}"):  # the JSON body ends the response
+                    data += sock.recv(65536)
+            samples.append((time.perf_counter() - started) / n)
+    return median(samples)
+
+
+def runner_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str
+                ) -> tuple[Cell, Cell]:
+    """Wall and CPU time per iteration, timed inside the driver around the run."""
     unusable = suite.peer_cell(RUNNER)
     if unusable:
-        return unusable
+        return unusable, unusable
     peer = suite.peers[RUNNER]
     assert isinstance(peer, ArazzoRunnerPeer)
     n = suite.cfg.runner_loop_n
-    samples, rss = [], []
+    samples, cpu, rss = [], [], []
     for rep in range(suite.cfg.repeat if workflow != "pollGotoOutputs" else 3):
         server.reset()
         key = f"r-{workflow}-{rep}"
         data, proc = peer.drive("once", entry, workflow, {"key": key, "n": n})
         if data is None:
-            return Cell(None, "error", f"driver crashed: {proc.stderr.strip()[-120:]}")
+            crashed = Cell(None, "error", f"driver crashed: {proc.stderr.strip()[-120:]}")
+            return crashed, crashed
         problem = check_poll(server, key, n)
         if problem is None and (data["status"] != "workflow_complete"
                                 or data["outputs"] != {"state": "done", "count": n}):
@@ -463,10 +505,11 @@ def runner_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str
             problem += (f", reports {data['status']} state="
                         f"{(data['outputs'] or {}).get('state')}")
         if problem:
-            return failing(problem)
+            return failing(problem), failing(problem)
         samples.append(data["seconds"][0] / n)
+        cpu.append(data["cpu"][0] / n)
         rss.append(proc.peak_rss_kb)
-    return Cell.of(samples, f"N={n}, peak RSS {median(rss) / 1024:.0f} MB")
+    return Cell.of(samples, f"N={n}, peak RSS {median(rss) / 1024:.0f} MB"), Cell.of(cpu)
 
 
 def last_response_body(report: Any) -> Any:
@@ -487,14 +530,17 @@ def last_response_body(report: Any) -> Any:
     return found[-1] if found else None
 
 
-def redocly_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str) -> Cell:
+def redocly_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: str
+                 ) -> tuple[Cell, Cell]:
+    """Wall and CPU time per iteration: the slope between two N (start-up cancels out)."""
     unusable = suite.peer_cell(REDOCLY)
     if unusable:
-        return unusable
+        return unusable, unusable
     peer = suite.peers[REDOCLY]
     assert isinstance(peer, RedoclyPeer)
     sizes = suite.cfg.redocly_retry_n if workflow == "pollRetry" else suite.cfg.redocly_goto_n
     walls: dict[int, list[float]] = {n: [] for n in sizes}
+    cpus: dict[int, list[float]] = {n: [] for n in sizes}
     rss: dict[int, list[int]] = {n: [] for n in sizes}
     repeat = suite.cfg.repeat if workflow != "pollGotoOutputs" else 1
     for rep in range(min(repeat, 3)):
@@ -511,14 +557,18 @@ def redocly_loop(suite: Suite, server: LoopbackServer, entry: Path, workflow: st
                                     or last != {"state": "done", "count": n}):
                 problem = f"exit {proc.returncode}, last response {last}"
             if problem:
-                return failing(problem)
+                return failing(problem), failing(problem)
             walls[n].append(proc.seconds)
+            cpus[n].append(proc.cpu_seconds)
             rss[n].append(proc.peak_rss_kb)
     small, large = sizes
     slope = (median(walls[large]) - median(walls[small])) / (large - small)
-    return Cell(slope, "ok", f"slope N={small}->{large}, peak RSS "
-                f"{median(rss[small]) / 1024:.0f} -> {median(rss[large]) / 1024:.0f} MB",
-                [median(walls[small]), median(walls[large])])
+    cpu_slope = (median(cpus[large]) - median(cpus[small])) / (large - small)
+    return (Cell(slope, "ok", f"slope N={small}->{large}, peak RSS "
+                 f"{median(rss[small]) / 1024:.0f} -> {median(rss[large]) / 1024:.0f} MB",
+                 [median(walls[small]), median(walls[large])]),
+            Cell(cpu_slope, "ok", f"slope N={small}->{large}",
+                 [median(cpus[small]), median(cpus[large])]))
 
 
 # -- 3. steady state --------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 
 Nothing outside the given directory is written; a peer that cannot be installed (no network,
 no ``npm``) is returned as unavailable with the reason, and the suite goes on without it.
-Commands run under a small measuring shim (``os.wait4``): wall time and peak RSS.
+Commands run under a small measuring shim (``os.wait4``): wall time, CPU time and peak RSS.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class ProcessResult:
     seconds: float  # wall time from spawn to exit
     peak_rss_kb: int  # ru_maxrss of that child alone
     timed_out: bool = False
+    cpu_seconds: float = 0.0  # user + system CPU of the child (and the children it reaped)
 
 
 # Runs one command and reports its own wall time and peak RSS. It is a separate small process
@@ -65,7 +66,8 @@ timer.cancel()
 proc.returncode = os.waitstatus_to_exitcode(status)
 with open(out, "w") as f:
     json.dump({"returncode": proc.returncode, "seconds": seconds,
-               "peak_rss_kb": usage.ru_maxrss, "timed_out": timed_out}, f)
+               "peak_rss_kb": usage.ru_maxrss, "timed_out": timed_out,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime}, f)
 """
 
 
@@ -90,7 +92,8 @@ def run_process(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] 
             return ProcessResult(proc.returncode or -1, stdout, stderr, 0.0, 0, False)
         data = json.loads(measured.read_text())
         return ProcessResult(data["returncode"], stdout, stderr, data["seconds"],
-                             int(data["peak_rss_kb"]), bool(data["timed_out"]))
+                             int(data["peak_rss_kb"]), bool(data["timed_out"]),
+                             float(data["cpu_seconds"]))
 
 
 @dataclass
