@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from arazzo.cli import UsageError, add_access_options, choose_workflow, load_document
 
 if TYPE_CHECKING:
@@ -282,6 +280,8 @@ def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
 
 
 def _reports(pairs: list[str]) -> list[tuple[str, str]]:
+    if not pairs:
+        return []
     from arazzo._reports import REPORT_FORMATS
 
     out = []
@@ -296,31 +296,14 @@ def _reports(pairs: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-class _HeaderTransport(httpx.BaseTransport):
-    """Adds the ``--header`` headers, then hands the request to ``inner`` (which may sign).
-    With a secret header (or a signing ``inner``) it is trusted to authenticate: a missing
-    ``--auth`` credential is then not an error (``handles_auth``)."""
-
-    def __init__(self, inner: Any, headers: list[tuple[str, str]], *,
-                 handles_auth: bool = True) -> None:
-        self.inner = inner
-        self.headers = headers
-        self.handles_auth = handles_auth
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        for name, value in self.headers:
-            request.headers[name] = value
-        response: httpx.Response = self.inner.handle_request(request)
-        return response
-
-
 def _header_transports(document: Document, headers: list[_Header],
                        given: dict[str, Any]) -> dict[str, Any]:
+    if not headers:
+        return given
+    from arazzo._cli_transport import HeaderTransport
     from arazzo._run import _openapi_sources, _sigv4
     from arazzo._transports import default_transport
 
-    if not headers:
-        return given
     sources = _openapi_sources(document)
     for header in headers:
         if header.source is not None and header.source not in sources:
@@ -338,8 +321,8 @@ def _header_transports(document: Document, headers: list[_Header],
             handles = inner is not None or any(h.secret for h in mine)
             if inner is None:
                 inner = _sigv4(source, default_transport(), asynchronous=False)
-            out[name] = _HeaderTransport(inner, [(h.name, h.value) for h in mine],
-                                         handles_auth=handles)
+            out[name] = HeaderTransport(inner, [(h.name, h.value) for h in mine],
+                                        handles_auth=handles)
     return out
 
 
@@ -363,6 +346,8 @@ def _show_progress(args: argparse.Namespace) -> bool:
 
 def _write_reports(reports: list[tuple[str, str]], result: RunResult, recorder: Any,
                    document: str) -> None:
+    if not reports:
+        return
     from arazzo import _reports
 
     for kind, path in reports:

@@ -15,12 +15,10 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import jsonschema
 from pydantic import ValidationError
 
 from arazzo._diagnostics import Diagnostic, Severity
@@ -45,6 +43,9 @@ from arazzo.models import (
     Server,
     assign_locations,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = [
     "AccessPolicy",
@@ -512,8 +513,11 @@ class Document:
 
 @functools.cache
 def _schema_validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("arazzo.schemas").joinpath("arazzo-1.0.json").read_text("utf-8")
-    return jsonschema.Draft202012Validator(json.loads(text))
+    import jsonschema  # local: a valid document never needs it (see schema_diagnostics)
+
+    from arazzo._schemacheck import arazzo_schema_text
+
+    return jsonschema.Draft202012Validator(json.loads(arazzo_schema_text()))
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -529,7 +533,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             return (f"a goto action {problem}: give exactly one of 'stepId' (a step of this "
                     "workflow) or 'workflowId' (ACT-01, ACT-04)")
     if error.validator in ("anyOf", "oneOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
         return str(best.message)
     return str(error.message)
 
@@ -538,6 +544,8 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For a failed oneOf/anyOf, the error of the branch that got furthest into the instance
     (e.g. a bad criterion inside an action, rather than "'reference' is a required property"
     from the Reusable Object branch)."""
+    from jsonschema.exceptions import best_match
+
     while error.validator in ("anyOf", "oneOf") and error.context:
         depth = len(error.absolute_path)
         context = list(error.context)
@@ -551,9 +559,9 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
             context = inline or context
         deeper = [e for e in context if len(e.absolute_path) > depth]
         if deeper:
-            error = jsonschema.exceptions.best_match(deeper)
+            error = best_match(deeper)
         elif len(context) < len(error.context):
-            best: jsonschema.ValidationError = jsonschema.exceptions.best_match(context)
+            best: jsonschema.ValidationError = best_match(context)
             return best
         else:
             break
@@ -561,7 +569,14 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
 
 
 def schema_diagnostics(raw: Any, source_map: SourceMap) -> list[Diagnostic]:
-    """JSON Schema findings against the corrected Arazzo 1.0 schema, with positions."""
+    """JSON Schema findings against the corrected Arazzo 1.0 schema, with positions.
+
+    A document that the fast check (:mod:`arazzo._schemacheck`) finds certainly valid has
+    none; any other is checked by jsonschema, which gives the findings."""
+    from arazzo._schemacheck import document_is_valid
+
+    if document_is_valid(raw):
+        return []
     out: list[Diagnostic] = []
     errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.path])
     for raw_error in errors:

@@ -12,12 +12,8 @@ import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-import jsonschema
-import referencing
-import referencing.jsonschema
 
 from arazzo._auth import Requirement, effective_security
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
@@ -42,6 +38,9 @@ from arazzo.models import (
     SuccessAction,
     Workflow,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = [
     "LOOP_DELAY_EXTENSION",
@@ -188,27 +187,41 @@ class WorkflowPlan:
 
     # -- inputs (WF-03) --------------------------------------------------------------------
 
+    def _index(self) -> int:
+        return next(i for i, w in enumerate(self.document.spec.workflows)
+                    if w.workflow_id == self.workflow_id)
+
     def validator(self) -> jsonschema.protocols.Validator | None:
         if self.inputs_schema is None:
             return None
         if self._validator is None:
-            base = "urn:arazzo:document"
+            import jsonschema  # local: valid inputs never need it (see prepare_inputs)
+            import referencing
+            import referencing.jsonschema
+
+            from arazzo._schemacheck import DOCUMENT_URI
+
             resource = referencing.Resource.from_contents(
                 self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
             registry: referencing.Registry[Any] = referencing.Registry().with_resource(
-                base, resource)
-            index = next(i for i, w in enumerate(self.document.spec.workflows)
-                         if w.workflow_id == self.workflow_id)
-            schema = {"$ref": f"{base}#/workflows/{index}/inputs"}
+                DOCUMENT_URI, resource)
+            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index()}/inputs"}
             self._validator = jsonschema.Draft202012Validator(schema, registry=registry)
         return self._validator  # type: ignore[no-any-return]
 
     def prepare_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Inputs with schema defaults applied, validated; raises :class:`InputError`."""
+        """Inputs with schema defaults applied, validated; raises :class:`InputError`.
+
+        Inputs that the fast check (:mod:`arazzo._schemacheck`) finds certainly valid are
+        not given to jsonschema; any others are, and its errors make the message."""
         data: dict[str, Any] = copy.deepcopy(dict(inputs or {}))
         if self.inputs_schema is None:
             return data
         data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
+        from arazzo._schemacheck import inputs_are_valid
+
+        if inputs_are_valid(self.document.raw, self._index(), data):
+            return data
         validator = self.validator()
         assert validator is not None
         errors = list(validator.iter_errors(data))

@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
-import logging
 import re
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -184,21 +182,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    log_handler = None
+    if not args.log_level:
+        return _call(handler, args)
+    import logging  # local, as traceback below: a plain run's start-up does not need them
+
     logger = logging.getLogger("arazzo")
     level = logger.level
-    if args.log_level:
-        log_handler = logging.StreamHandler(sys.stderr)
-        log_handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(log_handler)
-        logger.setLevel(args.log_level)
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(log_handler)
+    logger.setLevel(args.log_level)
     try:
         return _call(handler, args)
     finally:
-        if log_handler is not None:
-            logger.removeHandler(log_handler)
-            logger.setLevel(level)
+        logger.removeHandler(log_handler)
+        logger.setLevel(level)
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    traceback.print_exc()
 
 
 def _call(handler: Any, args: argparse.Namespace) -> int:
@@ -206,17 +211,17 @@ def _call(handler: Any, args: argparse.Namespace) -> int:
         return int(handler(args))
     except UsageError as exc:
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(f"{_command(args)}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArazzoError as exc:
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(f"{_command(args)}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"{_command(args)}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE

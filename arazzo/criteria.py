@@ -32,13 +32,13 @@ Rules chosen where the specification is silent (details and citations: docs/expr
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import warnings as _warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
-from xml.etree import ElementTree
 
 # The regex, JSONPath and XPath libraries are imported by the evaluators on first use: a
 # document with only simple conditions (and the CLI's start-up) never pays for them.
@@ -273,7 +273,8 @@ class _JsonPathCondition:
 
 
 # The non-RFC comparison form: singular queries, literals, comparison and logical operators.
-_CMP_TOKEN = re.compile(r"""
+# Compiled on first use (its Unicode ranges make it a slow compile; few documents need it).
+_CMP_TOKEN_PATTERN = r"""
     (?P<ws>\s+)
   | (?P<query>\$(?:\s*(?:\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*
                      |\[\s*(?:-?[0-9]+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\]))*)
@@ -282,7 +283,12 @@ _CMP_TOKEN = re.compile(r"""
   | (?P<word>true|false|null)\b
   | (?P<op>==|!=|<=|>=|<|>|&&|\|\|)
   | (?P<other>[!()])
-""", re.VERBOSE)
+"""
+
+
+@functools.cache
+def _cmp_token() -> re.Pattern[str]:
+    return re.compile(_CMP_TOKEN_PATTERN, re.VERBOSE)
 
 
 def _comparison_form(condition: str) -> str | None:
@@ -290,8 +296,9 @@ def _comparison_form(condition: str) -> str | None:
     pos = 0
     out: list[str] = []
     has_op = has_query = False
+    token = _cmp_token()
     while pos < len(condition):
-        match = _CMP_TOKEN.match(condition, pos)
+        match = token.match(condition, pos)
         if match is None or match.end() == pos:
             return None
         kind = match.lastgroup
@@ -511,6 +518,8 @@ class XPathEvaluator:
         return _XPathCondition(condition, token, warnings)
 
     def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
+        from xml.etree import ElementTree  # local, as elementpath: only xpath criteria need it
+
         from elementpath import ElementPathError, XPathContext
 
         if value is MISSING or value is None:

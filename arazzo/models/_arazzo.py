@@ -6,7 +6,9 @@ an error (EXT-02). Arazzo 1.1 adds fields to several of these objects (inventory
 model set can subclass these classes and register itself in ``SPEC_VERSIONS``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in the model modules: pydantic would then evaluate
+# every field annotation from its string (a compile() each), which made importing the models
+# ~20 ms slower on the CLI's cold start (tests/cli/test_cold_start.py checks).
 
 from typing import Annotated, Any, ClassVar, Literal
 

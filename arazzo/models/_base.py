@@ -1,6 +1,8 @@
 """Shared base for every model: frozen, camelCase aliases, ``x-`` extensions, locations."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in the model modules: pydantic would then evaluate
+# every field annotation from its string (a compile() each), which made importing the models
+# ~20 ms slower on the CLI's cold start (tests/cli/test_cold_start.py checks).
 
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,7 +27,7 @@ class _Located(BaseModel):
         arbitrary_types_allowed=True,
     )
 
-    _source_map: SourceMap | None = PrivateAttr(default=None)
+    _source_map: "SourceMap | None" = PrivateAttr(default=None)
     _pointer: str = PrivateAttr(default="")
     _compiled: Any = PrivateAttr(default=None)
 
@@ -61,7 +63,7 @@ class ArazzoModel(_Located):
     allow_unknown: ClassVar[bool] = False
 
     @model_validator(mode="after")
-    def _no_unknown_fields(self) -> ArazzoModel:
+    def _no_unknown_fields(self) -> "ArazzoModel":
         if not self.allow_unknown and self.model_extra:
             unknown = sorted(k for k in self.model_extra if not k.startswith("x-"))
             if unknown:
@@ -95,7 +97,7 @@ def iter_models(value: Any, pointer: str = "") -> Iterator[tuple[_Located, str]]
             yield from iter_models(item, f"{pointer}/{_escape(str(key))}")
 
 
-def assign_locations(root: _Located, source_map: SourceMap, base: str = "") -> None:
+def assign_locations(root: _Located, source_map: "SourceMap", base: str = "") -> None:
     """Give every model under ``root`` its pointer and the document's source map."""
     for model, pointer in iter_models(root, base):
         model._source_map = source_map

@@ -6,7 +6,9 @@ are resolved by the loader before these models are built; JSON Schemas are kept 
 (they are evaluated by ``jsonschema`` with a registry that can follow their ``$ref``s).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in the model modules: pydantic would then evaluate
+# every field annotation from its string (a compile() each), which made importing the models
+# ~20 ms slower on the CLI's cold start (tests/cli/test_cold_start.py checks).
 
 from typing import Any, Literal
 
