@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import os
 import time
@@ -341,6 +340,8 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
 
 async def _drive_async(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
                        timeout: float | None, max_response_bytes: int) -> RunResult:
+    import asyncio  # here, not at the top: a sync run (and the CLI) never loads asyncio
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout is not None else None
     try:

@@ -16,8 +16,8 @@ client never imports it.
 
 from __future__ import annotations
 
+import atexit
 import email.utils
-import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Union
 from arazzo._http import Headers, HTTPClient, client_ssl_context
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
     from arazzo._requests import RequestSpec
@@ -80,6 +82,8 @@ def default_client() -> HTTPClient:
         with _LOCK:
             if _CLIENT is None:
                 _CLIENT = HTTPClient()
+                # idle keep-alive sockets are closed at exit, not left to the collector
+                atexit.register(_CLIENT.close)
     return _CLIENT
 
 
@@ -93,6 +97,7 @@ def default_transport() -> httpx.HTTPTransport:
         with _LOCK:
             if _DEFAULT is None:
                 _DEFAULT = httpx.HTTPTransport(retries=0, verify=shared_ssl_context())
+                atexit.register(_DEFAULT.close)
     return _DEFAULT
 
 
