@@ -78,11 +78,15 @@ def run_process(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] 
     The measuring is done by a small shim process (``os.wait4`` on the command), so neither
     the suite's start-up nor its memory is counted.
     """
+    # The tools run as installed ones do, with their bytecode cached: pip compiles a package
+    # it installs, and an editable checkout writes its cache in a warm-up run. An inherited
+    # PYTHONDONTWRITEBYTECODE would make every run of a checkout compile its modules anew.
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
             tempfile.TemporaryDirectory() as scratch:
         measured = Path(scratch) / "measured.json"
         proc = subprocess.run([sys.executable, "-I", "-S", "-c", _SHIM, str(measured),
-                               str(timeout), *cmd], cwd=cwd, env={**os.environ, **(env or {})},
+                               str(timeout), *cmd], cwd=cwd, env={**base, **(env or {})},
                               stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                               timeout=timeout + 30, check=False)
         out.seek(0)
