@@ -1,0 +1,112 @@
+"""The benchmark suite itself (``benchmarks/bench_suite.py``, ``nox -s bench``).
+
+No timing is asserted here (performance figures live in the suite's own output): these tests
+check that the suite runs, that arazzo gets every workload right, and that its verdicts are
+computed from the right figures.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_suite  # noqa: E402
+from bench_suite import ARAZZO, REDOCLY, RUNNER, Cell, Row, loop_targets  # noqa: E402
+
+MS = 1e-3
+
+
+def _rows(runner_status: str = "ok") -> list[Row]:
+    runner = Cell(None, "FAILING", "1/2000 requests") if runner_status != "ok" else Cell(1.0)
+    return [Row("2 loop", f"{label}: per iteration", "ms",
+                {ARAZZO: Cell(1.0), RUNNER: runner, REDOCLY: Cell(1.0)})
+            for _, label in bench_suite.LOOPS]
+
+
+def _figures(values: dict[tuple[str, str], float | None]) -> dict[tuple[str, str],
+                                                                   float | None]:
+    figures: dict[tuple[str, str], float | None] = {
+        (workflow, tool): 1 * MS for workflow, _ in bench_suite.LOOPS
+        for tool in bench_suite.TOOLS}
+    figures.update(values)
+    return figures
+
+
+def _verdicts(targets: list[bench_suite.Target]) -> dict[str, tuple[bool | None, str]]:
+    return {t.name: (t.passed, t.detail) for t in targets}
+
+
+def test_loop_targets_compare_the_same_workflow_on_wall_and_cpu_time() -> None:
+    wall = _figures({("pollGoto", ARAZZO): 0.1 * MS, ("pollGoto", REDOCLY): 1.2 * MS,
+                     ("pollRetry", ARAZZO): 0.2 * MS, ("pollRetry", REDOCLY): 1.2 * MS,
+                     ("pollGoto", RUNNER): 0.3 * MS, ("pollRetry", RUNNER): 0.3 * MS})
+    cpu = _figures({("pollRetry", ARAZZO): 0.1 * MS, ("pollRetry", REDOCLY): 1.2 * MS})
+    verdicts = _verdicts(loop_targets(wall, cpu, _rows()))
+    assert verdicts["self-goto loop iteration >= 10x cheaper than redocly (wall time)"] == (
+        True, "12.0x")
+    assert verdicts["retry loop iteration >= 10x cheaper than redocly (wall time)"] == (
+        False, "6.0x")
+    assert verdicts["retry loop iteration >= 10x cheaper than redocly (CPU time)"] == (
+        True, "12.0x")
+    assert verdicts["retry loop iteration >= 2x cheaper than arazzo-runner (wall time)"] == (
+        False, "1.5x")
+    assert len(verdicts) == 8
+
+
+def test_a_failing_peer_is_judged_on_the_outputs_variant_of_both_tools() -> None:
+    """arazzo-runner fails the natural loops; the fallback ratio compares its
+    $steps-outputs variant with arazzo's run of that same variant, not with another loop."""
+    wall = _figures({("pollGoto", RUNNER): None, ("pollRetry", RUNNER): None,
+                     ("pollGoto", ARAZZO): 0.1 * MS,
+                     ("pollGotoOutputs", ARAZZO): 0.4 * MS,
+                     ("pollGotoOutputs", RUNNER): 1.0 * MS})
+    verdicts = _verdicts(loop_targets(wall, wall, _rows("FAILING")))
+    passed, detail = verdicts["self-goto loop iteration >= 2x cheaper than arazzo-runner "
+                              "(wall time)"]
+    assert passed is None
+    assert detail == ("arazzo-runner FAILING 1/2000 requests; against its $steps-outputs "
+                      "variant: 2.5x (PASS)")
+    passed, detail = verdicts["retry loop iteration >= 2x cheaper than arazzo-runner "
+                              "(wall time)"]
+    assert (passed, detail) == (None, "arazzo-runner FAILING 1/2000 requests")
+
+
+def test_arazzo_failing_a_loop_misses_its_targets() -> None:
+    wall = _figures({("pollRetry", ARAZZO): None})
+    verdicts = _verdicts(loop_targets(wall, wall, _rows()))
+    assert verdicts["retry loop iteration >= 10x cheaper than redocly (wall time)"] == (
+        False, "arazzo failed the workload")
+
+
+@pytest.mark.timeout(300)
+def test_the_quick_suite_runs_and_arazzo_gets_every_workload_right(tmp_path: Path) -> None:
+    """``bench_suite.py --quick --no-peers``: every workload runs, each arazzo run passes the
+    suite's own checks (request counts at the server, outputs), the JSON holds every row."""
+    output = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_suite.py"), "--quick",
+                           "--no-peers", "--no-profile", "--repeat", "1", "--output",
+                           str(output)], capture_output=True, text=True, timeout=280,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(output.read_text())
+    workloads = {row["workload"].split()[0] for row in data["rows"]}
+    assert workloads == {"1", "2", "3", "4", "5", "6"}
+    for row in data["rows"]:
+        cell = row["cells"][ARAZZO]
+        if row["metric"] == "largest corpus document":  # the shared corpus may be absent
+            assert cell["status"] == "n/a"
+            continue
+        assert cell["status"] == "ok", (row["metric"], cell)
+        assert cell["value"] > 0
+        assert row["cells"].get(RUNNER, {"status": "n/a"})["status"] == "n/a"
+    verdicts = {t["name"]: t["verdict"] for t in data["targets"]}
+    assert verdicts["cold CLI start no slower than arazzo-runner's"] == "N/A"
+    assert any(name.startswith("memory flat") for name in verdicts)
+    assert data["machine"]["python"]
