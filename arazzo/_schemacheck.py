@@ -365,14 +365,9 @@ def _dependent_schemas(c: _Checker, dependent: Any, instance: Any, _schema: Any,
                        scope: tuple[str, ...]) -> _Result:
     if not isinstance(instance, dict):
         return _NOTHING
-    evaluated: frozenset[str] | set[str] | _Every = _NOTHING
-    for name, sub in dependent.items():
-        if name in instance:
-            result = c.check(sub, instance, base, scope)
-            if result is None:
-                return None
-            evaluated = _union(evaluated, result)
-    return evaluated
+    # the subschemas of the properties present, as an allOf
+    return _all_of(c, [sub for name, sub in dependent.items() if name in instance], instance,
+                   None, base, scope)
 
 
 def _type(_c: _Checker, types: Any, instance: Any, _schema: Any, _base: str,
