@@ -231,6 +231,9 @@ _INSTANCES = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4),
                             st.dictionaries(st.sampled_from(_PROPS), inner, max_size=4)),
     max_leaves=10)
+# st.recursive draws containers far more often than scalars (9 numbers in 400 instances): the
+# scalar keywords (minimum, exclusiveMaximum, multipleOf, ...) need scalars as often.
+_SCALARS_OR_INSTANCES = st.one_of(_VALUES, _INSTANCES)
 _TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
 
 
@@ -291,7 +294,7 @@ def _uses(schema: Any, keyword: str) -> bool:
 
 @settings(max_examples=400, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(_SCHEMAS, _SCHEMAS, _INSTANCES)
+@given(_SCHEMAS, _SCHEMAS, _SCALARS_OR_INSTANCES)
 def test_inputs_agree(schema: Any, shared: Any, instance: Any) -> None:
     raw = {"workflows": [{"workflowId": "other", "inputs": {}},
                          {"workflowId": "w", "inputs": schema}],
@@ -322,6 +325,31 @@ def _inputs(schema: Any, instance: Any, **components: Any) -> tuple[bool, list[s
     assert validator is not None
     return inputs_are_valid(raw, 0, instance), [e.message for e in
                                                   validator.iter_errors(instance)]
+
+
+_ONE_KEYWORD = st.one_of(
+    st.tuples(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+              _NUMBERS),
+    st.tuples(st.just("multipleOf"), st.sampled_from([1, 2, 0.5, 0.1, 3])),
+    st.tuples(st.sampled_from(["minLength", "maxLength", "minItems", "maxItems",
+                               "minProperties", "maxProperties"]), st.integers(0, 3)),
+    st.tuples(st.just("pattern"), st.sampled_from(_PATTERNS)),
+    st.tuples(st.just("uniqueItems"), st.booleans()),
+    st.tuples(st.just("type"), st.sampled_from(_TYPES)),
+    st.tuples(st.just("enum"), st.lists(_VALUES, min_size=1, max_size=3)),
+    st.tuples(st.just("const"), _SCALARS_OR_INSTANCES),
+    st.tuples(st.just("required"), st.lists(st.sampled_from(_PROPS), unique=True, max_size=2)),
+)
+
+
+@settings(max_examples=400, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(_ONE_KEYWORD, _SCALARS_OR_INSTANCES)
+def test_each_assertion_keyword_agrees_both_ways(keyword: tuple[str, Any], instance: Any) -> None:
+    """A schema of one assertion keyword is always decided: the verdict is jsonschema's,
+    valid and invalid alike."""
+    fast, errors = _inputs(dict([keyword]), instance)
+    assert fast == (not errors), errors
 
 
 @pytest.mark.parametrize(("schema", "instance", "valid"), [
