@@ -9,6 +9,7 @@ STP-06), every value, output and criterion compiled. Evaluation never re-parses.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -187,7 +188,9 @@ class WorkflowPlan:
 
     # -- inputs (WF-03) --------------------------------------------------------------------
 
+    @functools.cached_property
     def _index(self) -> int:
+        """This workflow's position in the document (found once per plan, not per run)."""
         return next(i for i, w in enumerate(self.document.spec.workflows)
                     if w.workflow_id == self.workflow_id)
 
@@ -205,7 +208,7 @@ class WorkflowPlan:
                 self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
             registry: referencing.Registry[Any] = referencing.Registry().with_resource(
                 DOCUMENT_URI, resource)
-            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index()}/inputs"}
+            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index}/inputs"}
             self._validator = jsonschema.Draft202012Validator(schema, registry=registry)
         return self._validator  # type: ignore[no-any-return]
 
@@ -220,7 +223,7 @@ class WorkflowPlan:
         data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
         from arazzo._schemacheck import inputs_are_valid
 
-        if inputs_are_valid(self.document.raw, self._index(), data):
+        if inputs_are_valid(self.document.raw, self._index, data):
             return data
         validator = self.validator()
         assert validator is not None
