@@ -52,17 +52,30 @@ class _Every:
     __slots__ = ()
 
 
+class _Unknown:
+    """Annotation: valid, but which properties were evaluated is not known (an ``anyOf``
+    branch after the first valid one was not decided; jsonschema never looks at it)."""
+
+    __slots__ = ()
+
+
 _EVERY: Final = _Every()
+_UNKNOWN: Final = _Unknown()
 _NOTHING: frozenset[str] = frozenset()
-#: valid (with the keys it evaluated, for ``unevaluatedProperties``), or None: invalid
-_Result = frozenset[str] | set[str] | _Every | None
+#: the properties a valid subschema evaluated (for ``unevaluatedProperties``)
+_Keys = frozenset[str] | set[str] | _Every | _Unknown
+#: valid (with the keys it evaluated), or None: invalid
+_Result = _Keys | None
 
 
-def _union(one: frozenset[str] | set[str] | _Every,
-           two: frozenset[str] | set[str] | _Every) -> frozenset[str] | set[str] | _Every:
-    if isinstance(one, _Every) or not two:
+def _union(one: _Keys, two: _Keys) -> _Keys:
+    if isinstance(one, _Every) or isinstance(two, _Every):
+        return _EVERY
+    if isinstance(one, _Unknown) or isinstance(two, _Unknown):
+        return _UNKNOWN
+    if not two:
         return one
-    if isinstance(two, _Every) or not one:
+    if not one:
         return two
     return set(one) | set(two)
 
@@ -242,7 +255,7 @@ class _Checker:
     def _check(self, schema: dict[str, Any], instance: Any, base: str,
                scope: tuple[str, ...]) -> _Result:
         obj = isinstance(instance, dict)
-        evaluated: frozenset[str] | set[str] | _Every = _NOTHING
+        evaluated: _Keys = _NOTHING
         for keyword, value in schema.items():
             handler = _KEYWORDS.get(keyword)
             if handler is None:
@@ -264,6 +277,8 @@ class _Checker:
                 # jsonschema's evaluated-properties walk re-checks subschemas (every value
                 # against additionalProperties, say): only this package's schemas, known to
                 # be well-formed there, are decided here
+                raise _Unsure
+            if isinstance(evaluated, _Unknown):
                 raise _Unsure
             if not isinstance(evaluated, _Every):
                 rest = schema["unevaluatedProperties"]
@@ -495,7 +510,7 @@ def _contains(c: _Checker, contains: Any, instance: Any, schema: Any, base: str,
 
 def _all_of(c: _Checker, subschemas: Any, instance: Any, _schema: Any, base: str,
             scope: tuple[str, ...]) -> _Result:
-    evaluated: frozenset[str] | set[str] | _Every = _NOTHING
+    evaluated: _Keys = _NOTHING
     for sub in subschemas:
         result = c.check(sub, instance, base, scope)
         if result is None:
@@ -506,9 +521,17 @@ def _all_of(c: _Checker, subschemas: Any, instance: Any, _schema: Any, base: str
 
 def _any_of(c: _Checker, subschemas: Any, instance: Any, _schema: Any, base: str,
             scope: tuple[str, ...]) -> _Result:
-    evaluated: frozenset[str] | set[str] | _Every | None = None
+    evaluated: _Result = None
     for sub in subschemas:  # every branch: the valid ones all count as evaluated
-        result = c.check(sub, instance, base, scope)
+        if evaluated is None:
+            result = c.check(sub, instance, base, scope)
+        else:
+            # Already valid: jsonschema stops here, so a later branch it cannot decide (a
+            # $ref loop, say) leaves the verdict valid, with its annotations unknown.
+            try:
+                result = c.check(sub, instance, base, scope)
+            except _Unsure:
+                result = _UNKNOWN
         if result is not None:
             evaluated = result if evaluated is None else _union(evaluated, result)
     return evaluated
