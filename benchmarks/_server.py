@@ -177,6 +177,11 @@ class LoopbackServer:
             raise RuntimeError(f"benchmark server did not start: {line!r}")
         self.url = line.split(" ", 1)[1]
 
+    @property
+    def pid(self) -> int:
+        """The server process (one thread: its CPU affinity is the server's)."""
+        return self._proc.pid
+
     def _call(self, method: str, path: str) -> Any:
         request = urllib.request.Request(self.url + path, method=method, data=(
             b"" if method == "POST" else None))

@@ -8,6 +8,7 @@ computed from the right figures.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import bench_suite  # noqa: E402
+from _server import LoopbackServer  # noqa: E402
 from bench_suite import ARAZZO, REDOCLY, RUNNER, Cell, Row, loop_targets  # noqa: E402
 
 MS = 1e-3
@@ -83,6 +85,55 @@ def test_arazzo_failing_a_loop_misses_its_targets() -> None:
     verdicts = _verdicts(loop_targets(wall, wall, _rows()))
     assert verdicts["retry loop iteration >= 10x cheaper than redocly (wall time)"] == (
         False, "arazzo failed the workload")
+
+
+def test_a_tool_is_judged_on_its_faster_placement_wall_and_cpu_from_the_same_one() -> None:
+    measured = {"spread": (Cell(0.17 * MS), Cell(0.10 * MS)),
+                "1 CPU": (Cell(0.09 * MS), Cell(0.12 * MS))}
+    wall, cpu = bench_suite.best_placement(measured)
+    assert (wall.value, wall.tag, cpu.value, cpu.tag) == (0.09 * MS, "1 CPU", 0.12 * MS,
+                                                         "1 CPU")
+    assert wall.by_placement == {"spread": 0.17 * MS, "1 CPU": 0.09 * MS}
+    row = Row("2 loop", "retry loop: per iteration", "ms", {ARAZZO: wall}, scale=1e3,
+              digits=3)
+    assert row.text(ARAZZO) == "0.090 ms (1 CPU)"
+    alone, _ = bench_suite.best_placement({"spread": measured["spread"]})
+    assert (alone.value, alone.tag) == (0.17 * MS, "")  # one placement: nothing to name
+
+
+def test_a_tool_failing_in_any_placement_is_failing() -> None:
+    ok = (Cell(1 * MS), Cell(1 * MS))
+    wrong = Cell(None, "FAILING", "1/300 requests")
+    wall, cpu = bench_suite.best_placement({"spread": ok, "1 CPU": (wrong, wrong)})
+    assert (wall.status, wall.note, cpu.status) == ("FAILING", "1 CPU: 1/300 requests",
+                                                    "FAILING")
+    wall, _ = bench_suite.best_placement({"spread": (wrong, wrong), "1 CPU": (wrong, wrong)})
+    assert (wall.status, wall.note) == ("FAILING", "1/300 requests")
+    missing = Cell(None, "unavailable", "npm not found")
+    wall, _ = bench_suite.best_placement({"spread": (missing, missing),
+                                          "1 CPU": (missing, missing)})
+    assert (wall.status, wall.note) == ("unavailable", "npm not found")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="CPU pinning needs Linux sched_setaffinity and at least 2 usable CPUs")
+def test_the_one_cpu_placement_pins_this_process_its_children_and_the_server() -> None:
+    where = {p.name: p for p in bench_suite.placements()}
+    assert set(where) == {"spread", "1 CPU"}
+    before = os.sched_getaffinity(0)
+    with LoopbackServer() as server:
+        server_before = os.sched_getaffinity(server.pid)
+        with bench_suite.placed(server, where["1 CPU"]):
+            cpus = set(where["1 CPU"].cpus)
+            assert len(cpus) == 1
+            assert os.sched_getaffinity(0) == cpus
+            assert os.sched_getaffinity(server.pid) == cpus
+            child = subprocess.run([sys.executable, "-c", "import os; "
+                                    "print(sorted(os.sched_getaffinity(0)))"],
+                                   capture_output=True, text=True, check=True)
+            assert child.stdout.strip() == str(sorted(cpus))
+        assert os.sched_getaffinity(0) == before
+        assert os.sched_getaffinity(server.pid) == server_before
 
 
 @pytest.mark.timeout(300)
