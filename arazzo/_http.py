@@ -328,8 +328,10 @@ def _origin(scheme: str, netloc: str) -> tuple[str, int, str]:
     return ascii_host, port, header
 
 
+@functools.lru_cache(maxsize=512)
 def _split(url: str) -> tuple[str, str, int, str, str]:
-    """(scheme, host, port, Host header, request target) of an absolute http(s) URL."""
+    """(scheme, host, port, Host header, request target) of an absolute http(s) URL.
+    Cached: a polling step sends the same URL on every iteration."""
     control = _CONTROL.search(url)
     if control is not None:
         raise ValueError(f"the URL contains the control character {control.group()!r}")
@@ -405,9 +407,21 @@ def _parse_head(head: bytes) -> tuple[int, bool, list[tuple[str, str]]]:
     return int(parts[1]), parts[0] == b"HTTP/1.1", fields
 
 
-def _tokens(fields: list[tuple[str, str]], name: str) -> list[str]:
-    return [token.strip().lower() for key, value in fields if key.lower() == name
-            for token in value.split(",") if token.strip()]
+def _framing(fields: list[tuple[str, str]]) -> tuple[list[str], list[str], set[str]]:
+    """The fields that frame a response, in one pass: the Connection tokens, the
+    Transfer-Encoding codings (lower-cased) and the distinct Content-Length values."""
+    connection: list[str] = []
+    codings: list[str] = []
+    lengths: set[str] = set()
+    for name, value in fields:
+        key = name.lower()
+        if key == "content-length":
+            lengths.add(value.strip())
+        elif key == "connection":
+            connection.extend(t.strip().lower() for t in value.split(",") if t.strip())
+        elif key == "transfer-encoding":
+            codings.extend(t.strip().lower() for t in value.split(",") if t.strip())
+    return connection, codings, lengths
 
 
 class HTTPClient:
@@ -561,31 +575,27 @@ class HTTPClient:
             if status >= 200 or status == 101:
                 break
             connection.reused = False  # a response has begun: no resend from here on
-        connection_tokens = _tokens(fields, "connection")
+        connection_tokens, codings, lengths = _framing(fields)
         keep_alive = ("close" not in connection_tokens if http11
                       else "keep-alive" in connection_tokens)
         if method == "HEAD" or status in (204, 304) or status < 200:
             content = b""
+        elif codings:
+            if codings[-1] != "chunked":
+                raise _ProtocolError(f"unsupported Transfer-Encoding {codings[-1]!r}")
+            content = connection.read_chunked(max_bytes)
+        elif lengths:
+            if len(lengths) > 1 or not next(iter(lengths)).isdigit():
+                raise _ProtocolError(f"bad Content-Length {', '.join(sorted(lengths))!r}")
+            size = int(next(iter(lengths)))
+            if size > max_bytes:
+                raise _TooLarge
+            parts: list[bytes] = []
+            connection.read_exact(size, parts)
+            content = parts[0] if len(parts) == 1 else b"".join(parts)
         else:
-            codings = _tokens(fields, "transfer-encoding")
-            lengths = {value.strip() for name, value in fields
-                       if name.lower() == "content-length"}
-            if codings:
-                if codings[-1] != "chunked":
-                    raise _ProtocolError(f"unsupported Transfer-Encoding {codings[-1]!r}")
-                content = connection.read_chunked(max_bytes)
-            elif lengths:
-                if len(lengths) > 1 or not next(iter(lengths)).isdigit():
-                    raise _ProtocolError(f"bad Content-Length {', '.join(sorted(lengths))!r}")
-                size = int(next(iter(lengths)))
-                if size > max_bytes:
-                    raise _TooLarge
-                parts: list[bytes] = []
-                connection.read_exact(size, parts)
-                content = parts[0] if len(parts) == 1 else b"".join(parts)
-            else:
-                content = connection.read_to_close(max_bytes)
-                keep_alive = False
+            content = connection.read_to_close(max_bytes)
+            keep_alive = False
         if keep_alive and status != 101 and not connection.buffer:
             self._checkin(key, connection)
         else:
