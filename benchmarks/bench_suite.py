@@ -12,7 +12,8 @@ Workloads (docs/performance.md explains each figure and the targets):
    simple and expression-heavy with ~1 MB JSON bodies; the bare httpx exchange is measured
    in the same run and subtracted;
 2. poll loops (self-``goto`` and ``retry``, no delay) against the loopback server: time per
-   iteration, tracemalloc peak at a small vs a large N;
+   iteration in two CPU placements (spread; tool and server pinned to one CPU), each tool
+   judged on its faster one; tracemalloc peak at a small vs a large N;
 3. steady state: one loaded Document, N runs of a 2-step workflow, first vs last window;
 4. concurrency: 200 concurrent ``run_async`` runs;
 5. load + validate: the largest corpus document and a generated ~2 MB OpenAPI description
