@@ -36,7 +36,7 @@ import functools
 import re
 import threading
 import warnings as _warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -262,14 +262,17 @@ def rfc9535_environment() -> Any:
 
 
 class _JsonPathCondition:
-    __slots__ = ("find", "mode", "text", "warnings")
+    __slots__ = ("exists", "find", "mode", "text", "warnings")
 
     def __init__(self, text: str, find: Any, mode: str,
-                 warnings: list[ExpressionWarning] | None = None) -> None:
+                 warnings: list[ExpressionWarning] | None = None,
+                 exists: Callable[[Any], bool] | None = None) -> None:
         self.text = text
         self.find = find  # value -> iterable of matched values
         self.mode = mode  # "plain", "filter-root" (object rule) or "comparison" (on [value])
         self.warnings = warnings or []
+        # value -> is the nodelist non-empty, compiled (_jsonpath_exists); None: use find
+        self.exists = exists
 
 
 # The non-RFC comparison form: singular queries, literals, comparison and logical operators.
@@ -361,6 +364,8 @@ class JsonPathEvaluator:
                      warnings: list[ExpressionWarning]) -> _JsonPathCondition:
         import jsonpath_rfc9535 as jsonpath
 
+        from arazzo._jsonpath_exists import compile_exists
+
         env = rfc9535_environment()
         try:
             query = env.compile(condition)
@@ -378,7 +383,7 @@ class JsonPathEvaluator:
                         "between queries are only allowed inside a filter); it is evaluated "
                         f"as {suggestion} against the context value: write that instead", 0))
                     return _JsonPathCondition(condition, _finder(query), "comparison",
-                                              warnings)
+                                              warnings, compile_exists(query))
             raise CriterionSyntaxError(f"invalid RFC 9535 JSONPath query: {error.args[0]}",
                                        condition, _jsonpath_error_index(error, condition)
                                        ) from None
@@ -386,7 +391,8 @@ class JsonPathEvaluator:
         filter_root = bool(segments) and type(segments[0]).__name__ == "JSONPathChildSegment" \
             and any(type(s).__name__ == "FilterSelector" for s in segments[0].selectors)
         return _JsonPathCondition(condition, _finder(query),
-                                  "filter-root" if filter_root else "plain", warnings)
+                                  "filter-root" if filter_root else "plain", warnings,
+                                  compile_exists(query))
 
     def _compile_goessner(self, condition: str) -> _JsonPathCondition:
         from jsonpath_ng.ext.parser import parse as parse_goessner
@@ -417,6 +423,8 @@ class JsonPathEvaluator:
         if mode == "comparison" or (mode == "filter-root" and isinstance(value, Mapping)):
             value = [value]
         try:
+            if compiled.exists is not None:
+                return bool(compiled.exists(value))
             for _ in compiled.find(value):
                 return True
         except RecursionError:

@@ -1,0 +1,193 @@
+"""The compiled existence check of ``jsonpath`` criteria (``arazzo/_jsonpath_exists.py``,
+CRI-07: a criterion passes iff the nodelist is non-empty) answers exactly as the library's
+full evaluation, on the RFC 9535 compliance suite and on generated queries and documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arazzo._jsonpath_exists import compile_exists
+from arazzo.criteria import JsonPathEvaluator, compile_criterion, rfc9535_environment
+from arazzo.expressions import EvaluationContext, HttpMessage
+
+ENV = rfc9535_environment()
+CTS = Path(__file__).parents[2].parent / "shared" / "suites" / "jsonpath-cts" / "cts.json"
+
+
+def _library(query: Any, value: Any) -> bool:
+    return any(True for _ in query.finditer(value))
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CTS.is_file(), reason="shared corpus not present")
+def test_the_compliance_suite_agrees_with_the_library_and_the_expected_results() -> None:
+    cases = [c for c in json.loads(CTS.read_text(encoding="utf-8"))["tests"]
+             if not c.get("invalid_selector")]
+    compiled = 0
+    for case in cases:
+        query = ENV.compile(case["selector"])
+        exists = compile_exists(query)
+        if exists is None:
+            continue
+        compiled += 1
+        expected = [case["result"]] if "result" in case else case["results"]
+        got = exists(case["document"])
+        assert got == bool(expected[0]), case["name"]
+        assert got == _library(query, case["document"]), case["name"]
+    # most of the suite is in the covered forms (the rest: descendants, functions)
+    assert compiled >= 0.6 * len(cases), (compiled, len(cases))
+
+
+@pytest.mark.parametrize("query", [
+    "$..a", "$[?length(@.a) > 1]", "$[?count(@.*) > 0]", "$[?match(@.a, 'x.*')]",
+    "$[?search(@.a, 'x')]", "$[?value(@..a) == 1]", "$.a..b",
+])
+def test_descendants_and_functions_are_left_to_the_library(query: str) -> None:
+    assert compile_exists(ENV.compile(query)) is None
+
+
+@pytest.mark.parametrize(("query", "value", "expected"), [
+    ("$[?@.id == 4999 && @.tag == 'tag-9']", [{"id": 1}, {"id": 4999, "tag": "tag-9"}], True),
+    ("$[?@.id == 4999 && @.tag == 'tag-9']", [{"id": 4999, "tag": "tag-8"}], False),
+    ("$[?@.a == true]", [{"a": 1}], False),  # a boolean equals only a boolean
+    ("$[?@.a == 1]", [{"a": 1.0}], True),  # numbers by value
+    ("$[?@.a == null]", [{"b": 1}], False),  # Nothing is not null
+    ("$[?@.a == @.b]", [{"c": 1}], True),  # Nothing equals Nothing
+    ("$[?@.a < 'b']", [{"a": "a"}], True),
+    ("$[?@.a < 2]", [{"a": "1"}], False),  # no order between a string and a number
+    ("$[?@.a >= 2 || !@.b]", [{"a": 1, "b": 0}], False),
+    ("$[?@.a >= 2 || !@.b]", [{"a": 1}], True),  # an existence test, not truthiness
+    ("$[?@[-1] == 3]", [[1, 2, 3]], True),
+    ("$[?$.limit > @.n]", {"limit": 5, "items": {"x": {"n": 4}}}, False),  # $ is the root
+    ("$.items[?$.limit > @.n]", {"limit": 5, "items": {"x": {"n": 4}}}, True),
+    ("$.items[1:3][?@ > 2]", {"items": [1, 2, 3, 4]}, False),  # numbers have no children
+    ("$.items[1:3][?@ > 2]", {"items": [1, [2], [3], 4]}, True),
+    ("$.items[::-1][?@ > 9]", {"items": [1, 2, 3, 4]}, False),
+    ("$.items[0:0]", {"items": [1]}, False),
+    ("$.a['b', 'c'].d", {"a": {"c": {"d": None}}}, True),  # null is a node
+    ("$[?@]", [0], False),  # the library's reading of @ alone: bool() of a scalar
+    ("$[?@]", [None], True),
+    ("$[?@]", [""], False),
+    ("$[?@]", [[]], True),  # a container is a node, even empty
+    ("$[?@[5] == null]", [[1]], False),  # out of range selects nothing, not null
+    ("$[?@.a[5] == @.b[7]]", [{"a": [1], "b": []}], True),
+    ("$[?@.a[-2] == 1]", [{"a": [1]}], False),
+])
+def test_examples_agree_with_the_library(query: str, value: Any, expected: bool) -> None:
+    compiled = ENV.compile(query)
+    exists = compile_exists(compiled)
+    assert exists is not None
+    assert exists(value) is expected
+    assert _library(compiled, value) is expected
+
+
+VALUES = [None, True, False, 0, 1, 1.0, -1, 2.5, "", "1", "a", "b", [], [1], [True], {},
+          {"a": 1}, {"a": True}]
+OPERATORS = ["==", "!=", "<", "<=", ">", ">="]
+
+
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_every_pair_of_values_compares_as_in_the_library(operator: str) -> None:
+    """Each operator on every pair of JSON values (and a missing one), with the left side
+    from the current node, the root, or a literal."""
+    relative = ENV.compile(f"$[?@.x {operator} @.y]")
+    rooted = ENV.compile(f"$.items[?$.x {operator} @.y]")
+    checks = 0
+    for left in [*VALUES, "missing"]:
+        for right in [*VALUES, "missing"]:
+            item = {k: v for k, v in (("x", left), ("y", right)) if v != "missing"}
+            doc = {"items": [{"y": right}] if right != "missing" else [{}]}
+            if left != "missing":
+                doc["x"] = left
+            for query, value in ((relative, [item]), (rooted, doc)):
+                exists = compile_exists(query)
+                assert exists is not None
+                assert exists(value) == _library(query, value), (str(query), value)
+                checks += 1
+            if left != "missing" and not isinstance(left, (list, dict)):
+                literal = json.dumps(left)
+                query = ENV.compile(f"$[?{literal} {operator} @.y]")
+                exists = compile_exists(query)
+                assert exists is not None
+                assert exists([item]) == _library(query, [item]), (str(query), item)
+    assert checks == 2 * (len(VALUES) + 1) ** 2
+
+
+# -- generated queries on generated documents -------------------------------------------------
+
+NAMES = ["a", "b", "id", "tag"]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
+                    st.sampled_from([0.0, 1.0, 1.5, -2.5]), st.sampled_from(["", "a", "b", "1"]))
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(NAMES), inner, max_size=4)),
+    max_leaves=12)
+
+LITERALS = st.sampled_from(["true", "false", "null", "0", "1", "-1", "1.0", "1.5", "''",
+                            "'a'", "'b'", "'1'"])
+SINGULAR = st.lists(st.one_of(st.sampled_from(NAMES).map(lambda n: f".{n}"),
+                              st.sampled_from([0, 1, -1, 5]).map(lambda i: f"[{i}]")),
+                    max_size=3).map("".join)
+QUERY_OPERAND = st.tuples(st.sampled_from(["@", "$"]), SINGULAR).map("".join)
+OPERAND = st.one_of(LITERALS, QUERY_OPERAND)
+COMPARISON = st.builds(lambda a, op, b: f"{a} {op} {b}", OPERAND,
+                       st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), OPERAND)
+EXISTENCE = st.one_of(QUERY_OPERAND, st.sampled_from(["@.*", "@[*].a", "@[0:2]", "@.a[?@]"]))
+FILTER = st.recursive(
+    st.one_of(COMPARISON, EXISTENCE),
+    lambda inner: st.one_of(
+        st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(["&&", "||"]),
+                  inner),
+        inner.map(lambda f: f"!({f})"),
+        inner.map(lambda f: f"({f})")),
+    max_leaves=4)
+SELECTOR = st.one_of(
+    st.sampled_from(NAMES).map(lambda n: f"'{n}'"),
+    st.sampled_from(["0", "1", "-1", "*", "1:", ":2", "::-1", "0:3:2"]),
+    FILTER.map(lambda f: f"?{f}"),
+)
+SEGMENT = st.lists(SELECTOR, min_size=1, max_size=2).map(lambda s: "[" + ", ".join(s) + "]")
+QUERY = st.lists(SEGMENT, min_size=1, max_size=3).map(lambda s: "$" + "".join(s))
+
+
+@settings(max_examples=1500, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(QUERY, st.lists(st.one_of(st.lists(JSON, max_size=5),
+                                  st.dictionaries(st.sampled_from(NAMES), JSON, max_size=4)),
+                        min_size=1, max_size=4))
+def test_generated_queries_agree_with_the_library(text: str, values: list[Any]) -> None:
+    try:
+        query = ENV.compile(text)
+    except Exception:  # not a well-typed RFC 9535 query: nothing to compare
+        return
+    exists = compile_exists(query)
+    assert exists is not None, text  # the generator only builds covered forms
+    for value in values:
+        assert exists(value) == _library(query, value), (text, value)
+
+
+# -- in a criterion ---------------------------------------------------------------------------
+
+def test_criteria_use_the_compiled_check_and_answer_as_without_it() -> None:
+    ctx = EvaluationContext(response=HttpMessage(body={"pets": [{"id": 1, "tag": "x"}],
+                                                       "status": "ok"}))
+    cases = [("$response.body", "$[?count(@.pets) > 0]", True),  # the library's path
+             ("$response.body", "$.pets[?@.tag == 'x']", True),
+             ("$response.body", "$[?@.status == 'ok']", True),  # object rule
+             ("$response.body", "$.status == 'ok'", True),  # comparison form (a warning)
+             ("$response.body", "$.pets[?@.id > 1]", False)]
+    for context, condition, expected in cases:
+        criterion = compile_criterion(condition, "jsonpath", context)
+        compiled = criterion._compiled
+        assert (compiled.exists is None) == condition.startswith("$[?count"), condition
+        assert criterion.evaluate(ctx).passed is expected, condition
+        compiled.exists = None  # the library's full evaluation
+        assert criterion.evaluate(ctx).passed is expected, condition
+    assert callable(JsonPathEvaluator().compile("$.a", None).exists)
