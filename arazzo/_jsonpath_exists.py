@@ -13,12 +13,13 @@ singular queries (``@…``, ``$…``) and existence tests. Anything else (descen
 segments ``..``, function extensions such as ``length()`` or ``match()``) makes
 :func:`compile_exists` return ``None`` and the caller keeps the library's evaluation.
 
-Results are the library's, including where it departs from the RFC in corners (the
-comparison of arrays and objects uses Python equality, so ``[1] == [true]``; ``@`` alone
-as an existence test is false for ``0``, ``false`` and ``""``): the same query must not
-answer differently depending on which path evaluates it. ``tests/expressions/
-test_jsonpath_exists.py`` checks the two against each other on the compliance suite and
-on generated documents.
+Results follow RFC 9535 (CRI-07), and are the library's but in two corners where the library
+reads the RFC loosely: it compares arrays and objects with Python equality, so ``[1] ==
+[true]`` holds although a number never equals a boolean (section 2.3.5.2.2), and it takes
+``@`` alone as an existence test to be false for ``0``, ``false`` and ``""`` although ``@``
+always selects the current node. ``tests/expressions/test_jsonpath_exists.py`` checks this
+module against the compliance suite, against the RFC's comparison table on every pair of
+values, and against the library (its equality corrected) on generated queries.
 """
 
 from __future__ import annotations
@@ -181,9 +182,8 @@ def _existence(absolute: bool, segments: Sequence[Any]) -> Predicate:
     if absolute:
         walk = _segments(segments)
         return lambda _current, root: walk(root, root)
-    if not segments:  # the library answers bool(@) for a scalar, True for a container
-        return lambda current, _root: (isinstance(current, (dict, list)) or current is None
-                                       or bool(current))
+    if not segments:  # @ selects the current node, whatever its value
+        return _always
     return _segments(segments)
 
 
@@ -244,11 +244,23 @@ def _singular(segments: Sequence[Any]) -> Callable[[Any], Any]:
 
 
 def _eq(left: Any, right: Any) -> bool:
-    """The library's ``==``: Nothing equals only Nothing; a boolean only a boolean."""
+    """RFC 9535 ``==`` (section 2.3.5.2.2): Nothing equals only Nothing."""
     if left is _NOTHING or right is _NOTHING:
         return left is right
+    return _json_equal(left, right)
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    """Numbers by value, a boolean only the same boolean, arrays element by element,
+    objects by the same names with equal values."""
     if isinstance(left, bool) or isinstance(right, bool):
         return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, list):
+        return (isinstance(right, list) and len(left) == len(right)
+                and all(_json_equal(a, b) for a, b in zip(left, right, strict=True)))
+    if isinstance(left, dict):
+        return (isinstance(right, dict) and left.keys() == right.keys()
+                and all(_json_equal(value, right[name]) for name, value in left.items()))
     return bool(left == right)
 
 
