@@ -170,8 +170,13 @@ def _logical(expression: Any) -> Predicate:
         inner = _logical(expression.right)
         return lambda current, root: not inner(current, root)
     if kind == "ComparisonExpression":
-        return _comparison(expression.operator, _operand(expression.left),
-                           _operand(expression.right))
+        operator = expression.operator
+        fast = _against_literal(operator, expression.left, expression.right)
+        if fast is None:
+            fast = _against_literal(_MIRRORED[operator], expression.right, expression.left)
+        if fast is not None:
+            return fast
+        return _comparison(operator, _operand(expression.left), _operand(expression.right))
     if kind in ("RelativeFilterQuery", "RootFilterQuery"):
         return _existence(kind == "RootFilterQuery", expression.query.segments)
     raise _Unsupported(kind)
@@ -199,6 +204,48 @@ def _operand(expression: Any) -> Operand:
             return lambda _current, root: path(root)
         return _of_current(path)
     raise _Unsupported(kind)
+
+
+_LITERALS = ("StringLiteral", "IntegerLiteral", "FloatLiteral", "BooleanLiteral",
+             "NullLiteral")
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _against_literal(operator: str, query: Any, literal: Any) -> Predicate | None:
+    """``@.a == 'x'``, ``@.n != 3``: a singular query against a literal, with the type
+    test the RFC's equality implies done once (a number equals only a number, a string
+    only a string, a boolean only itself, null only null; Nothing equals no literal).
+    None for any other comparison."""
+    if operator not in ("==", "!=") or type(literal).__name__ not in _LITERALS:
+        return None
+    kind = type(query).__name__
+    if kind not in ("RelativeFilterQuery", "RootFilterQuery"):
+        return None
+    path = _singular(query.query.segments)
+    constant = literal.value
+    equal: Callable[[Any], bool]
+    if constant is None:
+        def equal(value: Any) -> bool:
+            return value is None
+    elif isinstance(constant, bool):
+        def equal(value: Any) -> bool:
+            return value is constant
+    elif isinstance(constant, str):
+        def equal(value: Any) -> bool:
+            return value == constant  # only a str equals a str
+    elif isinstance(constant, (int, float)):
+        def equal(value: Any) -> bool:
+            number = type(value)
+            return (number is int or number is float) and value == constant
+    else:  # pragma: no cover - the literal kinds above are all RFC 9535 has
+        return None
+    if kind == "RootFilterQuery":
+        if operator == "==":
+            return lambda _current, root: equal(path(root))
+        return lambda _current, root: not equal(path(root))
+    if operator == "==":
+        return lambda current, _root: equal(path(current))
+    return lambda current, _root: not equal(path(current))
 
 
 def _of_current(path: Callable[[Any], Any]) -> Operand:

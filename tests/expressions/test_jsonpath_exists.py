@@ -162,6 +162,7 @@ def test_current_node_alone_always_exists(value: Any) -> None:
 VALUES = [None, True, False, 0, 1, 1.0, -1, 2.5, "", "1", "a", "b", [], [1], [True], {},
           {"a": 1}, {"a": True}]
 OPERATORS = ["==", "!=", "<", "<=", ">", ">="]
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
 @pytest.mark.parametrize("operator", OPERATORS)
@@ -184,10 +185,14 @@ def test_every_pair_of_values_compares_as_the_rfc_says(operator: str) -> None:
                 assert exists(value) is expected, (str(query), value)
                 checks += 1
             if left is not MISSING and not isinstance(left, (list, dict)):
-                query = ENV.compile(f"$[?{json.dumps(left)} {operator} @.y]")
-                exists = compile_exists(query)
-                assert exists is not None
-                assert exists([item]) is expected, (str(query), item)
+                literal = json.dumps(left)  # a literal on either side
+                for text, value in ((f"$[?{literal} {operator} @.y]", [item]),
+                                    (f"$[?@.y {_MIRROR[operator]} {literal}]", [item]),
+                                    (f"$[?$.y {_MIRROR[operator]} {literal}]", item)):
+                    query = ENV.compile(text)
+                    exists = compile_exists(query)
+                    assert exists is not None
+                    assert exists(value) is expected, (text, value)
     assert checks == 2 * (len(VALUES) + 1) ** 2
 
 
