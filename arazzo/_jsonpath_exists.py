@@ -232,7 +232,7 @@ def _against_literal(operator: str, query: Any, literal: Any) -> Predicate | Non
             return value is constant
     elif isinstance(constant, str):
         def equal(value: Any) -> bool:
-            return value == constant  # only a str equals a str
+            return bool(value == constant)  # only a str equals a str
     elif isinstance(constant, (int, float)):
         def equal(value: Any) -> bool:
             number = type(value)
