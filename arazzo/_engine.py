@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Union
 
 from arazzo._auth import Authenticator, TokenError, apply
@@ -160,6 +161,8 @@ class _Attempt:
 
 
 _EMPTY: dict[str, Any] = {}
+#: a response's query and path parameters: there are none (shared, read-only)
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _masked_bytes(masker: Masker, content: bytes | None) -> bytes | None:
@@ -634,7 +637,8 @@ class Engine:
             body = MISSING
             failures.append(str(exc))
         ctx.status_code = result.status_code
-        ctx.response = HttpMessage(headers=result.headers, body=body)
+        ctx.response = HttpMessage(headers=result.headers, query=_NO_PARAMS, path=_NO_PARAMS,
+                                   body=body)
         self._last_http = ctx
         if self.hooks:
             self._emit(ResponseReceived(wf_id, step.step_id, result.status_code, result.elapsed,

@@ -202,6 +202,12 @@ def _split_base(base: str) -> tuple[str, str, str]:
 
 def join_url(base: str, path: str, query: list[str]) -> str:
     """``base`` + ``path`` + ``?query``; refuses a result that leaves ``base`` (SEC-03)."""
+    return _join_url(base, path, tuple(query))
+
+
+@functools.lru_cache(maxsize=512)
+def _join_url(base: str, path: str, query: tuple[str, ...]) -> str:
+    # cached: a polling step joins the same URL on every iteration (a refusal is not cached)
     url = base.rstrip("/") + ("/" + path.lstrip("/") if path else "")
     if query:
         url += ("&" if "?" in url else "?") + "&".join(query)

@@ -383,3 +383,19 @@ def test_RB02_json_family_compact(tmp_path: Path, server: ScriptedServer,
     assert run(path, server).succeeded
     assert server.requests[0].body == b'{"a":1,"b":[1,2]}'
     assert server.requests[0].headers["content-type"] == content_type
+
+
+def test_SEC03_join_url_refuses_to_leave_the_server_every_time() -> None:
+    """The joined URL is cached per (base, path, query); a refusal is raised on every call,
+    never cached as a result."""
+    from arazzo._requests import RequestError, join_url
+
+    base = "https://api.example.com/v1"
+    assert join_url(base, "/pets/7", ["a=1"]) == "https://api.example.com/v1/pets/7?a=1"
+    assert join_url(base, "/pets/7", ["a=1"]) == "https://api.example.com/v1/pets/7?a=1"
+    assert join_url(base, "/pets/7", ["a=2"]) == "https://api.example.com/v1/pets/7?a=2"
+    for _ in range(2):
+        with pytest.raises(RequestError, match="dot-segments"):
+            join_url(base, "/pets/../../admin", [])
+    assert join_url(base, "@evil.example.com/x", []) == (  # a path: it stays on the server
+        "https://api.example.com/v1/@evil.example.com/x")
