@@ -37,15 +37,17 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import ssl
 
-    from arazzo._requests import RequestSpec
-    from arazzo._transports import ResponseData, TransportFailure
+    import httpx
 
-__all__ = ["HTTPClient", "Headers", "client_ssl_context"]
+    from arazzo._requests import RequestSpec
+
+__all__ = ["HTTPClient", "Headers", "ResponseData", "TransportFailure", "client_ssl_context"]
 
 _MAX_HEAD = 64 * 1024
 _MAX_HEADER_LINES = 256
@@ -360,6 +362,15 @@ def _split(url: str) -> tuple[str, str, int, str, str]:
 
 def _head(method: str, target: str, host_header: str, headers: list[tuple[str, str]],
           content: bytes | None) -> bytes:
+    return _cached_head(method, target, host_header, tuple(headers),
+                        None if content is None else len(content))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_head(method: str, target: str, host_header: str,
+                 headers: tuple[tuple[str, str], ...], length: int | None) -> bytes:
+    """The request head; cached: a polling step sends the same one on every iteration (an
+    invalid header raises every time)."""
     lines = [f"{method} {target} HTTP/1.1"]
     has_host = has_length = False
     for name, value in headers:
@@ -377,34 +388,37 @@ def _head(method: str, target: str, host_header: str, headers: list[tuple[str, s
         lines.append(f"{name}: {value}")
     if not has_host:
         lines.insert(1, f"Host: {host_header}")
-    if not has_length and (content is not None or method in _BODYLESS_METHODS):
-        lines.append(f"Content-Length: {len(content) if content is not None else 0}")
+    if not has_length and (length is not None or method in _BODYLESS_METHODS):
+        lines.append(f"Content-Length: {length if length is not None else 0}")
     lines.append("\r\n")
     return "\r\n".join(lines).encode("ascii")
 
 
+_OWS = " \t"  # optional whitespace around a field value (RFC 9110 section 5.6.3)
+
+
 def _parse_head(head: bytes) -> tuple[int, bool, list[tuple[str, str]]]:
     """(status, HTTP/1.1?, fields) of a response head."""
-    lines = head.split(b"\n")
-    status_line = lines[0].rstrip(b"\r")
-    parts = status_line.split(b" ", 2)
-    if (len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or len(parts[1]) != 3
+    lines = head.decode("latin-1").split("\n")
+    status_line = lines[0].rstrip("\r")
+    parts = status_line.split(" ", 2)
+    if (len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3
             or not parts[1].isdigit()):
-        raise _ProtocolError(f"malformed status line {status_line[:80]!r}")
+        raise _ProtocolError(f"malformed status line {status_line[:80].encode('latin-1')!r}")
     if len(lines) > _MAX_HEADER_LINES + 1:
         raise _ProtocolError("more than 256 header lines")
     fields: list[tuple[str, str]] = []
     for raw in lines[1:]:
-        line = raw.rstrip(b"\r")
-        if line[:1] in (b" ", b"\t") and fields:  # obsolete line folding
+        line = raw.rstrip("\r")
+        if line[:1] in (" ", "\t") and fields:  # obsolete line folding
             name, value = fields[-1]
-            fields[-1] = (name, f"{value} {line.strip().decode('latin-1')}")
+            fields[-1] = (name, f"{value} {line.strip(_OWS)}")
             continue
-        name_bytes, colon, value_bytes = line.partition(b":")
-        if not colon or not name_bytes or name_bytes != name_bytes.strip():
-            raise _ProtocolError(f"malformed header line {line[:80]!r}")
-        fields.append((name_bytes.decode("latin-1"), value_bytes.strip().decode("latin-1")))
-    return int(parts[1]), parts[0] == b"HTTP/1.1", fields
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip(_OWS):
+            raise _ProtocolError(f"malformed header line {line[:80].encode('latin-1')!r}")
+        fields.append((name, value.strip(_OWS)))
+    return int(parts[1]), parts[0] == "HTTP/1.1", fields
 
 
 def _framing(fields: list[tuple[str, str]]) -> tuple[list[str], list[str], set[str]]:
@@ -422,6 +436,25 @@ def _framing(fields: list[tuple[str, str]]) -> tuple[list[str], list[str], set[s
         elif key == "transfer-encoding":
             codings.extend(t.strip().lower() for t in value.split(",") if t.strip())
     return connection, codings, lengths
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseData:
+    """What came back: status, headers (lower-cased names kept in order) and the raw body."""
+
+    status_code: int
+    headers: Headers | httpx.Headers
+    content: bytes
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class TransportFailure:
+    """No usable response: ``code`` is ``connect``, ``timeout``, ``too-large``, ``transport``."""
+
+    code: str
+    message: str
+    elapsed: float = 0.0
 
 
 class HTTPClient:
@@ -505,8 +538,6 @@ class HTTPClient:
              headers: list[tuple[str, str]] | None = None) -> ResponseData | TransportFailure:
         """One exchange. ``headers`` replaces ``request.headers`` (the driver adds its
         User-Agent); ``url`` (without the query) names the request in messages."""
-        from arazzo._transports import TransportFailure
-
         started = time.perf_counter()
         url = url or request.url.split("?", 1)[0]
         try:
@@ -567,8 +598,6 @@ class HTTPClient:
 
     def _receive(self, connection: _Connection, key: tuple[str, str, int], method: str,
                  max_bytes: int, started: float) -> ResponseData:
-        from arazzo._transports import ResponseData
-
         while True:
             head = connection.read_head()
             status, http11, fields = _parse_head(head)

@@ -21,10 +21,16 @@ import email.utils
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-from arazzo._http import Headers, HTTPClient, client_ssl_context
+# (ResponseData and TransportFailure live beside the client that makes them)
+from arazzo._http import (
+    Headers,
+    HTTPClient,
+    ResponseData,
+    TransportFailure,
+    client_ssl_context,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -115,25 +121,6 @@ def to_httpx(spec: RequestSpec) -> httpx.Request:
 
     return httpx.Request(spec.method, spec.url, headers=with_user_agent(spec.headers),
                          content=spec.content)
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseData:
-    """What came back: status, headers (lower-cased names kept in order) and the raw body."""
-
-    status_code: int
-    headers: Headers | httpx.Headers
-    content: bytes
-    elapsed: float
-
-
-@dataclass(frozen=True, slots=True)
-class TransportFailure:
-    """No usable response: ``code`` is ``connect``, ``timeout``, ``too-large``, ``transport``."""
-
-    code: str
-    message: str
-    elapsed: float = 0.0
 
 
 def _describe(exc: Exception, url: str) -> TransportFailure:

@@ -227,6 +227,19 @@ def test_connection_close_is_honoured(raw: Callable[..., RawServer],
     assert client.idle_connections() == 0
 
 
+def test_field_values_lose_only_spaces_and_tabs_around_them(
+        raw: Callable[..., RawServer], client: HTTPClient) -> None:
+    """RFC 9110 OWS is SP / HTAB: obs-text bytes (here 0xA0, a non-breaking space once
+    decoded as Latin-1) stay in the value, as h11 keeps them; folded lines are joined."""
+    server = raw(serve_forever(
+        b"HTTP/1.1 200 OK\r\nX-A: \t caf\xe9\xa0 \r\nX-B: one\r\n  two\r\n"
+        b"Content-Length: 0\r\n\r\n"))
+    result = send(client, spec(server.url))
+    assert isinstance(result, ResponseData)
+    assert result.headers["x-a"] == "caf\xe9\xa0"
+    assert result.headers["x-b"] == "one two"
+
+
 # -- framing ------------------------------------------------------------------------------
 
 
@@ -398,10 +411,11 @@ def test_headers_that_would_corrupt_the_request_are_refused(
         raw: Callable[..., RawServer], client: HTTPClient,
         headers: list[tuple[str, str]], says: str) -> None:
     server = raw(serve_forever(OK))
-    result = send(client, spec(server.url + "/h", headers=headers))
-    assert isinstance(result, TransportFailure)
-    assert result.code == "transport"
-    assert says in result.message
+    for _ in range(2):  # refused every time (the request head is cached, a refusal is not)
+        result = send(client, spec(server.url + "/h", headers=headers))
+        assert isinstance(result, TransportFailure)
+        assert result.code == "transport"
+        assert says in result.message
     assert server.connections == 0  # nothing was sent
 
 
