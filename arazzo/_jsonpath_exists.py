@@ -192,23 +192,22 @@ def _existence(absolute: bool, segments: Sequence[Any]) -> Predicate:
     return _segments(segments)
 
 
+_LITERALS = ("StringLiteral", "IntegerLiteral", "FloatLiteral", "BooleanLiteral",
+             "NullLiteral")
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
 def _operand(expression: Any) -> Operand:
     kind = type(expression).__name__
-    if kind in ("StringLiteral", "IntegerLiteral", "FloatLiteral", "BooleanLiteral",
-                "NullLiteral"):
+    if kind in _LITERALS:
         constant = expression.value
         return lambda _current, _root: constant
     if kind in ("RelativeFilterQuery", "RootFilterQuery"):
         path = _singular(expression.query.segments)
         if kind == "RootFilterQuery":
             return lambda _current, root: path(root)
-        return _of_current(path)
+        return lambda current, _root: path(current)
     raise _Unsupported(kind)
-
-
-_LITERALS = ("StringLiteral", "IntegerLiteral", "FloatLiteral", "BooleanLiteral",
-             "NullLiteral")
-_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
 def _against_literal(operator: str, query: Any, literal: Any) -> Predicate | None:
@@ -246,10 +245,6 @@ def _against_literal(operator: str, query: Any, literal: Any) -> Predicate | Non
     if operator == "==":
         return lambda current, _root: equal(path(current))
     return lambda current, _root: not equal(path(current))
-
-
-def _of_current(path: Callable[[Any], Any]) -> Operand:
-    return lambda current, _root: path(current)
 
 
 def _singular(segments: Sequence[Any]) -> Callable[[Any], Any]:

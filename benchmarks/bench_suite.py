@@ -450,7 +450,7 @@ def best_placement(measured: dict[str, tuple[Cell, Cell]]) -> tuple[Cell, Cell]:
     failures = {name: cells for name, cells in measured.items()
                 if cells[0].status != "ok" or cells[0].value is None}
     if failures:
-        name, (wall, cpu) = next(iter(failures.items()))
+        wall, cpu = next(iter(failures.values()))
         notes = {cells[0].note for cells in failures.values()}
         if wall.status != "FAILING" or (len(failures) == len(measured) and len(notes) == 1):
             return wall, cpu  # unavailable, or the same failure everywhere
