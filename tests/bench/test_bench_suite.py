@@ -177,3 +177,24 @@ def test_the_server_reassembles_a_request_larger_than_its_read_buffer() -> None:
             item = json.loads(response.read())
         assert (item["id"], item["name"] == name, item["tag"]) == (1, True, "t")
         assert server.stats()["requests"] == 1
+
+
+def test_the_generated_openapi_is_at_least_the_size_asked_for_as_written(tmp_path: Path
+                                                                          ) -> None:
+    """Workload 5 asks for a 2 MB OpenAPI description: the size holds for the text written
+    (JSON with indentation, or YAML), not for the compact JSON the generator sizes by, and
+    the document is one arazzo loads without errors."""
+    import bench_load
+    import yaml
+
+    import arazzo
+
+    text = bench_load.openapi_text()
+    assert 2 * bench_load.MIB <= len(text.encode()) < 2.2 * bench_load.MIB
+    (tmp_path / "big.openapi.json").write_text(text)
+    (tmp_path / "bench.arazzo.yaml").write_text(bench_load.ARAZZO)
+    assert not [d for d in arazzo.validate(tmp_path / "bench.arazzo.yaml") if d.is_error]
+
+    small = 256 * 1024
+    as_yaml = bench_load.openapi_text(small, lambda doc: yaml.safe_dump(doc, sort_keys=False))
+    assert small <= len(as_yaml.encode()) < 1.2 * small
