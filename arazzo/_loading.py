@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,16 +238,28 @@ class OperationRef:
     a workflow touches a handful of the operations of a big API description.
     """
 
-    __slots__ = ("_operation", "_path_item", "method", "operation_id", "path", "source")
+    __slots__ = ("_operation", "_path_item", "_source", "method", "operation_id", "path")
 
     def __init__(self, source: OpenAPISource, path: str, method: str,
                  operation_id: str | None) -> None:
-        self.source = source
+        # The source indexes its operations: a strong reference back would make every loaded
+        # description a reference cycle, freed only by the cyclic GC (tens of ms for a large
+        # one) instead of when its Document is dropped.
+        self._source = weakref.ref(source)
         self.path = path
         self.method = method
         self.operation_id = operation_id
         self._operation: Operation | None = None
         self._path_item: PathItem | None = None
+
+    @property
+    def source(self) -> OpenAPISource:
+        """The OpenAPI description this operation belongs to (alive as long as its Document)."""
+        source = self._source()
+        if source is None:
+            raise ReferenceError(f"operation {self.method.upper()} {self.path}: its OpenAPI "
+                                 "description is no longer loaded (the Document was dropped)")
+        return source
 
     @property
     def pointer(self) -> str:
