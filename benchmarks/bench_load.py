@@ -1,5 +1,5 @@
 """Load + validate timings (median of 5) for the largest corpus Arazzo document and for a
-generated ~2 MB OpenAPI description referenced from a small Arazzo document.
+generated OpenAPI description of at least 2 MiB referenced from a small Arazzo document.
 
 Usage: python benchmarks/bench_load.py [--profile]
 """

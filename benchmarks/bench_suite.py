@@ -16,8 +16,8 @@ Workloads (docs/performance.md explains each figure and the targets):
    judged on its faster one; tracemalloc peak at a small vs a large N;
 3. steady state: one loaded Document, N runs of a 2-step workflow, first vs last window;
 4. concurrency: 200 concurrent ``run_async`` runs;
-5. load + validate: the largest corpus document and a generated ~2 MB OpenAPI description
-   (generator shared with ``bench_load.py``);
+5. load + validate: the largest corpus document and a generated OpenAPI description of
+   at least 2 MiB (generator shared with ``bench_load.py``);
 6. cold CLI: ``arazzo run`` of the 2-step workflow in a fresh process.
 
 Workloads 2, 3 and 6 also run with jentic's ``arazzo-runner`` and Redocly's ``respect``
