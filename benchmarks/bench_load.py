@@ -22,6 +22,7 @@ import yaml
 import arazzo
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+MIB = 1024 * 1024
 
 
 def median_time(func: Callable[[], object], runs: int = 5) -> float:
@@ -35,7 +36,7 @@ def median_time(func: Callable[[], object], runs: int = 5) -> float:
     return statistics.median(times)
 
 
-def make_openapi(target_bytes: int = 2 * 1024 * 1024) -> dict[str, object]:
+def make_openapi(target_bytes: int = 2 * MIB) -> dict[str, object]:
     paths: dict[str, object] = {}
     schemas: dict[str, object] = {}
     i = 0
@@ -93,10 +94,6 @@ def make_openapi(target_bytes: int = 2 * 1024 * 1024) -> dict[str, object]:
                                        "schema": {"type": "string"}}},
         },
     }
-
-
-
-MIB = 1024 * 1024
 
 
 def openapi_text(min_bytes: int = 2 * MIB,
