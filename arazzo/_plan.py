@@ -20,6 +20,7 @@ from arazzo._auth import Requirement, effective_security
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
 from arazzo._loading import Document, OperationRef
 from arazzo._operations import document_of, resolve_operation, resolve_workflow
+from arazzo._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.criteria import CompiledCriterion, compile_criterion
 from arazzo.expressions import (
     MISSING,
@@ -202,8 +203,6 @@ class WorkflowPlan:
             import referencing
             import referencing.jsonschema
 
-            from arazzo._schemacheck import DOCUMENT_URI
-
             resource = referencing.Resource.from_contents(
                 self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
             registry: referencing.Registry[Any] = referencing.Registry().with_resource(
@@ -221,8 +220,6 @@ class WorkflowPlan:
         if self.inputs_schema is None:
             return data
         data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
-        from arazzo._schemacheck import inputs_are_valid
-
         if inputs_are_valid(self.document.raw, self._index, data):
             return data
         validator = self.validator()
