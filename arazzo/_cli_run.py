@@ -429,6 +429,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    result = result.masked()  # from here on the result is only shown (terminal, reports)
     _write_reports(reports, result, recorder, args.file)
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")

@@ -58,6 +58,7 @@ from arazzo._requests import (
     RequestSpec,
     apply_replacement,
     encode_body,
+    header_secrets,
     is_secret_header,
     join_url,
     serialize_cookie,
@@ -360,18 +361,19 @@ class Engine:
             outputs = self._outputs(self._root_frame) if self._root_frame else {}
             outcome = _Outcome(False, outputs, exc.message + where)
         self.finished = True
-        outputs = self.masker.value(outcome.outputs) if self.masker.values else outcome.outputs
+        # The result holds the real values (they are the caller's data); only its messages
+        # are masked. Observers get masked values: events are what logs, spans and reports show.
         error = self.masker.text(outcome.error) if outcome.error else None
         result = RunResult(
-            workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outputs,
+            workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outcome.outputs,
             steps=[*self.head, *self.records], error=error, ended_by=outcome.ended_by,
             duration=time.perf_counter() - started,
-            workflows={k: self.masker.value(dict(v.get("outputs", {})))
-                       for k, v in self.workflows.items()},
-            dropped_records=self.dropped)
+            workflows={k: dict(v.get("outputs", {})) for k, v in self.workflows.items()},
+            dropped_records=self.dropped, _masker=self.masker)
         if self.hooks:
-            self._emit(RunFinished(root.workflow_id, result.succeeded, result.outputs,
-                                   result.error, result.ended_by))
+            self._emit(RunFinished(root.workflow_id, result.succeeded,
+                                   self.masker.value(result.outputs), result.error,
+                                   result.ended_by))
         return result
 
     def _call(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
@@ -534,18 +536,19 @@ class Engine:
                      action: ActionRecord) -> None:
         frame.steps[step.step_id] = attempt.outputs
         masker = self.masker
-        outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
         failures = tuple(masker.text(f) for f in attempt.failures) if masker.values else \
             tuple(attempt.failures)
+        # a record keeps the real outputs and URL (RunResult.masked() masks them for display)
         self._record(StepRecord(
             step_id=step.step_id, workflow_id=frame.plan.workflow_id,
             attempt=frame.iterations.get(step.index, 1), succeeded=attempt.succeeded,
-            method=attempt.method, url=masker.url(attempt.url) if attempt.url else None,
-            status_code=attempt.status_code, duration=attempt.duration, outputs=outputs,
+            method=attempt.method, url=attempt.url, status_code=attempt.status_code,
+            duration=attempt.duration, outputs=attempt.outputs,
             action=action, failures=failures, error_code=attempt.error_code,
             error_message=masker.text(attempt.error_message) if attempt.error_message
             else None, number=self.recorded + 1))
         if self.hooks:
+            outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
                                     attempt.status_code, outputs, failures))
 
@@ -768,7 +771,7 @@ class Engine:
                 header_params[param.name] = text
                 headers.append((param.name, text))
                 if is_secret_header(param.name):
-                    self.masker.add((text,))
+                    self.masker.add(header_secrets(text))
             elif location == "cookie":
                 cookies.extend(serialize_cookie(param.name, value, explode))
         if "{" in path:

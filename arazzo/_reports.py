@@ -8,8 +8,9 @@
 - :class:`Recorder` — a hook collecting every HTTP exchange from ``RequestSent`` /
   ``ResponseReceived`` events; :func:`har` turns them into a HAR 1.2 log.
 
-Secrets: events and results are masked by the engine (secret headers, secret query
-parameters, values of ``format: password`` / ``writeOnly`` inputs and of secret headers). The
+Secrets: events are masked by the engine and results are written as
+:meth:`RunResult.masked` (secret headers, secret query parameters, values of
+``format: password`` / ``writeOnly`` inputs and of secret headers). The
 HAR writer also masks JSON members whose names say they hold a secret (``password``,
 ``token``, ``apiKey``, ``secret``, ``credential``, ``accessKey``...), so a token returned by a
 login call does not end up in a file attached to a CI job.
@@ -92,6 +93,7 @@ def _classname(document: str) -> str:
 
 
 def _testcase(result: RunResult, document: str) -> list[str]:
+    result = result.masked()
     out = [f'    <testcase name={_xml_attr(result.workflow_id)} '
            f'classname={_xml_attr(_classname(document))} time="{result.duration:.3f}">']
     if not result.succeeded:
@@ -172,10 +174,10 @@ def json_report(result: RunResult, *, document: str | None = None) -> dict[str, 
     """The result as ``arazzo run --format json`` prints it, with the tool and document.
 
     Outputs whose names say they hold a secret (``token``, ``password``...) are masked: a
-    report is an artifact that gets uploaded, the ``--format json`` result is not masked
-    further than the engine does.
+    report is an artifact that gets uploaded, the ``--format json`` result is masked only by
+    the run's secrets (:meth:`RunResult.masked`).
     """
-    data = result.to_dict()
+    data = result.masked().to_dict()
     data["outputs"] = mask_json_secrets(data["outputs"])
     data["workflows"] = mask_json_secrets(data["workflows"])
     for step in data["steps"]:

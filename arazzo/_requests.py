@@ -27,6 +27,7 @@ __all__ = [
     "RequestSpec",
     "apply_replacement",
     "encode_body",
+    "header_secrets",
     "is_secret_header",
     "join_url",
     "serialize_cookie",
@@ -335,8 +336,19 @@ _SECRET_QUERY = re.compile(
 MASK = "***"
 
 
+_AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* +(\S.*)")
+
+
 def is_secret_header(name: str) -> bool:
     return _SECRET_HEADER.search(name) is not None
+
+
+def header_secrets(value: str) -> tuple[str, ...]:
+    """The secrets in a secret header's value: the value, and after an auth scheme
+    (``Bearer tok``, ``Basic ...``, RFC 9110 §11.4) the credential alone, so that the
+    credential is masked wherever it is shown, not only inside the whole header."""
+    found = _AUTH_SCHEME.fullmatch(value)
+    return (value,) if found is None else (value, found.group(1))
 
 
 class Masker:

@@ -1,11 +1,21 @@
-"""What a run returns: :class:`RunResult` with one :class:`StepRecord` per executed attempt."""
+"""What a run returns: :class:`RunResult` with one :class:`StepRecord` per executed attempt.
+
+Values are the caller's: outputs and URLs hold what the run really produced, secrets included
+(masking is for what is shown, not for data handed back). Messages (``error``, ``failures``,
+``error_message``) are text written to be shown and are masked. :meth:`RunResult.masked` gives
+the copy to display, log or upload; the reports and the command line show only that copy.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arazzo._requests import Masker
 
 __all__ = ["ActionRecord", "RunResult", "StepRecord", "jsonable"]
 
@@ -42,7 +52,8 @@ class StepRecord:
     ``method``/``url``/``status_code`` are ``None`` for ``workflowId`` steps and for requests
     that never got a response. ``failures`` lists why the step failed (criteria, transport or
     parse errors). ``error_code``/``error_message`` are what the response or transport said
-    (e.g. an AWS ``__type`` and ``message``). Secrets are masked.
+    (e.g. an AWS ``__type`` and ``message``). ``outputs`` and ``url`` are real values;
+    ``failures`` and ``error_message`` are masked text. The repr shows neither values nor URL.
     """
 
     step_id: str
@@ -80,6 +91,13 @@ class StepRecord:
             "errorMessage": self.error_message,
         }
 
+    def __repr__(self) -> str:
+        state = "succeeded" if self.succeeded else "failed"
+        status = f" {self.status_code}" if self.status_code is not None else ""
+        action = f", action={self.action.type}" if self.action else ""
+        return (f"<StepRecord #{self.number} {self.workflow_id}/{self.step_id} attempt "
+                f"{self.attempt} {state}{status}, outputs={sorted(self.outputs)}{action}>")
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -94,6 +112,10 @@ class RunResult:
     - ``ended_by``: the name of the ``end`` action that ended the run, if one did
     - ``workflows``: ``{workflowId: outputs}`` of every workflow that ran (dependencies,
       sub-workflows, goto targets)
+
+    Outputs, ``workflows`` and the records' outputs and URLs are the real values, secrets
+    included; ``error`` and the records' messages are masked text. Show, log or upload
+    :meth:`masked` (``result.masked().to_json()``), never the result itself.
     """
 
     workflow_id: str
@@ -105,6 +127,25 @@ class RunResult:
     duration: float = 0.0
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     dropped_records: int = 0
+    #: the run's secrets (inputs marked secret, credentials, secret header values), for
+    #: :meth:`masked`; None once masked (or for a result built by hand)
+    _masker: Masker | None = field(default=None, repr=False, compare=False)
+
+    def masked(self) -> RunResult:
+        """A copy for display: secret values replaced by ``***`` in outputs, ``workflows``,
+        and the records' outputs and URLs (secret-named query parameters too). Idempotent."""
+        masker = self._masker
+        if masker is None:
+            return self
+        if not masker.values and not masker.names and not any(
+                "?" in (r.url or "") for r in self.steps):
+            return dataclasses.replace(self, _masker=None)
+        steps = [dataclasses.replace(r, outputs=masker.value(r.outputs),
+                                     url=masker.url(r.url) if r.url else None)
+                 for r in self.steps]
+        return dataclasses.replace(
+            self, outputs=masker.value(self.outputs), steps=steps,
+            workflows={k: masker.value(v) for k, v in self.workflows.items()}, _masker=None)
 
     def step(self, step_id: str) -> StepRecord | None:
         """The last record of ``step_id``."""

@@ -16,7 +16,7 @@ status::
 
 Used by ``arazzo run``'s text output (:func:`timeline_lines`) and by the engine for the
 ``status`` of :class:`~arazzo._events.LoopIteration` events (:func:`status_text`), which the
-``arazzo`` logger prints. Values are already masked in records.
+``arazzo`` logger prints. What it prints is :meth:`RunResult.masked` (records hold real values).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def ended_line(result: RunResult) -> str | None:
     """``ended by NAME at STEP: status outputs`` when an ``end`` action ended the run."""
     if result.ended_by is None:
         return None
-    record = end_record(result)
+    record = end_record(result.masked())
     if record is None:
         return f"ended by {result.ended_by}"
     text = status_text(record.outputs)
@@ -144,7 +144,7 @@ def timeline_lines(result: RunResult) -> list[str]:
     ``! ...`` lines. (The CLI adds :func:`ended_line` to its final line.)"""
     lines = []
     expected = 1
-    for record in result.steps:
+    for record in result.masked().steps:
         number = record.number or expected
         if number > expected:
             lines.append(f"      ... {number - expected} records not kept (record_limit) ...")

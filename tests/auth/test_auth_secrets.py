@@ -93,16 +93,17 @@ def test_secrets_never_leak_from_a_python_run(server: ScriptedServer, tmp_path: 
     result = arazzo.run(path, "w", servers={"api": server.url}, auth=AUTH,
                         hooks=events.append, loop_delay=0)
     assert result.succeeded, result.error
-    assert result.outputs["echoed"] == "Bearer ***"
+    assert result.outputs["echoed"] == f"Bearer {BEARER}"  # the caller's data, unmasked
+    assert result.masked().outputs["echoed"] == "Bearer ***"
     assert result.step("bearer") is not None
-    texts += [result.to_json(), repr(result), repr(events), str(result.steps)]
+    texts += [result.masked().to_json(), repr(result), repr(events), str(result.steps)]
     # the requests really carried the secrets
     assert any(API_KEY in r.raw_query for r in server.requests)
     failed = arazzo.run(path, "failing", servers={"api": server.url}, auth=AUTH,
                         hooks=events.append)
     assert not failed.succeeded
     assert "HTTP 400 invalid_scope bad ***" in (failed.error or "")
-    texts += [failed.to_json(), repr(failed), repr(events), failed.error or ""]
+    texts += [failed.masked().to_json(), repr(failed), repr(events), failed.error or ""]
     _doc, engine = prepare(path, "w", servers={"api": server.url}, auth=AUTH)
     texts += [json.dumps(engine.snapshot()), repr(engine.auth),
               repr(engine.auth.given if engine.auth else None)]

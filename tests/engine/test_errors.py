@@ -180,7 +180,7 @@ workflows:
 """
 
 
-def test_secrets_masked_in_records_events_errors(tmp_path: Path, server: ScriptedServer) -> None:
+def test_secrets_real_in_results_masked_when_shown(tmp_path: Path, server: ScriptedServer) -> None:
     server.route("POST", "/login", Reply(500, json={"echo": "pw=hunter22",
                                                     "message": "bad key sk-12345"}))
     path = doc(tmp_path, SECRET_DOC)
@@ -188,12 +188,18 @@ def test_secrets_masked_in_records_events_errors(tmp_path: Path, server: Scripte
     result = arazzo.run(path, "w", {"password": "hunter22", "apiKey": "sk-12345", "user": "ann"},
                         servers={"api": server.url}, hooks=[events.append])
     assert server.requests[0].headers["authorization"] == "Bearer sk-12345"  # really sent
-    dump = result.to_json() + repr(result) + repr(events) + json.dumps(result.to_dict())
+    # the caller gets the real values back; what is shown is masked
+    assert result.outputs == {"echoed": "pw=hunter22"}
+    assert result.steps[0].outputs["auth"] == "Bearer sk-12345"
+    shown = result.masked()
+    assert shown.outputs == {"echoed": "pw=***"}
+    assert shown.steps[0].outputs["auth"] == "***"  # a secret header value, whole
+    dump = (shown.to_json() + repr(result) + repr(result.steps) + repr(events)
+            + json.dumps(shown.to_dict()))
     assert "hunter22" not in dump
     assert "sk-12345" not in dump
     assert "***" in dump
-    assert result.outputs == {"echoed": "pw=***"}
-    assert result.steps[0].error_message == "bad key ***"
+    assert result.steps[0].error_message == "bad key ***"  # messages are text to show
 
 
 def test_secret_input_invalid_value_not_echoed(tmp_path: Path) -> None:
