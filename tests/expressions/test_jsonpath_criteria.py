@@ -101,6 +101,34 @@ def test_the_object_case_checks_the_object_only_when_the_rfc_nodelist_is_empty()
     assert seen == [[itself]]  # an array: the RFC alone
 
 
+@pytest.mark.parametrize(("condition", "members"), [
+    ("$[?@.access_token != null]", ["@.access_token"]),
+    ("$[?@.a != $.b]", ["@.a"]),
+    ("$[?!(@.a < 1)]", ["@.a"]),  # a negated comparison with Nothing is true
+    ("$[?!(@.a == 1 || @['x y'][0] > 2)]", ["@.a", "@['x y'][0]"]),
+    ("$[?@.a.b != 1 && @.a]", ["@.a.b"]),  # @.a exists, @.a.b may not
+    ("$[?@.a && @.a != 1 || @.b != 2]", ["@.b"]),  # a guard covers its own conjunction
+    ("$[?@.a.b != 1 && @.a.b.c]", []),
+    ("$[?@.a != null && @.a[*]]", []),
+    ("$[?!(@.a != 1)]", []),  # is @.a == 1
+    ("$[?!(!@.a || @.a == 1)]", []),  # is @.a && @.a != 1
+    ("$[?@.a != @.b]", []),  # a node with neither: Nothing == Nothing
+    ("$[?@.a == 1]", []),
+    ("$.items[?@.a != 1]", []),  # not a root filter: the object rule does not apply
+    ("$.a != 1", []),  # the comparison form: evaluated on [value] only
+    ("$[?@.a != {$inputs.x}]", []),  # compiled on first use, not known at validation
+])
+def test_negations_are_found_at_compile_time(condition: str, members: list[str]) -> None:
+    found = compile_criterion(condition, "jsonpath", CONTEXT).negations
+    assert [w.index for w in found] == [condition.index(m) for m in members]
+    for warning, member in zip(found, members, strict=True):
+        assert f"{member} is true" in warning.message or f"{member} != ..." in warning.message
+        # the guarded query it suggests is valid and has that comparison guarded
+        guarded = warning.message.split("existence test: ")[1].removesuffix(" (CRI-07)")
+        assert guarded.count(member) == condition.count(member) + 1
+        assert len(compile_criterion(guarded, "jsonpath", CONTEXT).negations) == len(found) - 1
+
+
 # -- the compliance suite ---------------------------------------------------------------------
 
 @pytest.mark.corpus
