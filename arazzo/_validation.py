@@ -545,6 +545,9 @@ class _Checker:
                       f"invalid {criterion.type_name} condition: {exc.message} (SEM-07)")
             return
         self.warn_all(getattr(compiled, "warnings", ()), pointer, criterion.condition)
+        for message, index in getattr(compiled, "negations", ()):
+            self.emit_at(WARNING, "jsonpath-negation", pointer, index,
+                         f"{message}{_caret(criterion.condition, index)}")
         context = getattr(compiled, "context", None)
         self.check_refs([e for e in _expressions_of(compiled) if e is not context], pointer,
                         scope)

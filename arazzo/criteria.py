@@ -13,12 +13,12 @@ Rules chosen where the specification is silent (details and citations: docs/expr
   objects/arrays as compact JSON, bytes as UTF-8); a missing or ``null`` context fails.
 - ``jsonpath`` (CRI-07): RFC 9535 by default (``jsonpath-rfc9535``, 100 % of the compliance
   suite; jsonpath-ng passes about half of it), ``draft-goessner-dispatch-jsonpath-00`` through
-  jsonpath-ng. The criterion passes iff the nodelist is non-empty. **Object rule**: when the
-  query's first segment is a filter (``$[?...]``) and the context value is an object, the
-  filter is applied to the object itself (the query runs on ``[value]``), so the spec's
-  ``$[?count(@.pets) > 0]`` works on ``{"pets": [...]}``; on an array the filter selects
-  elements as RFC 9535 says (``$[?@.name == 'x']`` on ``[{"name": "x"}]``). Any other query
-  runs on the value unchanged. The comparison form some catalogues use
+  jsonpath-ng. The criterion passes iff the nodelist on the context value is non-empty.
+  **Object rule**: when the query's first segment has a filter (``$[?...]``) and the context
+  value is an object, it also passes when the query on ``[value]`` selects a node (the
+  object itself is tested), so the spec's ``$[?count(@.pets) > 0]`` works on
+  ``{"pets": [...]}`` while ``$[?@.n == 2]`` still selects among the member values as
+  RFC 9535 says. Never less than the RFC. The comparison form some catalogues use
   (``$.Status == "InProgress"``, ``&&``/``||`` between comparisons) is not RFC 9535: it is
   evaluated as the filter ``$[?@.Status == "InProgress"]`` on ``[value]`` (RFC 9535
   comparison semantics) and a warning suggests writing that filter.
@@ -262,17 +262,22 @@ def rfc9535_environment() -> Any:
 
 
 class _JsonPathCondition:
-    __slots__ = ("exists", "find", "mode", "text", "warnings")
+    __slots__ = ("exists", "find", "mode", "negations", "text", "warnings")
 
     def __init__(self, text: str, find: Any, mode: str,
                  warnings: list[ExpressionWarning] | None = None,
-                 exists: Callable[[Any], bool] | None = None) -> None:
+                 exists: Callable[[Any], bool] | None = None,
+                 negations: list[ExpressionWarning] | None = None) -> None:
         self.text = text
         self.find = find  # value -> iterable of matched values
-        self.mode = mode  # "plain", "filter-root" (object rule) or "comparison" (on [value])
+        # "plain" (on the value), "filter-root" (on the value, then on [value] for an object:
+        # the object rule) or "comparison" (on [value] only)
+        self.mode = mode
         self.warnings = warnings or []
         # value -> is the nodelist non-empty, compiled (_jsonpath_exists); None: use find
         self.exists = exists
+        # unguarded negated comparisons of a root filter (validation rule jsonpath-negation)
+        self.negations = negations or []
 
 
 # The non-RFC comparison form: singular queries, literals, comparison and logical operators.
@@ -381,18 +386,20 @@ class JsonPathEvaluator:
                     warnings.append(ExpressionWarning(
                         f"{condition!r} is not an RFC 9535 JSONPath query (comparisons "
                         "between queries are only allowed inside a filter); it is evaluated "
-                        f"as {suggestion} against the context value: write that instead", 0))
+                        f"as {suggestion} on the context value itself: write that filter "
+                        "instead (on an object context it also tests the object's member "
+                        "values, CRI-07)", 0))
                     return _JsonPathCondition(condition, _finder(query), "comparison",
                                               warnings, compile_exists(query))
             raise CriterionSyntaxError(f"invalid RFC 9535 JSONPath query: {error.args[0]}",
                                        condition, _jsonpath_error_index(error, condition)
                                        ) from None
         segments = query.segments
-        filter_root = bool(segments) and type(segments[0]).__name__ == "JSONPathChildSegment" \
-            and any(type(s).__name__ == "FilterSelector" for s in segments[0].selectors)
+        filters = [s for s in segments[0].selectors if type(s).__name__ == "FilterSelector"] \
+            if segments and type(segments[0]).__name__ == "JSONPathChildSegment" else []
         return _JsonPathCondition(condition, _finder(query),
-                                  "filter-root" if filter_root else "plain", warnings,
-                                  compile_exists(query))
+                                  "filter-root" if filters else "plain", warnings,
+                                  compile_exists(query), _negations(filters, condition))
 
     def _compile_goessner(self, condition: str) -> _JsonPathCondition:
         from jsonpath_ng.ext.parser import parse as parse_goessner
@@ -420,13 +427,13 @@ class JsonPathEvaluator:
         if isinstance(value, (bytes, bytearray)):
             raise CriterionError("the context value is binary, not JSON")
         mode = compiled.mode
-        if mode == "comparison" or (mode == "filter-root" and isinstance(value, Mapping)):
-            value = [value]
         try:
-            if compiled.exists is not None:
-                return bool(compiled.exists(value))
-            for _ in compiled.find(value):
-                return True
+            if mode == "comparison":
+                return _selects(compiled, [value])
+            # RFC 9535 (CRI-07); the object rule adds the object itself for a root filter
+            return _selects(compiled, value) or (
+                mode == "filter-root" and isinstance(value, Mapping)
+                and _selects(compiled, [value]))
         except RecursionError:
             raise CriterionError("the JSON value is nested too deeply") from None
         except TimeoutError:
@@ -436,7 +443,13 @@ class JsonPathEvaluator:
                 raise CriterionError("the JSON value is nested too deeply (recursion limit "
                                      "of the descendant segment)") from None
             raise
-        return False
+
+
+def _selects(compiled: _JsonPathCondition, value: Any) -> bool:
+    """Is the nodelist of the compiled query on ``value`` non-empty?"""
+    if compiled.exists is not None:
+        return compiled.exists(value)
+    return any(True for _ in compiled.find(value))
 
 
 def _finder(query: Any) -> Any:
@@ -444,6 +457,111 @@ def _finder(query: Any) -> Any:
         return (node.value for node in query.finditer(value))
 
     return find
+
+
+# The jsonpath-negation finding: in a root filter, ``@.m != x`` (or ``!(@.m == x)``, any
+# negated comparison) is true for a node without ``m`` (RFC 9535 compares Nothing), and on an
+# object context the filter tests each member value, which usually has no ``m``: the
+# criterion passes whatever the object holds. An existence test ``@.m`` in the same
+# conjunction guards it. Found once, at compile time, from the library's parsed query.
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _negations(filters: list[Any], condition: str) -> list[ExpressionWarning]:
+    found: list[ExpressionWarning] = []
+    for selector in filters:
+        _visit_filter(selector.expression.expression, False, None, frozenset(), condition,
+                      found)
+    return found
+
+
+def _conjuncts(expression: Any, negated: bool, anchor: int | None
+               ) -> Iterable[tuple[Any, bool, int | None]]:
+    """The operands of the (effective) conjunction ``expression`` is, with their polarity
+    (``!(a || b)`` is ``!a && !b``) and where a guard for them would be written (before the
+    ``!`` that negates them, or ``None``: before the comparison itself)."""
+    kind = type(expression).__name__
+    if kind == "LogicalExpression" and (expression.operator == "&&") != negated:
+        yield from _conjuncts(expression.left, negated, anchor)
+        yield from _conjuncts(expression.right, negated, anchor)
+    elif kind == "PrefixExpression" and expression.operator == "!":
+        flipped = not negated
+        yield from _conjuncts(expression.right, flipped,
+                              expression.token.index if flipped else None)
+    else:
+        yield expression, negated, anchor
+
+
+def _member_path(query: Any) -> tuple[str | int, ...]:
+    """The leading names and indices of a relative query (``@.a[0].b`` -> ``('a', 0, 'b')``)."""
+    path: list[str | int] = []
+    for segment in query.query.segments:
+        selectors = segment.selectors
+        if type(segment).__name__ != "JSONPathChildSegment" or len(selectors) != 1:
+            break
+        kind = type(selectors[0]).__name__
+        if kind == "NameSelector":
+            path.append(selectors[0].name)
+        elif kind == "IndexSelector":
+            path.append(selectors[0].index)
+        else:
+            break
+    return tuple(path)
+
+
+def _member_text(path: tuple[str | int, ...]) -> str:
+    parts = ["@"]
+    for key in path:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        elif _IDENTIFIER.fullmatch(key):
+            parts.append(f".{key}")
+        else:
+            parts.append("['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']")
+    return "".join(parts)
+
+
+def _visit_filter(expression: Any, negated: bool, anchor: int | None,
+                  guards: frozenset[tuple[str | int, ...]], condition: str,
+                  found: list[ExpressionWarning]) -> None:
+    parts = list(_conjuncts(expression, negated, anchor))
+    guards = guards | {_member_path(part) for part, flipped, _ in parts
+                       if not flipped and type(part).__name__ == "RelativeFilterQuery"}
+    for part, flipped, where in parts:
+        kind = type(part).__name__
+        if kind == "LogicalExpression":  # a disjunction: each side under the same guards
+            _visit_filter(part.left, flipped, where, guards, condition, found)
+            _visit_filter(part.right, flipped, where, guards, condition, found)
+        elif kind == "ComparisonExpression" and (part.operator == "!=") != flipped:
+            _check_negation(part, where, guards, condition, found)
+
+
+def _check_negation(comparison: Any, anchor: int | None,
+                    guards: frozenset[tuple[str | int, ...]], condition: str,
+                    found: list[ExpressionWarning]) -> None:
+    sides = (comparison.left, comparison.right)
+    paths = [_member_path(side) if type(side).__name__ == "RelativeFilterQuery" else ()
+             for side in sides]
+    if all(paths):  # @.a != @.b: a node with neither member has Nothing == Nothing
+        return
+    for side, path in zip(sides, paths, strict=True):
+        if not path or any(guard[:len(path)] == path for guard in guards):
+            continue
+        member = _member_text(path)
+        at = comparison.left.token.index if anchor is None else anchor
+        guarded = f"{condition[:at]}{member} && {condition[at:]}"
+        if comparison.operator == "!=":
+            what = f"{member} != ... is true wherever {member} selects nothing (RFC 9535: " \
+                "Nothing is != any value)"
+        else:
+            what = f"the negated comparison of {member} is true wherever {member} selects " \
+                "nothing (RFC 9535: a comparison with Nothing is false, its negation true)"
+        found.append(ExpressionWarning(
+            f"{what}, and on an object context the filter also tests each member value of "
+            "the object, which usually has no such member: the criterion then passes whatever "
+            f"the object holds. Guard the comparison with an existence test: {guarded} "
+            "(CRI-07)", side.token.index))
 
 
 # -- xpath --------------------------------------------------------------------------------
@@ -587,6 +705,13 @@ class CompiledCriterion:
 
     def __repr__(self) -> str:
         return f"CompiledCriterion({self.condition!r}, type={self.type!r})"
+
+    @property
+    def negations(self) -> list[ExpressionWarning]:
+        """Unguarded negated comparisons in a ``jsonpath`` root filter (``$[?@.m != x]``,
+        true on an object whose member values lack ``m``), found at compile time; empty for
+        other conditions and for a condition with embedded expressions."""
+        return list(getattr(self._compiled, "negations", ()))
 
     def expressions(self) -> list[Expression]:
         """Runtime expressions used: the context, then those in the condition."""

@@ -656,6 +656,53 @@ def test_s23_non_conformant_forms_are_warnings(tmp_path: Path) -> None:
     assert all(d.severity is WARNING and "S-23" in d.message for d in warnings)
 
 
+def test_jsonpath_negation_unguarded_in_a_root_filter_is_a_warning(tmp_path: Path) -> None:
+    """CRI-07: ``$[?@.m != x]`` is true for every member value of an object context that
+    has no ``m`` (RFC 9535 compares Nothing), so it passes on ``{"error": "denied"}``; an
+    existence test of the same member guards it. Only root filters are concerned."""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            successCriteria:
+              - context: $response.body
+                type: jsonpath
+                condition: $[?@.access_token != null]
+              - context: $response.body
+                type: jsonpath
+                condition: "$[?@.ok == true || !(@.state == 'done')]"
+              - context: $response.body
+                type: jsonpath
+                condition: $[?@.access_token && @.access_token != null]
+              - context: $response.body
+                type: jsonpath
+                condition: $[?@.a != null && @.a]
+              - context: $response.body
+                type: jsonpath
+                condition: $.items[?@.state != 'done']
+              - context: $response.body
+                type: jsonpath
+                condition: $[?!(@.state != 'done')]
+    """)
+    diags = arazzo.validate(path)
+    assert not [d for d in diags if d.is_error], [str(d) for d in diags]
+    found = only(diags, "jsonpath-negation")
+    assert [(d.severity, d.pointer, d.line, d.column) for d in found] == [
+        (WARNING, "/workflows/0/steps/0/successCriteria/0/condition",
+         line_of(path, "$[?@.access_token != null]"), 27),
+        (WARNING, "/workflows/0/steps/0/successCriteria/1/condition",
+         line_of(path, "@.ok == true"), 46),
+    ], [str(d) for d in diags]
+    first, second = found
+    assert "CRI-07" in first.message
+    assert "$[?@.access_token && @.access_token != null]" in first.message
+    assert "    $[?@.access_token != null]\n       ^" in first.message
+    assert "negated comparison of @.state" in second.message
+    assert "$[?@.ok == true || @.state && !(@.state == 'done')]" in second.message
+
+
 def test_diagnostics_sorted_and_cached(tmp_path: Path) -> None:
     doc = arazzo.load(write(tmp_path, """\
     workflows:

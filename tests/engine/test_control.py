@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from _docs import HEADER, doc, write
 from server import Reply, ScriptedServer
@@ -114,6 +115,33 @@ def test_CRI10_all_success_criteria_must_pass(tmp_path: Path, server: ScriptedSe
     result = run(path, server)
     assert not result.succeeded
     assert len(result.steps[0].failures) == 1
+
+
+@pytest.mark.parametrize(("condition", "passes"), [
+    ("$[?@.n == 2]", True),  # RFC 9535: the member value {"n": 2} is selected
+    ("$[?@.n == 3]", False),
+    ("$[?@.items[1] == 2]", True),  # the object rule: the object itself is tested too
+])
+def test_CRI07_root_filter_selects_member_values_of_the_response(
+        tmp_path: Path, condition: str, passes: bool) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"items": [1, 2], "summary": {"n": 2}})
+
+    path = doc(tmp_path, f"""
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: a
+        operationId: getStatus
+        successCriteria:
+        - {{context: $response.body, condition: '{condition}', type: jsonpath}}
+    """)
+    result = arazzo.run(path, "w", servers={"api": "http://api.test"},
+                        transports={"api": httpx.MockTransport(handler)})
+    assert result.succeeded is passes, result.error
+    assert list(result.steps[0].failures) == ([] if passes else [
+        f"jsonpath condition '{condition}' did not match on $response.body = "
+        '{"items":[1,2],"summary":{"n":2}}'])
 
 
 def test_CRI12_action_criteria_see_current_response(tmp_path: Path,

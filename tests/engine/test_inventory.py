@@ -936,6 +936,10 @@ def test_CRI07_jsonpath_on_object_and_array_bodies(tmp_path: Path,
         operationId: getStatus
         successCriteria:
         - {condition: '$[?@.n != 1]', type: jsonpath, context: $response.body}
+      - stepId: objNotEqualGuarded
+        operationId: getStatus
+        successCriteria:
+        - {condition: '$[?@.n && @.n != 1]', type: jsonpath, context: $response.body}
         onFailure: [{name: on, type: goto, stepId: nullContext}]
       - stepId: nullContext
         operationId: getStatus
@@ -943,7 +947,11 @@ def test_CRI07_jsonpath_on_object_and_array_bodies(tmp_path: Path,
         - {condition: '$', type: jsonpath, context: $response.body#/missing}
     """)
     result = run(path, server)
-    assert [r.succeeded for r in result.steps] == [True, True, False, False, False]
+    # objNotEqual passes: RFC 9535 selects the member value [{"name": "rex"}], which has no
+    # n (Nothing != 1 is true); the guarded form does not (validation: jsonpath-negation)
+    assert [(r.step_id, r.succeeded) for r in result.steps] == [
+        ("obj", True), ("arr", True), ("arrNone", False), ("objNotEqual", True),
+        ("objNotEqualGuarded", False), ("nullContext", False)]
 
 
 def test_CRI08_xpath_on_an_xml_response(tmp_path: Path, server: ScriptedServer) -> None:
