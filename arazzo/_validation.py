@@ -38,6 +38,7 @@ from arazzo._operations import (
 )
 from arazzo._yaml import SourceMap
 from arazzo.expressions import Expression, compile_value, parse, parse_template
+from arazzo.expressions._runtime import Mode, scan_expression
 from arazzo.models import (
     Criterion,
     CriterionExpressionType,
@@ -57,6 +58,7 @@ _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
     r"sourceDescriptions|components)\b")
 _COMPONENT_PREFIX = "$components."
+_BRACED = re.compile(r"\{\$[^{}]*\}")
 _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 #: header parameters OpenAPI 3 says SHALL be ignored (the request body / auth set them)
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -120,6 +122,14 @@ def _from_error(exc: ArazzoError) -> Diagnostic:
 def _param_id(name: str, location: str | None) -> tuple[str | None, str]:
     """(in, name) identifying a parameter; header names are case-insensitive (PAR-01)."""
     return (location, name.lower() if location == "header" else name)
+
+
+def _dollars(text: str) -> Iterable[int]:
+    """Indexes of the ``$`` characters of ``text`` after the first character."""
+    index = text.find("$", 1)
+    while index >= 0:
+        yield index
+        index = text.find("$", index + 1)
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
@@ -681,6 +691,7 @@ class _Checker:
         """A parameter value, payload or replacement value: walk it, check every string."""
         if isinstance(value, str):
             self.check_string(value, pointer, scope)
+            self.check_unbraced(value, pointer)
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 self.check_value(item, f"{pointer}/{_escape(str(key))}", scope)
@@ -718,6 +729,27 @@ class _Checker:
             return
         self.warn_all(template.warnings, pointer, text)
         self.check_refs(list(template.expressions()), pointer, scope)
+
+    def check_unbraced(self, text: str, pointer: str) -> None:
+        """RTE-15: ``Bearer $steps.a.outputs.t`` is sent as written, only a whole-string
+        expression or a ``{$...}`` part is evaluated. A ``$`` inside a longer string that
+        starts a valid runtime expression is almost certainly a missing pair of braces."""
+        if "$" not in text[1:] or _LOOKS_LIKE.match(text):
+            return  # no inner '$', or a whole expression (check_string judges those)
+        braced = [m.span() for m in _BRACED.finditer(text)]
+        for index in _dollars(text):
+            if text[index - 1] in "{\\" or any(a <= index < b for a, b in braced):
+                continue
+            try:
+                _expression, end = scan_expression(text, index, Mode.CONDITION)
+            except ExpressionSyntaxError:
+                continue  # '$.x', '$100', 'pa$$word': not a runtime expression
+            found = text[index:end].rstrip(".")  # a sentence's full stop is not part of it
+            self.emit_at(WARNING, "unbraced-expression", pointer, index,
+                         f"{found!r} inside a longer string is not evaluated: only a "
+                         "whole-string expression or an embedded '{$...}' part is, so it is "
+                         f"sent literally (RTE-15); write '{{{found}}}' to embed it"
+                         f"{_caret(text, index)}")
 
     def literal_warning(self, exc: ExpressionSyntaxError, pointer: str) -> None:
         self.emit_at(WARNING, "literal-expression", pointer, exc.index,

@@ -817,3 +817,74 @@ def test_par06_not_checked_without_the_source(tmp_path: Path) -> None:
             operationId: getItem
     """, header=_PARAMS_HEADER)  # no params.openapi.yaml: one source-load error, nothing else
     assert [d.rule for d in arazzo.validate(path) if d.is_error] == ["source-load"]
+
+
+# -- RTE-15: an expression without braces inside a longer string ------------------------------
+
+
+def test_rte15_unbraced_expression_in_a_longer_string(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: a
+            operationId: listPets
+            outputs: {t: $response.body#/t}
+          - stepId: b
+            operationId: createPet
+            parameters:
+              - name: Authorization
+                in: header
+                value: Bearer $steps.a.outputs.t
+              - reference: $components.parameters.shared
+            requestBody:
+              payload:
+                greeting: ["Hello $inputs.name.", {deep: "x $response.body#/id y"}]
+              replacements:
+                - target: /q
+                  value: "id=$inputs.x"
+    components:
+      parameters:
+        shared: {name: X-Id, in: header, value: "{$inputs.a}-$inputs.b"}
+    """)
+    diags = only(arazzo.validate(path), "unbraced-expression")
+    got = [(d.severity, d.pointer, d.line, d.column) for d in diags]  # column: the '$'
+    assert got == [
+        (WARNING, "/workflows/0/steps/1/parameters/0/value", line_of(path, "Bearer"), 27),
+        (WARNING, "/workflows/0/steps/1/requestBody/payload/greeting/0",
+         line_of(path, "Hello"), 31),
+        (WARNING, "/workflows/0/steps/1/requestBody/payload/greeting/1/deep",
+         line_of(path, "Hello"), 57),
+        (WARNING, "/workflows/0/steps/1/requestBody/replacements/0/value",
+         line_of(path, "id=$inputs.x"), 26),
+        (WARNING, "/components/parameters/shared/value", line_of(path, "shared:"), 58),
+    ]
+    first = diags[0].message
+    assert "write '{$steps.a.outputs.t}'" in first
+    assert "RTE-15" in first
+    assert first.endswith("\n    Bearer $steps.a.outputs.t\n           ^")
+    assert "write '{$inputs.name}'" in diags[1].message  # the full stop is not part of it
+
+
+def test_rte15_no_unbraced_warning_for_other_dollars(tmp_path: Path) -> None:
+    """Whole expressions, braced parts, JSONPath / regex / money / password text are fine."""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: b
+            operationId: createPet
+            requestBody:
+              payload:
+                whole: $inputs.x
+                braced: "id={$inputs.x}&n={$inputs.y}"
+                jsonpath: "$.items[?(@.price < $100)]"
+                regex: '^\\$inputs\\.x$'
+                money: costs $5 or $$
+                password: pa$$word
+                root_word: "see $urls and $inputsx"
+                malformed: "{$inputs.a $inputs.b}"
+            outputs:
+              note: "{$inputs.x} and $inputs.y"
+    """)
+    assert only(arazzo.validate(path), "unbraced-expression") == []
