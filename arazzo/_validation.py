@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from arazzo._auth import effective_security
 from arazzo._diagnostics import Diagnostic, Severity
 from arazzo._exceptions import (
     AccessDenied,
@@ -27,15 +28,17 @@ from arazzo._exceptions import (
     UnsupportedVersion,
     ValidationFailed,
 )
-from arazzo._loading import Document, MissingSource, load
+from arazzo._loading import Document, MissingSource, OperationRef, load
 from arazzo._operations import (
     SourceUnavailable,
+    _close,
     _did_you_mean,
     resolve_operation,
     resolve_workflow,
 )
 from arazzo._yaml import SourceMap
 from arazzo.expressions import Expression, compile_value, parse, parse_template
+from arazzo.expressions._runtime import Mode, scan_expression
 from arazzo.models import (
     Criterion,
     CriterionExpressionType,
@@ -55,6 +58,10 @@ _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
     r"sourceDescriptions|components)\b")
 _COMPONENT_PREFIX = "$components."
+_BRACED = re.compile(r"\{\$[^{}]*\}")
+_TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
+#: header parameters OpenAPI 3 says SHALL be ignored (the request body / auth set them)
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _LIST_KINDS = {"parameters": "parameters", "successActions": "successActions",
                "failureActions": "failureActions"}
 
@@ -110,6 +117,19 @@ def _from_error(exc: ArazzoError) -> Diagnostic:
         rule = "document"
     return Diagnostic(ERROR, exc.message, loc.file if loc else None, loc.line if loc else None,
                       loc.column if loc else None, (loc.pointer or "") if loc else "", rule)
+
+
+def _param_id(name: str, location: str | None) -> tuple[str | None, str]:
+    """(in, name) identifying a parameter; header names are case-insensitive (PAR-01)."""
+    return (location, name.lower() if location == "header" else name)
+
+
+def _dollars(text: str) -> Iterable[int]:
+    """Indexes of the ``$`` characters of ``text`` after the first character."""
+    index = text.find("$", 1)
+    while index >= 0:
+        yield index
+        index = text.find("$", index + 1)
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
@@ -300,7 +320,7 @@ class _Checker:
             self.check_workflow_ref(step.workflow_id, f"{base}/workflowId", "step workflowId",
                                     "STP-05")
         elif target in ("operationId", "operationPath"):
-            self.check_operation(step, base)
+            self.check_operation(workflow, step, base)
         self.check_parameters(step.parameters, f"{base}/parameters", request, target=target)
         body = step.request_body
         if body is not None:
@@ -318,7 +338,7 @@ class _Checker:
 
     # -- targets -----------------------------------------------------------------------------
 
-    def check_operation(self, step: Step, base: str) -> None:
+    def check_operation(self, workflow: Workflow, step: Step, base: str) -> None:
         field = "operationId" if step.operation_id is not None else "operationPath"
         pointer = f"{base}/{field}"
         if step.operation_path is not None and "{$" in step.operation_path:
@@ -336,6 +356,91 @@ class _Checker:
             return
         for warning in resolved.warnings:
             self.emit(WARNING, "lenient-reference", pointer, f"{warning} (S-23)")
+        self.check_required(workflow, step, base, pointer, resolved.operation)
+
+    def check_required(self, workflow: Workflow, step: Step, base: str, pointer: str,
+                       op: OperationRef) -> None:
+        """PAR-06: every ``{name}`` of the operation's path gets a value (error: the URL
+        cannot be built), and every required query / header / cookie parameter (warning).
+        Supplied are the step's parameters and the workflow's with an ``in`` (WF-09,
+        STP-06); what the operation's security schemes send is not asked of the step."""
+        try:
+            declared = op.parameters()
+            security = effective_security(op)
+        except ArazzoError:
+            return  # an OpenAPI operation the models cannot hold: not this rule's business
+        supplied = [*self._supplied(workflow.parameters, f"{base.rsplit('/steps/', 1)[0]}"
+                                    "/parameters"),
+                    *self._supplied(step.parameters, f"{base}/parameters")]
+        given = {_param_id(param.name, param.in_) for param, _ in supplied}
+        by_auth = {use.sets() for requirement in security for use in requirement}
+        where = f"{op.method.upper()} {op.path}"
+        path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
+        template = list(dict.fromkeys(_TEMPLATE_VAR.findall(path)))
+        # a supplied parameter that names one of the operation's is no misspelling of another
+        known = {_param_id(p.name, p.in_) for p in declared} | {("path", n) for n in template}
+        supplied_free = [(p, at) for p, at in supplied
+                         if _param_id(p.name, p.in_) not in known]
+        for name in template:
+            if ("path", name) in given:
+                continue
+            near = self._near(name, "path", supplied_free)
+            if near is not None:
+                param, at = near
+                self.emit(ERROR, "required-parameter", at,
+                          f"step parameter {param.name!r} (in: path) does not supply path "
+                          f"parameter {name!r} of {where}, so the URL cannot be built (names "
+                          "are case-sensitive and must match the path template); did you "
+                          f"mean {name!r}? (PAR-06, PAR-02)")
+            else:
+                self.emit(ERROR, "required-parameter", pointer,
+                          f"path parameter {name!r} of {where} gets no value: add a parameter "
+                          f"with name {name!r} and in: path to the step (or its workflow); "
+                          "the URL cannot be built without it (PAR-06)")
+        for spec in declared:
+            if not spec.required or spec.in_ not in ("query", "header", "cookie"):
+                continue
+            if spec.in_ == "header" and spec.name.lower() in _IGNORED_HEADERS:
+                continue  # OpenAPI 3: these header parameters SHALL be ignored
+            if _param_id(spec.name, spec.in_) in given:
+                continue
+            if (spec.in_, spec.name.lower()) in by_auth:
+                continue  # an apiKey security scheme sends it
+            near = self._near(spec.name, spec.in_, supplied_free)
+            hint = (f"; step parameter {near[0].name!r} (in: {near[0].in_}) does not match: "
+                    f"did you mean {spec.name!r}?" if near is not None else "")
+            self.emit(WARNING, "required-parameter", near[1] if near else pointer,
+                      f"required {spec.in_} parameter {spec.name!r} of {where} is not "
+                      f"supplied by the step or its workflow, so the request is sent without "
+                      f"it; add a parameter with name {spec.name!r} and in: {spec.in_}"
+                      f"{hint} (PAR-06)")
+
+    def _supplied(self, items: list[Parameter | ReusableObject] | None, base: str
+                  ) -> list[tuple[Parameter, str]]:
+        """The parameters of a list that have an ``in``, Reusable Objects resolved (a bad
+        reference is reported by ``check_parameters``), with the pointer of their name."""
+        out = []
+        table = self.components["parameters"]
+        for i, item in enumerate(items or []):
+            if isinstance(item, ReusableObject):
+                key = item.reference.removeprefix(f"{_COMPONENT_PREFIX}parameters.")
+                param = table.get(key) if key != item.reference else None
+                at = f"{base}/{i}/reference"
+            else:
+                param, at = item, f"{base}/{i}/name"
+            if isinstance(param, Parameter) and param.in_ is not None:
+                out.append((param, at))
+        return out
+
+    @staticmethod
+    def _near(name: str, location: str, supplied: list[tuple[Parameter, str]]
+              ) -> tuple[Parameter, str] | None:
+        """A supplied parameter of ``location`` whose name is close to ``name``."""
+        for param, at in supplied:
+            if param.in_ == location and param.name != name and name in _close(
+                    param.name, [name]):
+                return param, at
+        return None
 
     def check_workflow_ref(self, ref: str, pointer: str, what: str, inventory: str) -> None:
         try:
@@ -589,6 +694,7 @@ class _Checker:
         """A parameter value, payload or replacement value: walk it, check every string."""
         if isinstance(value, str):
             self.check_string(value, pointer, scope)
+            self.check_unbraced(value, pointer)
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 self.check_value(item, f"{pointer}/{_escape(str(key))}", scope)
@@ -626,6 +732,27 @@ class _Checker:
             return
         self.warn_all(template.warnings, pointer, text)
         self.check_refs(list(template.expressions()), pointer, scope)
+
+    def check_unbraced(self, text: str, pointer: str) -> None:
+        """RTE-15: ``Bearer $steps.a.outputs.t`` is sent as written, only a whole-string
+        expression or a ``{$...}`` part is evaluated. A ``$`` inside a longer string that
+        starts a valid runtime expression is almost certainly a missing pair of braces."""
+        if "$" not in text[1:] or _LOOKS_LIKE.match(text):
+            return  # no inner '$', or a whole expression (check_string judges those)
+        braced = [m.span() for m in _BRACED.finditer(text)]
+        for index in _dollars(text):
+            if text[index - 1] in "{\\" or any(a <= index < b for a, b in braced):
+                continue
+            try:
+                _expression, end = scan_expression(text, index, Mode.CONDITION)
+            except ExpressionSyntaxError:
+                continue  # '$.x', '$100', 'pa$$word': not a runtime expression
+            found = text[index:end].rstrip(".")  # a sentence's full stop is not part of it
+            self.emit_at(WARNING, "unbraced-expression", pointer, index,
+                         f"{found!r} inside a longer string is not evaluated: only a "
+                         "whole-string expression or an embedded '{$...}' part is, so it is "
+                         f"sent literally (RTE-15); write '{{{found}}}' to embed it"
+                         f"{_caret(text, index)}")
 
     def literal_warning(self, exc: ExpressionSyntaxError, pointer: str) -> None:
         self.emit_at(WARNING, "literal-expression", pointer, exc.index,

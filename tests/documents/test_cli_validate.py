@@ -113,3 +113,33 @@ def test_help_has_examples() -> None:
     assert result.returncode == 0
     assert "examples:" in result.stdout
     assert "--allow-host" in result.stdout
+
+
+def test_misspelt_path_parameter_and_unbraced_expression(tmp_path: Path) -> None:
+    """PAR-06 (error, exit 1) and RTE-15 (warning with a caret) as the CLI prints them."""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: showPetById
+            parameters:
+              - name: pet_id
+                in: path
+                value: 1
+              - name: X-Note
+                in: header
+                value: id=$inputs.x
+    """)
+    result = _run(path.name, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("doc.arazzo.yaml:15:19: error [required-parameter] step "
+                               "parameter 'pet_id' (in: path) does not supply path parameter "
+                               "'petId' of GET /pets/{petId}")
+    assert "did you mean 'petId'? (PAR-06, PAR-02)" in lines[0]
+    assert lines[1].startswith("doc.arazzo.yaml:20:23: warning [unbraced-expression] "
+                               "'$inputs.x' inside a longer string")
+    assert lines[2:5] == ["    id=$inputs.x", "       ^",
+                          "1 file checked: 1 error, 1 warning"]
+    assert "Traceback" not in result.stderr

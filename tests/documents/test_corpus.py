@@ -58,6 +58,13 @@ WHY_SCHEMA_KEY_GOTO = (WHY_SCHEMA_KEY + "; the fixture's own mistake (goto to a 
                        "is checked in test_goto_to_missing_step_without_schema_key")
 WHY_FAPI_PAR = ("the spec example names operationId 'PAR' while its OpenAPI says 'Par' "
                 "(case-sensitive, STP-03, issue #332)")
+WHY_PET_ID = ("the spec example passes path parameter 'pet_id' to /pet/{petId}/coupons: names "
+              "are case-sensitive, so {petId} gets no value and the URL cannot be built "
+              "(PAR-06)")
+WHY_AUTO_INHERIT = ("Respect's 'auto-inherit' feature (not Arazzo): the step gives no value for "
+                    "path parameter 'id' of /items/{id}, so the URL cannot be built (PAR-06)")
+WHY_RESOLUTION_ONLY = ("resolution-only sample: the operationPath step gives no value for path "
+                       "parameter 'petId', so it could not be run (PAR-06)")
 WHY_BNPL = ("spec example errata (issue #332): outputs read that the producing steps do not "
             "declare (the '$steps.<id>.<name>' form without '.outputs.' is only a warning)")
 WHY_NON_STRING_OUTPUT = "jentic fixture: a non-string output value (STP-11, schema)"
@@ -93,6 +100,18 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
     ],
     'OAI__Arazzo-Specification/examples/1.0.0/FAPI-PAR.arazzo.yaml': [
         ('unresolved-operation', '/workflows/0/steps/0/operationId', WHY_FAPI_PAR),
+    ],
+    'OAI__Arazzo-Specification/examples/1.0.0/pet-coupons.arazzo.yaml': [
+        ('required-parameter', '/workflows/0/steps/1/parameters/0/name', WHY_PET_ID),
+    ],
+    'jentic__arazzo-engine/runner/tests/fixtures/pet_coupons/pet-coupons.arazzo.yaml': [
+        ('required-parameter', '/workflows/0/steps/1/parameters/0/name', WHY_PET_ID),
+    ],
+    'Redocly__redocly-cli/tests/e2e/respect/local-json-server/local-json-server.arazzo.yaml': [
+        ('required-parameter', '/workflows/2/steps/2/operationId', WHY_AUTO_INHERIT),
+    ],
+    'BinkyLabs__openapi-arazzo-dotnet/tests/lib/Samples/OperationResolution/valid.arazzo.yaml': [
+        ('required-parameter', '/workflows/0/steps/1/operationPath', WHY_RESOLUTION_ONLY),
     ],
     'OAI__Arazzo-Specification/examples/1.0.0/bnpl-arazzo.yaml': [
         ('step-output-ref', '/workflows/0/steps/4/parameters/0/value', WHY_BNPL),

@@ -724,3 +724,214 @@ def test_check_accepts_text(tmp_path: Path) -> None:
           - {stepId: s, operationId: listPets}
     """)
     assert diags == []
+
+
+# -- PAR-06: required OpenAPI parameters ------------------------------------------------------
+
+_PARAMS_OPENAPI = """\
+openapi: 3.1.0
+info: {title: params, version: 1.0.0}
+servers: [{url: https://api.example.com}]
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-API-Key}
+    query_key: {type: apiKey, in: query, name: api_key}
+paths:
+  /shops/{shopId}/items/{itemId}:
+    parameters:
+      - {name: shopId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getItem
+      security: [{key: []}, {query_key: []}]
+      parameters:
+        - {name: itemId, in: path, required: true, schema: {type: string}}
+        - {name: lang, in: query, required: true, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer}}
+        - {name: X-Trace, in: header, required: true, schema: {type: string}}
+        - {name: session, in: cookie, required: true, schema: {type: string}}
+        - {name: Accept, in: header, required: true, schema: {type: string}}
+        - {name: Content-Type, in: header, required: true, schema: {type: string}}
+        - {name: Authorization, in: header, required: true, schema: {type: string}}
+        - {name: X-API-Key, in: header, required: true, schema: {type: string}}
+        - {name: api_key, in: query, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"""
+
+_PARAMS_HEADER = """\
+arazzo: 1.0.1
+info: {title: test, version: 1.0.0}
+sourceDescriptions:
+  - {name: api, url: ./params.openapi.yaml, type: openapi}
+"""
+
+
+def _params_doc(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "params.openapi.yaml").write_text(_PARAMS_OPENAPI, encoding="utf-8")
+    return write(tmp_path, body, header=_PARAMS_HEADER)
+
+
+def test_par06_path_parameters_never_supplied_are_errors(tmp_path: Path) -> None:
+    path = _params_doc(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: getItem
+    """)
+    diags = only(arazzo.validate(path), "required-parameter")
+    errors = [d for d in diags if d.is_error]
+    # the path-item-level {shopId} and the operation's {itemId}
+    assert [(d.pointer, d.line) for d in errors] == [
+        ("/workflows/0/steps/0/operationId", line_of(path, "operationId: getItem"))] * 2
+    assert {d.message.split("'")[1] for d in errors} == {"shopId", "itemId"}
+    assert all("PAR-06" in d.message and "in: path" in d.message for d in errors)
+
+
+def test_par06_path_parameter_names_are_case_sensitive(tmp_path: Path) -> None:
+    path = _params_doc(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: getItem
+            parameters:
+              - {name: shopId, in: path, value: a}
+              - {name: item_id, in: path, value: b}
+    """)
+    d = _one([x for x in arazzo.validate(path) if x.is_error], "required-parameter")
+    assert (d.pointer, d.line, d.column) == (
+        "/workflows/0/steps/0/parameters/1/name", line_of(path, "item_id"), 20)
+    assert "'item_id'" in d.message
+    assert "did you mean 'itemId'?" in d.message
+    assert "PAR-06" in d.message
+
+
+def test_par06_supplied_by_workflow_and_reusable_parameters(tmp_path: Path) -> None:
+    path = _params_doc(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        parameters:
+          - {name: shopId, in: path, value: a}
+          - {name: x-trace, in: header, value: t}
+        steps:
+          - stepId: s
+            operationId: getItem
+            parameters:
+              - reference: $components.parameters.item
+                value: b
+              - reference: $components.parameters.lang
+              - {name: session, in: cookie, value: c}
+    components:
+      parameters:
+        item: {name: itemId, in: path, value: x}
+        lang: {name: lang, in: query, value: en}
+    """)
+    assert only(arazzo.validate(path), "required-parameter") == []
+
+
+def test_par06_required_query_header_cookie_are_warnings(tmp_path: Path) -> None:
+    """Accept / Content-Type / Authorization header parameters are ignored (OpenAPI 3), and
+    an apiKey scheme of the operation sends X-API-Key / api_key: no warning for those."""
+    path = _params_doc(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: getItem
+            parameters:
+              - {name: shopId, in: path, value: a}
+              - {name: itemId, in: path, value: b}
+              - {name: Lang, in: query, value: en}
+    """)
+    diags = only(arazzo.validate(path), "required-parameter")
+    assert [(d.severity, d.pointer) for d in diags] == [
+        (WARNING, "/workflows/0/steps/0/operationId"),
+        (WARNING, "/workflows/0/steps/0/operationId"),
+        (WARNING, "/workflows/0/steps/0/parameters/2/name"),
+    ]
+    by_name = {d.message.split("'")[1]: d.message for d in diags}
+    assert set(by_name) == {"lang", "X-Trace", "session"}
+    assert "did you mean 'lang'?" in by_name["lang"]
+    assert "in: cookie" in by_name["session"]
+
+
+def test_par06_not_checked_without_the_source(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: getItem
+    """, header=_PARAMS_HEADER)  # no params.openapi.yaml: one source-load error, nothing else
+    assert [d.rule for d in arazzo.validate(path) if d.is_error] == ["source-load"]
+
+
+# -- RTE-15: an expression without braces inside a longer string ------------------------------
+
+
+def test_rte15_unbraced_expression_in_a_longer_string(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: a
+            operationId: listPets
+            outputs: {t: $response.body#/t}
+          - stepId: b
+            operationId: createPet
+            parameters:
+              - name: Authorization
+                in: header
+                value: Bearer $steps.a.outputs.t
+              - reference: $components.parameters.shared
+            requestBody:
+              payload:
+                greeting: ["Hello $inputs.name.", {deep: "x $response.body#/id y"}]
+              replacements:
+                - target: /q
+                  value: "id=$inputs.x"
+    components:
+      parameters:
+        shared: {name: X-Id, in: header, value: "{$inputs.a}-$inputs.b"}
+    """)
+    diags = only(arazzo.validate(path), "unbraced-expression")
+    got = [(d.severity, d.pointer, d.line, d.column) for d in diags]  # column: the '$'
+    assert got == [
+        (WARNING, "/workflows/0/steps/1/parameters/0/value", line_of(path, "Bearer"), 27),
+        (WARNING, "/workflows/0/steps/1/requestBody/payload/greeting/0",
+         line_of(path, "Hello"), 31),
+        (WARNING, "/workflows/0/steps/1/requestBody/payload/greeting/1/deep",
+         line_of(path, "Hello"), 57),
+        (WARNING, "/workflows/0/steps/1/requestBody/replacements/0/value",
+         line_of(path, "id=$inputs.x"), 26),
+        (WARNING, "/components/parameters/shared/value", line_of(path, "shared:"), 58),
+    ]
+    first = diags[0].message
+    assert "write '{$steps.a.outputs.t}'" in first
+    assert "RTE-15" in first
+    assert first.endswith("\n    Bearer $steps.a.outputs.t\n           ^")
+    assert "write '{$inputs.name}'" in diags[1].message  # the full stop is not part of it
+
+
+def test_rte15_no_unbraced_warning_for_other_dollars(tmp_path: Path) -> None:
+    """Whole expressions, braced parts, JSONPath / regex / money / password text are fine."""
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: b
+            operationId: createPet
+            requestBody:
+              payload:
+                whole: $inputs.x
+                braced: "id={$inputs.x}&n={$inputs.y}"
+                jsonpath: "$.items[?(@.price < $100)]"
+                regex: '^\\$inputs\\.x$'
+                money: costs $5 or $$
+                password: pa$$word
+                root_word: "see $urls and $inputsx"
+                malformed: "{$inputs.a $inputs.b}"
+            outputs:
+              note: "{$inputs.x} and $inputs.y"
+    """)
+    assert only(arazzo.validate(path), "unbraced-expression") == []

@@ -208,7 +208,8 @@ def test_ACT04_goto_step_and_ACT09_recovery(tmp_path: Path, server: ScriptedServ
       - stepId: first
         operationId: getStatus
         onFailure: [{name: recover, type: goto, stepId: fallback}]
-      - {stepId: skipped, operationId: getPet}
+      - {stepId: skipped, operationId: getPet,
+         parameters: [{name: petId, in: path, value: 1}]}
       - {stepId: fallback, operationId: getStatus}
     """)
     result = run(path, server)
@@ -231,7 +232,8 @@ def test_ACT04_goto_workflow_runs_target_without_inputs(tmp_path: Path,
         operationId: getStatus
         onSuccess: [{name: jump, type: goto, workflowId: other}]
         outputs: {v: $response.body#/v}
-      - {stepId: never, operationId: getPet}
+      - {stepId: never, operationId: getPet,
+         parameters: [{name: petId, in: path, value: 1}]}
       outputs: {v: $steps.a.outputs.v}
     - workflowId: other
       inputs: {type: object, properties: {x: {type: string, default: dflt}}}

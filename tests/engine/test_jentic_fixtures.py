@@ -28,6 +28,9 @@ FIXTURES = SHARED / "corpus" / "jentic__arazzo-engine" / "runner" / "tests" / "f
 _SPOTIFY = "spotify.openapi.yaml is not part of the fixture: the source cannot be loaded"
 _DISCORD = ("step outputs hold a number / the OpenAPI file discord.openapi.json is missing "
             "(STP-11: output values are runtime-expression strings)")
+_PET_ID = ("workflow apply-coupon passes path parameter 'pet_id' to /pet/{petId}/coupons: the "
+           "name does not match the template (case-sensitive, PAR-06), so the path cannot be "
+           "built; validation refuses the document (required-parameter) before any request")
 CONTRADICTIONS: dict[str, str] = {
     "bnpl-0-ApplyForLoanAtCheckout": (
         "reads step outputs the steps do not declare ($steps.authenticate...outputs."
@@ -39,9 +42,10 @@ CONTRADICTIONS: dict[str, str] = {
     "newyork_times-0-Search_Articles_by_Keyword": (
         "output keys with spaces ('Search ArticlesResponse') break the MUST pattern "
         "^[a-zA-Z0-9.\\-_]+$ (STP-11, SEM-02)"),
-    "pet_coupons-0-apply-coupon": (
-        "passes path parameter 'pet_id' to /pet/{petId}/coupons: the name does not match the "
-        "operation's parameter (PAR-06), so the path cannot be built"),
+    "pet_coupons-0-apply-coupon": _PET_ID,
+    "pet_coupons-1-buy-available-pet": _PET_ID,
+    "pet_coupons-2-place-order": _PET_ID,
+    "pet_coupons-3-place-order": _PET_ID,
     "spotify-0-getSpotifyToken": _SPOTIFY,
     "spotify-1-searchTracks": _SPOTIFY,
     "spotify-2-getTrackDetails": _SPOTIFY,
