@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from arazzo._exceptions import (
     UnsupportedVersion,
     ValidationFailed,
 )
-from arazzo._loading import Document, MissingSource, load
+from arazzo._loading import STEP_TARGETS, Document, MissingSource, load, step_target_message
 from arazzo._operations import (
     SourceUnavailable,
     _did_you_mean,
@@ -55,6 +55,8 @@ _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
     r"sourceDescriptions|components)\b")
 _COMPONENT_PREFIX = "$components."
+_FIELD_OF = {"operationId": "operation_id", "operationPath": "operation_path",
+             "workflowId": "workflow_id"}
 _LIST_KINDS = {"parameters": "parameters", "successActions": "successActions",
                "failureActions": "failureActions"}
 
@@ -116,12 +118,50 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (d.file or "", d.line or 0, d.column or 0, d.pointer, d.rule, d.message)
 
 
+def _parent(pointer: str) -> str:
+    return pointer.rsplit("/", 1)[0]
+
+
+def _last_index(pointer: str) -> int:
+    """Length of ``pointer`` up to its last array index segment (0 if it has none)."""
+    parts = pointer.split("/")
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i].isdigit():
+            return len("/".join(parts[:i + 1]))
+    return 0
+
+
+def _list_of(pointer: str) -> str:
+    """The array holding the item ``pointer`` is in: ``/a/3/b`` -> ``/a``."""
+    return _parent(pointer[:_last_index(pointer)])
+
+
+def _item_of(pointer: str) -> str:
+    """The array item ``pointer`` is in: ``/a/3/b`` -> ``/a/3``."""
+    return pointer[:_last_index(pointer)]
+
+
+# A semantic finding says the same as a schema error, better: (semantic rule, the schema
+# error's pointer as a function of the finding's pointer, a text of the schema message). The
+# schema error is dropped when a finding of that rule maps onto its pointer in the same file.
+_SUPERSEDES: tuple[tuple[str, Callable[[str], str], str], ...] = (
+    ("key-pattern", _parent, "does not match"),  # propertyNames of components.*
+    ("duplicate-id", _list_of, "has non-unique elements"),  # uniqueItems
+    ("duplicate-parameter", _list_of, "has non-unique elements"),
+    ("duplicate-action", _list_of, "has non-unique elements"),
+    ("parameter-in", _item_of, "'in' is a required property"),
+    ("step-target", _item_of, "a step MUST name exactly one of"),
+)
+
+
 def _finish(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     unique = list(dict.fromkeys(found))
-    # a key-pattern finding replaces the schema's less precise propertyNames error
-    key_parents = {d.pointer.rsplit("/", 1)[0] for d in unique if d.rule == "key-pattern"}
-    unique = [d for d in unique if not (d.rule == "schema" and d.pointer in key_parents
-                                        and "does not match" in d.message)]
+    covered = {(d.file, rule, at(d.pointer), text)
+               for d in unique for rule, at, text in _SUPERSEDES if d.rule == rule}
+    if covered:
+        unique = [d for d in unique if d.rule != "schema" or not any(
+            (d.file, rule, d.pointer, text) in covered and text in d.message
+            for rule, _at, text in _SUPERSEDES)]
     return sorted(unique, key=_sort_key)
 
 
@@ -295,7 +335,12 @@ class _Checker:
     def check_step(self, workflow: Workflow, index: int, step: Step, base: str) -> None:
         request = _Scope(workflow, index, request=True)
         scope = _Scope(workflow, index)
-        target = step.target_kind
+        named = [n for n in STEP_TARGETS if getattr(step, _FIELD_OF[n]) is not None]
+        target: str | None = step.target_kind
+        if len(named) != 1:  # STP-02; what it calls (and so its parameters) is unknown
+            target = None
+            self.emit(ERROR, "step-target", f"{base}/{named[1]}" if named else base,
+                      step_target_message(named), key=bool(named))
         if target == "workflowId" and step.workflow_id is not None:
             self.check_workflow_ref(step.workflow_id, f"{base}/workflowId", "step workflowId",
                                     "STP-05")
