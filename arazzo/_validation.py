@@ -320,6 +320,8 @@ class _Checker:
 
     def check_workflow(self, workflow: Workflow, base: str) -> None:
         wscope = _Scope(workflow)
+        if workflow.inputs is not None:
+            self.check_inputs(workflow.inputs, f"{base}/inputs")
         for i, ref in enumerate(workflow.depends_on or []):
             self.check_workflow_ref(ref, f"{base}/dependsOn/{i}", "dependsOn", "WF-04")
         self.check_parameters(workflow.parameters, f"{base}/parameters", wscope, target=None)
@@ -331,6 +333,28 @@ class _Checker:
             self.check_step(workflow, si, step, f"{base}/steps/{si}")
         for key, value in (workflow.outputs or {}).items():
             self.check_output(value, f"{base}/outputs/{_escape(key)}", wscope)
+
+    def check_inputs(self, schema: Mapping[str, Any], pointer: str) -> None:
+        """WF-03: inputs are a map of names (``$inputs.<name>``), so their schema describes an
+        object. An explicit ``type`` without ``object`` (also behind a local ``$ref``, e.g. to
+        ``components.inputs``) can accept no inputs at all; a schema without ``type`` is fine."""
+        where, via = f"{pointer}/type", ""
+        if isinstance(schema.get("$ref"), str):
+            from arazzo._plan import _deref  # lazy: only for a $ref'd inputs schema
+
+            where, via = f"{pointer}/$ref", f" ({schema['$ref']!r} resolves to it)"
+            schema = _deref(schema, self.doc.raw)
+            if not isinstance(schema, Mapping):
+                return
+        kind = schema.get("type")
+        kinds = [kind] if isinstance(kind, str) else kind
+        if not isinstance(kinds, list) or "object" in kinds:
+            return
+        shown = kind if isinstance(kind, str) else ", ".join(map(str, kinds))
+        self.emit(ERROR, "inputs-type", where,
+                  f"the workflow's inputs schema has type {shown!r}{via}, but inputs are a map "
+                  "of names read as $inputs.<name>, so no call could satisfy it; describe an "
+                  "object: 'type: object' with 'properties' (WF-03)")
 
     def check_step(self, workflow: Workflow, index: int, step: Step, base: str) -> None:
         request = _Scope(workflow, index, request=True)

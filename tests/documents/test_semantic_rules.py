@@ -316,6 +316,58 @@ def test_schema_error_kept_when_no_semantic_rule_covers_it(tmp_path: Path) -> No
         ("schema", "/workflows/0/steps/0/successCriteria")]
 
 
+def test_wf03_inputs_schema_must_describe_an_object(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: scalar
+        inputs:
+          type: string
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: list
+        inputs:
+          type: [array, "null"]
+          items: {type: string}
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: via-ref
+        inputs:
+          $ref: "#/components/inputs/count"
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: untyped-properties
+        inputs:
+          properties:
+            a: {type: string}
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: nullable-object
+        inputs:
+          type: [object, "null"]
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: ref-to-object
+        inputs:
+          $ref: "#/components/inputs/fine"
+        steps:
+          - {stepId: s, operationId: listPets}
+    components:
+      inputs:
+        count: {type: integer}
+        fine: {type: object, properties: {a: {type: string}}}
+    """)
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.severity, d.pointer, d.line) for d in diags] == [
+        ("inputs-type", ERROR, "/workflows/0/inputs/type", line_of(path, "type: string")),
+        ("inputs-type", ERROR, "/workflows/1/inputs/type", line_of(path, "type: [array")),
+        ("inputs-type", ERROR, "/workflows/2/inputs/$ref", line_of(path, "inputs/count")),
+    ]
+    assert "type 'string'" in diags[0].message
+    assert "WF-03" in diags[0].message
+    assert "type 'array, null'" in diags[1].message
+    assert "'#/components/inputs/count' resolves to it" in diags[2].message
+
+
 def test_sem04_goto_and_retry_step_ids_exist(tmp_path: Path) -> None:
     path = write(tmp_path, """\
     workflows:
