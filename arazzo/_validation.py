@@ -29,11 +29,13 @@ from arazzo._exceptions import (
 )
 from arazzo._loading import STEP_TARGETS, Document, MissingSource, load, step_target_message
 from arazzo._operations import (
+    Resolved,
     SourceUnavailable,
     _did_you_mean,
     resolve_operation,
     resolve_workflow,
 )
+from arazzo._responses import media_type
 from arazzo._yaml import SourceMap
 from arazzo.expressions import Expression, compile_value, parse, parse_template
 from arazzo.models import (
@@ -41,6 +43,7 @@ from arazzo.models import (
     CriterionExpressionType,
     FailureAction,
     Parameter,
+    RequestBody,
     ReusableObject,
     Step,
     SuccessAction,
@@ -55,6 +58,7 @@ _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
     r"sourceDescriptions|components)\b")
 _COMPONENT_PREFIX = "$components."
+_FORM = "application/x-www-form-urlencoded"
 _FIELD_OF = {"operationId": "operation_id", "operationPath": "operation_path",
              "workflowId": "workflow_id"}
 _LIST_KINDS = {"parameters": "parameters", "successActions": "successActions",
@@ -365,11 +369,12 @@ class _Checker:
             target = None
             self.emit(ERROR, "step-target", f"{base}/{named[1]}" if named else base,
                       step_target_message(named), key=bool(named))
+        resolved: Resolved | None = None
         if target == "workflowId" and step.workflow_id is not None:
             self.check_workflow_ref(step.workflow_id, f"{base}/workflowId", "step workflowId",
                                     "STP-05")
         elif target in ("operationId", "operationPath"):
-            self.check_operation(step, base)
+            resolved = self.check_operation(step, base)
         self.check_parameters(step.parameters, f"{base}/parameters", request, target=target)
         body = step.request_body
         if body is not None:
@@ -378,6 +383,8 @@ class _Checker:
             for ri, replacement in enumerate(body.replacements or []):
                 self.check_value(replacement.value,
                                  f"{base}/requestBody/replacements/{ri}/value", request)
+            if body.replacements:
+                self.check_replacements(body, resolved, f"{base}/requestBody")
         for ci, criterion in enumerate(step.success_criteria or []):
             self.check_criterion(criterion, f"{base}/successCriteria/{ci}", scope)
         self.check_actions(step.on_success, f"{base}/onSuccess", "successActions", scope)
@@ -387,7 +394,7 @@ class _Checker:
 
     # -- targets -----------------------------------------------------------------------------
 
-    def check_operation(self, step: Step, base: str) -> None:
+    def check_operation(self, step: Step, base: str) -> Resolved | None:
         field = "operationId" if step.operation_id is not None else "operationPath"
         pointer = f"{base}/{field}"
         if step.operation_path is not None and "{$" in step.operation_path:
@@ -395,16 +402,56 @@ class _Checker:
                 parse_template(step.operation_path)
             except ExpressionSyntaxError as exc:
                 self.syntax_error(exc, pointer, "operationPath")
-                return
+                return None
         try:
             resolved = resolve_operation(self.doc, step)
         except SourceUnavailable:
-            return  # the loader already reported the source (error, or a warning for remote)
+            return None  # the loader already reported the source (error, or a warning for remote)
         except ReferenceError_ as exc:
             self.emit(ERROR, "unresolved-operation", pointer, f"{exc.message} (SEM-04)")
-            return
+            return None
         for warning in resolved.warnings:
             self.emit(WARNING, "lenient-reference", pointer, f"{warning} (S-23)")
+        return resolved
+
+    # -- replacements (RB-03, PR-01) ---------------------------------------------------------
+
+    def check_replacements(self, body: RequestBody, resolved: Resolved | None,
+                           base: str) -> None:
+        """What the run would refuse: an XPath target (valid Arazzo for XML bodies, not
+        supported here: a warning), or a JSON Pointer into a string payload other than a
+        form-urlencoded one, whose fields the engine splits out (an error); a string payload
+        that is a whole runtime expression is only known at run time."""
+        content_type = body.content_type
+        if content_type is None and resolved is not None and (
+                resolved.operation.operation.request_body is not None):
+            from arazzo._plan import _concrete_media_type  # lazy: rare, and _plan is heavy
+
+            content_type = _concrete_media_type(
+                resolved.operation.operation.request_body.content)
+        payload = body.payload if body.has_payload else None
+        string = isinstance(payload, str) and not _is_expression(payload)
+        media = media_type(content_type) if content_type else None
+        for ri, replacement in enumerate(body.replacements or []):
+            target, pointer = replacement.target, f"{base}/replacements/{ri}/target"
+            if target in ("", "/"):
+                continue
+            if not target.startswith("/") or (string and media is not None
+                                               and media.endswith("xml")):
+                self.emit(WARNING, "replacement-target", pointer,
+                          f"replacement target {target!r} is an XPath expression (an XML "
+                          "body); that is valid Arazzo, but this engine supports only JSON "
+                          "Pointer targets, so the run refuses the step - build the payload "
+                          "string with {$...} parts instead (PR-01, RB-03)")
+            elif string and media != _FORM and (content_type is not None or resolved
+                                                 is not None):
+                shown = f"a string ({media})" if media else "a string"
+                self.emit(ERROR, "replacement-target", pointer,
+                          f"replacement target {target!r} points into the payload, but the "
+                          f"payload is {shown}, which a JSON Pointer cannot address (only a "
+                          "form-urlencoded string is split into its fields); write the payload "
+                          "as an object, or put the value into the string with {$...} "
+                          "(PR-01, RB-03)")
 
     def check_workflow_ref(self, ref: str, pointer: str, what: str, inventory: str) -> None:
         try:
@@ -842,6 +889,16 @@ def _find_cycle(doc: Document, workflow: Workflow, start: tuple[int, str]
 
 # --------------------------------------------------------------------------------------------
 # adapters to the expressions / criteria modules
+
+
+def _is_expression(text: str) -> bool:
+    """Whether ``text`` is a complete runtime expression (evaluated, so its type is only known
+    at run time)."""
+    try:
+        parse(text, lenient=True)
+    except ExpressionSyntaxError:
+        return False
+    return True
 
 
 def _warning_parts(warning: Any) -> tuple[str, int]:

@@ -368,6 +368,73 @@ def test_wf03_inputs_schema_must_describe_an_object(tmp_path: Path) -> None:
     assert "'#/components/inputs/count' resolves to it" in diags[2].message
 
 
+def test_rb03_replacements_the_run_would_refuse(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        inputs: {type: object, properties: {body: {type: object}}}
+        steps:
+          - stepId: form-string
+            operationId: createPet
+            requestBody:
+              contentType: application/x-www-form-urlencoded
+              payload: grant_type=x&scope=y
+              replacements:
+                - {target: /scope, value: z}
+          - stepId: json-string
+            operationId: createPet
+            requestBody:
+              contentType: application/json
+              payload: '{"a": 1}'
+              replacements:
+                - {target: /a, value: 2}
+          - stepId: xml-string
+            operationId: createPet
+            requestBody:
+              contentType: application/xml
+              payload: <user><name>x</name></user>
+              replacements:
+                - {target: /user/name, value: y}
+                - {target: user/name, value: y}
+          - stepId: untyped-string
+            operationId: createPet
+            requestBody:
+              payload: 'a {$inputs.body}'
+              replacements:
+                - {target: /a, value: 2}
+          - stepId: whole
+            operationId: createPet
+            requestBody:
+              contentType: application/json
+              payload: $inputs.body
+              replacements:
+                - {target: /a, value: 2}
+                - {target: "", value: {a: 3}}
+          - stepId: object
+            operationId: createPet
+            requestBody:
+              payload: {a: 1}
+              replacements:
+                - {target: /a, value: 2}
+    """)
+    diags = only(arazzo.validate(path), "replacement-target")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/workflows/0/steps/1/requestBody/replacements/0/target",
+         line_of(path, "target: /a", 1)),
+        (WARNING, "/workflows/0/steps/2/requestBody/replacements/0/target",
+         line_of(path, "target: /user/name")),
+        (WARNING, "/workflows/0/steps/2/requestBody/replacements/1/target",
+         line_of(path, "target: user/name")),
+        (ERROR, "/workflows/0/steps/3/requestBody/replacements/0/target",
+         line_of(path, "target: /a", 2)),
+    ]
+    assert "the payload is a string (application/json)" in diags[0].message
+    assert "this engine supports only JSON Pointer targets" in diags[1].message
+    assert "this engine supports only JSON Pointer targets" in diags[2].message
+    assert "the payload is a string," in diags[3].message
+    assert all("RB-03" in d.message for d in diags)
+
+
 def test_sem04_goto_and_retry_step_ids_exist(tmp_path: Path) -> None:
     path = write(tmp_path, """\
     workflows:
