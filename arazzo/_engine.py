@@ -58,6 +58,7 @@ from arazzo._requests import (
     RequestSpec,
     apply_replacement,
     encode_body,
+    form_fields,
     header_secrets,
     is_secret_header,
     join_url,
@@ -790,7 +791,8 @@ class Engine:
         if step.body is not None and step.body.payload is not None:
             body = step.body.payload.evaluate(ctx)
             if step.body.replacements and body is not MISSING:
-                body = copy.deepcopy(body)
+                body = (form_fields(body) if step.body.form_string and isinstance(body, str)
+                        else copy.deepcopy(body))
                 for tokens, target, value in step.body.replacements:  # RB-03: in order
                     replacement = value.evaluate(ctx)
                     if replacement is not MISSING:

@@ -533,6 +533,26 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(arazzo_schema_text()))
 
 
+STEP_TARGETS = ("operationId", "operationPath", "workflowId")
+
+
+def step_target_message(named: Iterable[str]) -> str:
+    """STP-02: what is wrong with a step naming ``named`` of its three possible targets."""
+    shown = [repr(n) for n in named]
+    what = ("names none of them - add the one it calls" if not shown else
+            f"names {', '.join(shown[:-1])} and {shown[-1]} - keep only one")
+    return ("a step MUST name exactly one of 'operationId', 'operationPath' or 'workflowId'; "
+            f"it {what} (STP-02)")
+
+
+def _is_step_target_choice(error: jsonschema.ValidationError) -> bool:
+    """The step object's ``oneOf`` of the three ``required`` targets."""
+    branches = error.schema.get("oneOf") if isinstance(error.schema, dict) else None
+    return (error.validator == "oneOf" and isinstance(branches, list)
+            and sorted(str(b.get("required")) for b in branches if isinstance(b, dict))
+            == sorted(str([n]) for n in STEP_TARGETS))
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "unevaluatedProperties":
         return (f"{error.message}: only the fields of the specification and 'x-' extensions "
@@ -545,6 +565,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             problem = "names both" if has else "has no target"
             return (f"a goto action {problem}: give exactly one of 'stepId' (a step of this "
                     "workflow) or 'workflowId' (ACT-01, ACT-04)")
+    if isinstance(instance, dict) and _is_step_target_choice(error):
+        return step_target_message(n for n in STEP_TARGETS if n in instance)
     if error.validator in ("anyOf", "oneOf") and error.context:
         from jsonschema.exceptions import best_match
 

@@ -20,6 +20,7 @@ from arazzo._auth import Requirement, effective_security
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
 from arazzo._loading import Document, OperationRef
 from arazzo._operations import document_of, resolve_operation, resolve_workflow
+from arazzo._responses import media_type
 from arazzo._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.criteria import CompiledCriterion, compile_criterion
 from arazzo.expressions import (
@@ -116,6 +117,7 @@ class BodyPlan:
     content_type: str | None
     payload: CompiledValue | None
     replacements: tuple[tuple[tuple[str, ...], str, CompiledValue], ...] = ()
+    form_string: bool = False  # a form-urlencoded string: split into fields for replacements
 
 
 @dataclass(slots=True)
@@ -571,7 +573,9 @@ class Plan:
                 plan.body = BodyPlan(
                     content_type=content_type,
                     payload=compile_value(body.payload) if body.has_payload else None,
-                    replacements=tuple(replacements))
+                    replacements=tuple(replacements),
+                    form_string=bool(replacements) and isinstance(body.payload, str)
+                    and media_type(content_type or "") == "application/x-www-form-urlencoded")
         plan.success_criteria = tuple(_compile_criterion(c) for c in step.success_criteria or [])
         plan.on_success = self._compile_actions(
             doc, _merged_actions(doc, step.on_success, workflow.success_actions,

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from arazzo._responses import is_json_type, media_type
 from arazzo.expressions import MISSING
@@ -27,6 +27,7 @@ __all__ = [
     "RequestSpec",
     "apply_replacement",
     "encode_body",
+    "form_fields",
     "header_secrets",
     "is_secret_header",
     "join_url",
@@ -238,6 +239,20 @@ def _form(payload: dict[str, Any]) -> bytes:
         else:
             pieces.append(f"{quote(str(key), safe='')}={quote(_scalar(value), safe='')}")
     return "&".join(pieces).encode("ascii")
+
+
+def form_fields(text: str) -> dict[str, Any]:
+    """The fields of a form-urlencoded string, in order, so that replacement targets
+    ``/name`` address them (RB-03): a repeated name holds the list of its values."""
+    fields: dict[str, Any] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name not in fields:
+            fields[name] = value
+        elif isinstance(fields[name], list):
+            fields[name].append(value)
+        else:
+            fields[name] = [fields[name], value]
+    return fields
 
 
 def _multipart(payload: dict[str, Any]) -> tuple[bytes, str]:

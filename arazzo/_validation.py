@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,14 +28,23 @@ from arazzo._exceptions import (
     UnsupportedVersion,
     ValidationFailed,
 )
-from arazzo._loading import Document, MissingSource, OperationRef, load
+from arazzo._loading import (
+    STEP_TARGETS,
+    Document,
+    MissingSource,
+    OperationRef,
+    load,
+    step_target_message,
+)
 from arazzo._operations import (
+    Resolved,
     SourceUnavailable,
     _close,
     _did_you_mean,
     resolve_operation,
     resolve_workflow,
 )
+from arazzo._responses import media_type
 from arazzo._yaml import SourceMap
 from arazzo.expressions import Expression, compile_value, parse, parse_template
 from arazzo.expressions._runtime import Mode, scan_expression
@@ -44,6 +53,7 @@ from arazzo.models import (
     CriterionExpressionType,
     FailureAction,
     Parameter,
+    RequestBody,
     ReusableObject,
     Step,
     SuccessAction,
@@ -62,6 +72,9 @@ _BRACED = re.compile(r"\{\$[^{}]*\}")
 _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 #: header parameters OpenAPI 3 says SHALL be ignored (the request body / auth set them)
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+_FORM = "application/x-www-form-urlencoded"
+_FIELD_OF = {"operationId": "operation_id", "operationPath": "operation_path",
+             "workflowId": "workflow_id"}
 _LIST_KINDS = {"parameters": "parameters", "successActions": "successActions",
                "failureActions": "failureActions"}
 
@@ -136,12 +149,50 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
     return (d.file or "", d.line or 0, d.column or 0, d.pointer, d.rule, d.message)
 
 
+def _parent(pointer: str) -> str:
+    return pointer.rsplit("/", 1)[0]
+
+
+def _last_index(pointer: str) -> int:
+    """Length of ``pointer`` up to its last array index segment (0 if it has none)."""
+    parts = pointer.split("/")
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i].isdigit():
+            return len("/".join(parts[:i + 1]))
+    return 0
+
+
+def _list_of(pointer: str) -> str:
+    """The array holding the item ``pointer`` is in: ``/a/3/b`` -> ``/a``."""
+    return _parent(pointer[:_last_index(pointer)])
+
+
+def _item_of(pointer: str) -> str:
+    """The array item ``pointer`` is in: ``/a/3/b`` -> ``/a/3``."""
+    return pointer[:_last_index(pointer)]
+
+
+# A semantic finding says the same as a schema error, better: (semantic rule, the schema
+# error's pointer as a function of the finding's pointer, a text of the schema message). The
+# schema error is dropped when a finding of that rule maps onto its pointer in the same file.
+_SUPERSEDES: tuple[tuple[str, Callable[[str], str], str], ...] = (
+    ("key-pattern", _parent, "does not match"),  # propertyNames of components.*
+    ("duplicate-id", _list_of, "has non-unique elements"),  # uniqueItems
+    ("duplicate-parameter", _list_of, "has non-unique elements"),
+    ("duplicate-action", _list_of, "has non-unique elements"),
+    ("parameter-in", _item_of, "'in' is a required property"),
+    ("step-target", _item_of, "a step MUST name exactly one of"),
+)
+
+
 def _finish(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     unique = list(dict.fromkeys(found))
-    # a key-pattern finding replaces the schema's less precise propertyNames error
-    key_parents = {d.pointer.rsplit("/", 1)[0] for d in unique if d.rule == "key-pattern"}
-    unique = [d for d in unique if not (d.rule == "schema" and d.pointer in key_parents
-                                        and "does not match" in d.message)]
+    covered = {(d.file, rule, at(d.pointer), text)
+               for d in unique for rule, at, text in _SUPERSEDES if d.rule == rule}
+    if covered:
+        unique = [d for d in unique if d.rule != "schema" or not any(
+            (d.file, rule, d.pointer, text) in covered and text in d.message
+            for rule, _at, text in _SUPERSEDES)]
     return sorted(unique, key=_sort_key)
 
 
@@ -300,6 +351,8 @@ class _Checker:
 
     def check_workflow(self, workflow: Workflow, base: str) -> None:
         wscope = _Scope(workflow)
+        if workflow.inputs is not None:
+            self.check_inputs(workflow.inputs, f"{base}/inputs")
         for i, ref in enumerate(workflow.depends_on or []):
             self.check_workflow_ref(ref, f"{base}/dependsOn/{i}", "dependsOn", "WF-04")
         self.check_parameters(workflow.parameters, f"{base}/parameters", wscope, target=None)
@@ -312,15 +365,43 @@ class _Checker:
         for key, value in (workflow.outputs or {}).items():
             self.check_output(value, f"{base}/outputs/{_escape(key)}", wscope)
 
+    def check_inputs(self, schema: Mapping[str, Any], pointer: str) -> None:
+        """WF-03: inputs are a map of names (``$inputs.<name>``), so their schema describes an
+        object. An explicit ``type`` without ``object`` (also behind a local ``$ref``, e.g. to
+        ``components.inputs``) can accept no inputs at all; a schema without ``type`` is fine."""
+        where, via = f"{pointer}/type", ""
+        if isinstance(schema.get("$ref"), str):
+            from arazzo._plan import _deref  # lazy: only for a $ref'd inputs schema
+
+            where, via = f"{pointer}/$ref", f" ({schema['$ref']!r} resolves to it)"
+            schema = _deref(schema, self.doc.raw)
+            if not isinstance(schema, Mapping):
+                return
+        kind = schema.get("type")
+        kinds = [kind] if isinstance(kind, str) else kind
+        if not isinstance(kinds, list) or "object" in kinds:
+            return
+        shown = kind if isinstance(kind, str) else ", ".join(map(str, kinds))
+        self.emit(ERROR, "inputs-type", where,
+                  f"the workflow's inputs schema has type {shown!r}{via}, but inputs are a map "
+                  "of names read as $inputs.<name>, so no call could satisfy it; describe an "
+                  "object: 'type: object' with 'properties' (WF-03)")
+
     def check_step(self, workflow: Workflow, index: int, step: Step, base: str) -> None:
         request = _Scope(workflow, index, request=True)
         scope = _Scope(workflow, index)
-        target = step.target_kind
+        named = [n for n in STEP_TARGETS if getattr(step, _FIELD_OF[n]) is not None]
+        target: str | None = step.target_kind
+        if len(named) != 1:  # STP-02; what it calls (and so its parameters) is unknown
+            target = None
+            self.emit(ERROR, "step-target", f"{base}/{named[1]}" if named else base,
+                      step_target_message(named), key=bool(named))
+        resolved: Resolved | None = None
         if target == "workflowId" and step.workflow_id is not None:
             self.check_workflow_ref(step.workflow_id, f"{base}/workflowId", "step workflowId",
                                     "STP-05")
         elif target in ("operationId", "operationPath"):
-            self.check_operation(workflow, step, base)
+            resolved = self.check_operation(workflow, step, base)
         self.check_parameters(step.parameters, f"{base}/parameters", request, target=target)
         body = step.request_body
         if body is not None:
@@ -329,6 +410,8 @@ class _Checker:
             for ri, replacement in enumerate(body.replacements or []):
                 self.check_value(replacement.value,
                                  f"{base}/requestBody/replacements/{ri}/value", request)
+            if body.replacements:
+                self.check_replacements(body, resolved, f"{base}/requestBody")
         for ci, criterion in enumerate(step.success_criteria or []):
             self.check_criterion(criterion, f"{base}/successCriteria/{ci}", scope)
         self.check_actions(step.on_success, f"{base}/onSuccess", "successActions", scope)
@@ -338,7 +421,7 @@ class _Checker:
 
     # -- targets -----------------------------------------------------------------------------
 
-    def check_operation(self, workflow: Workflow, step: Step, base: str) -> None:
+    def check_operation(self, workflow: Workflow, step: Step, base: str) -> Resolved | None:
         field = "operationId" if step.operation_id is not None else "operationPath"
         pointer = f"{base}/{field}"
         if step.operation_path is not None and "{$" in step.operation_path:
@@ -346,17 +429,18 @@ class _Checker:
                 parse_template(step.operation_path)
             except ExpressionSyntaxError as exc:
                 self.syntax_error(exc, pointer, "operationPath")
-                return
+                return None
         try:
             resolved = resolve_operation(self.doc, step)
         except SourceUnavailable:
-            return  # the loader already reported the source (error, or a warning for remote)
+            return None  # the loader already reported the source (error, or a warning for remote)
         except ReferenceError_ as exc:
             self.emit(ERROR, "unresolved-operation", pointer, f"{exc.message} (SEM-04)")
-            return
+            return None
         for warning in resolved.warnings:
             self.emit(WARNING, "lenient-reference", pointer, f"{warning} (S-23)")
         self.check_required(workflow, step, base, pointer, resolved.operation)
+        return resolved
 
     def check_required(self, workflow: Workflow, step: Step, base: str, pointer: str,
                        op: OperationRef) -> None:
@@ -441,6 +525,45 @@ class _Checker:
                     param.name, [name]):
                 return param, at
         return None
+
+    # -- replacements (RB-03, PR-01) ---------------------------------------------------------
+
+    def check_replacements(self, body: RequestBody, resolved: Resolved | None,
+                           base: str) -> None:
+        """What the run would refuse: an XPath target (valid Arazzo for XML bodies, not
+        supported here: a warning), or a JSON Pointer into a string payload other than a
+        form-urlencoded one, whose fields the engine splits out (an error); a string payload
+        that is a whole runtime expression is only known at run time."""
+        content_type = body.content_type
+        if content_type is None and resolved is not None and (
+                resolved.operation.operation.request_body is not None):
+            from arazzo._plan import _concrete_media_type  # lazy: rare, and _plan is heavy
+
+            content_type = _concrete_media_type(
+                resolved.operation.operation.request_body.content)
+        payload = body.payload if body.has_payload else None
+        string = isinstance(payload, str) and not _is_expression(payload)
+        media = media_type(content_type) if content_type else None
+        for ri, replacement in enumerate(body.replacements or []):
+            target, pointer = replacement.target, f"{base}/replacements/{ri}/target"
+            if target in ("", "/"):
+                continue
+            if not target.startswith("/") or (string and media is not None
+                                               and media.endswith("xml")):
+                self.emit(WARNING, "replacement-target", pointer,
+                          f"replacement target {target!r} is an XPath expression (an XML "
+                          "body); that is valid Arazzo, but this engine supports only JSON "
+                          "Pointer targets, so the run refuses the step - build the payload "
+                          "string with {$...} parts instead (PR-01, RB-03)")
+            elif string and media != _FORM and (content_type is not None or resolved
+                                                 is not None):
+                shown = f"a string ({media})" if media else "a string"
+                self.emit(ERROR, "replacement-target", pointer,
+                          f"replacement target {target!r} points into the payload, but the "
+                          f"payload is {shown}, which a JSON Pointer cannot address (only a "
+                          "form-urlencoded string is split into its fields); write the payload "
+                          "as an object, or put the value into the string with {$...} "
+                          "(PR-01, RB-03)")
 
     def check_workflow_ref(self, ref: str, pointer: str, what: str, inventory: str) -> None:
         try:
@@ -903,6 +1026,16 @@ def _find_cycle(doc: Document, workflow: Workflow, start: tuple[int, str]
 
 # --------------------------------------------------------------------------------------------
 # adapters to the expressions / criteria modules
+
+
+def _is_expression(text: str) -> bool:
+    """Whether ``text`` is a complete runtime expression (evaluated, so its type is only known
+    at run time)."""
+    try:
+        parse(text, lenient=True)
+    except ExpressionSyntaxError:
+        return False
+    return True
 
 
 def _warning_parts(warning: Any) -> tuple[str, int]:

@@ -92,6 +92,9 @@ WHY_PLACEHOLDER = "condition `$statusCode == 500%s` (a formatting placeholder le
 WHY_TESTDATA_SOURCE = 'its source openapi.yaml was not part of the copied testdata'
 WHY_SUCCESS_RETRY = "a success action of type retry with retryAfter (only failure actions retry)"
 WHY_INFO_EXTENSIONS = 'non-x extension field info.extensions (EXT-02)'
+WHY_STRING_INPUTS = ("inputs $ref a component of 'type: string' (read as $inputs.reusable-test, "
+                     "as if the component key were an input name): inputs are an object of "
+                     "names, so no call satisfies that schema (WF-03)")
 WHY_STRIPE = 'its split Stripe OpenAPI files were not copied (no license)'
 
 EXPECTED: dict[str, list[tuple[str, str, str]]] = {
@@ -143,6 +146,10 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
     ('Redocly__redocly-cli/tests/e2e/respect/workflow-depends-on-not-found/'
      'workflow-depends-on-not-found.arazzo.yaml'): [
         ('unknown-workflow', '/workflows/0/dependsOn/0', WHY_NEGATIVE),
+    ],
+    'Redocly__redocly-cli/tests/e2e/respect/reusable-components/reusable-components.arazzo.yaml': [
+        ('inputs-type', '/workflows/0/inputs/$ref', WHY_STRING_INPUTS),
+        ('inputs-type', '/workflows/2/inputs/$ref', WHY_STRING_INPUTS),
     ],
     'Redocly__redocly-cli/tests/e2e/lint/arazzo-not-valid-test-description/museum.yaml': [
         ('schema', '', WHY_NEGATIVE),

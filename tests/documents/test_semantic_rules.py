@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import arazzo
 from arazzo import Severity
 
@@ -171,6 +173,266 @@ def test_sem06_in_not_used_for_workflow_steps(tmp_path: Path) -> None:
     d = _one(arazzo.validate(path), "parameter-in")
     assert (d.severity, d.pointer, d.line) == (
         WARNING, "/workflows/1/steps/0/parameters/0", line_of(path, "name: limit"))
+
+
+def test_stp02_step_without_a_target_gets_one_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            parameters:
+              - name: limit
+                in: query
+                value: 1
+    """)
+    diags = arazzo.validate(path)
+    # not the schema's "'operationId' is a required property", and no parameter-in warning
+    # (what the step calls is unknown, so its parameters cannot be judged)
+    assert [(d.rule, d.severity, d.pointer, d.line) for d in diags] == [
+        ("step-target", ERROR, "/workflows/0/steps/0", line_of(path, "stepId: s"))]
+    assert "exactly one of 'operationId', 'operationPath' or 'workflowId'" in diags[0].message
+    assert "STP-02" in diags[0].message
+
+
+def test_stp02_step_with_two_targets_points_at_the_second(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            workflowId: wf
+    """)
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.pointer, d.line, d.column) for d in diags] == [
+        ("step-target", "/workflows/0/steps/0/workflowId", line_of(path, "workflowId: wf", 2), 9)]
+    assert "names 'operationId' and 'workflowId' - keep only one (STP-02)" in diags[0].message
+
+
+def test_stp02_schema_message_is_clear_when_the_model_cannot_be_built(tmp_path: Path) -> None:
+    diags = check(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - description: no stepId and no target
+    """)
+    assert all(d.rule == "schema" for d in diags)
+    assert [d.message for d in diags if "STP-02" in d.message] == [
+        "a step MUST name exactly one of 'operationId', 'operationPath' or 'workflowId'; it "
+        "names none of them - add the one it calls (STP-02)"]
+
+
+_DOUBLES = {
+    "identical parameters": ("duplicate-parameter", """\
+    workflows:
+      - workflowId: wf
+        parameters:
+          - {name: limit, in: query, value: 1}
+          - {name: limit, in: query, value: 1}
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - reference: $components.parameters.p
+              - reference: $components.parameters.p
+    components:
+      parameters:
+        p: {name: limit, in: query, value: 1}
+    """),
+    "identical actions": ("duplicate-action", """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            onSuccess:
+              - {name: e, type: end}
+              - {name: e, type: end}
+            onFailure:
+              - reference: $components.failureActions.f
+              - reference: $components.failureActions.f
+    components:
+      failureActions:
+        f: {name: f, type: end}
+    """),
+    "identical steps and workflows": ("duplicate-id", """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - {stepId: s, operationId: listPets}
+          - {stepId: s, operationId: listPets}
+      - workflowId: wf
+        steps:
+          - {stepId: s, operationId: listPets}
+          - {stepId: s, operationId: listPets}
+    """),
+    "parameter without in": ("parameter-in", """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            parameters:
+              - {name: limit, value: 1}
+    """),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_DOUBLES))
+def test_a_mistake_is_reported_once_by_the_semantic_rule(tmp_path: Path, case: str) -> None:
+    rule, body = _DOUBLES[case]
+    diags = check(tmp_path, body)
+    assert diags, case
+    assert {d.rule for d in diags} == {rule}, [str(d) for d in diags]
+
+
+def test_identical_sources_reported_once(tmp_path: Path) -> None:
+    diags = check(tmp_path, """\
+      - name: petstore
+        url: ./petstore.openapi.yaml
+        type: openapi
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: $sourceDescriptions.petstore.listPets
+    """)
+    assert [(d.rule, d.pointer) for d in diags] == [("duplicate-id", "/sourceDescriptions/1/name")]
+
+
+def test_schema_error_kept_when_no_semantic_rule_covers_it(tmp_path: Path) -> None:
+    diags = check(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        steps:
+          - stepId: s
+            operationId: listPets
+            successCriteria:
+              - condition: $statusCode == 200
+              - condition: $statusCode == 200
+    """)
+    assert [(d.rule, d.pointer) for d in diags] == [
+        ("schema", "/workflows/0/steps/0/successCriteria")]
+
+
+def test_wf03_inputs_schema_must_describe_an_object(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: scalar
+        inputs:
+          type: string
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: list
+        inputs:
+          type: [array, "null"]
+          items: {type: string}
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: via-ref
+        inputs:
+          $ref: "#/components/inputs/count"
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: untyped-properties
+        inputs:
+          properties:
+            a: {type: string}
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: nullable-object
+        inputs:
+          type: [object, "null"]
+        steps:
+          - {stepId: s, operationId: listPets}
+      - workflowId: ref-to-object
+        inputs:
+          $ref: "#/components/inputs/fine"
+        steps:
+          - {stepId: s, operationId: listPets}
+    components:
+      inputs:
+        count: {type: integer}
+        fine: {type: object, properties: {a: {type: string}}}
+    """)
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.severity, d.pointer, d.line) for d in diags] == [
+        ("inputs-type", ERROR, "/workflows/0/inputs/type", line_of(path, "type: string")),
+        ("inputs-type", ERROR, "/workflows/1/inputs/type", line_of(path, "type: [array")),
+        ("inputs-type", ERROR, "/workflows/2/inputs/$ref", line_of(path, "inputs/count")),
+    ]
+    assert "type 'string'" in diags[0].message
+    assert "WF-03" in diags[0].message
+    assert "type 'array, null'" in diags[1].message
+    assert "'#/components/inputs/count' resolves to it" in diags[2].message
+
+
+def test_rb03_replacements_the_run_would_refuse(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+    workflows:
+      - workflowId: wf
+        inputs: {type: object, properties: {body: {type: object}}}
+        steps:
+          - stepId: form-string
+            operationId: createPet
+            requestBody:
+              contentType: application/x-www-form-urlencoded
+              payload: grant_type=x&scope=y
+              replacements:
+                - {target: /scope, value: z}
+          - stepId: json-string
+            operationId: createPet
+            requestBody:
+              contentType: application/json
+              payload: '{"a": 1}'
+              replacements:
+                - {target: /a, value: 2}
+          - stepId: xml-string
+            operationId: createPet
+            requestBody:
+              contentType: application/xml
+              payload: <user><name>x</name></user>
+              replacements:
+                - {target: /user/name, value: y}
+                - {target: user/name, value: y}
+          - stepId: untyped-string
+            operationId: createPet
+            requestBody:
+              payload: 'a {$inputs.body}'
+              replacements:
+                - {target: /a, value: 2}
+          - stepId: whole
+            operationId: createPet
+            requestBody:
+              contentType: application/json
+              payload: $inputs.body
+              replacements:
+                - {target: /a, value: 2}
+                - {target: "", value: {a: 3}}
+          - stepId: object
+            operationId: createPet
+            requestBody:
+              payload: {a: 1}
+              replacements:
+                - {target: /a, value: 2}
+    """)
+    diags = only(arazzo.validate(path), "replacement-target")
+    assert [(d.severity, d.pointer, d.line) for d in diags] == [
+        (ERROR, "/workflows/0/steps/1/requestBody/replacements/0/target",
+         line_of(path, "target: /a", 1)),
+        (WARNING, "/workflows/0/steps/2/requestBody/replacements/0/target",
+         line_of(path, "target: /user/name")),
+        (WARNING, "/workflows/0/steps/2/requestBody/replacements/1/target",
+         line_of(path, "target: user/name")),
+        (ERROR, "/workflows/0/steps/3/requestBody/replacements/0/target",
+         line_of(path, "target: /a", 2)),
+    ]
+    assert "the payload is a string (application/json)" in diags[0].message
+    assert "this engine supports only JSON Pointer targets" in diags[1].message
+    assert "this engine supports only JSON Pointer targets" in diags[2].message
+    assert "the payload is a string," in diags[3].message
+    assert all("RB-03" in d.message for d in diags)
 
 
 def test_sem04_goto_and_retry_step_ids_exist(tmp_path: Path) -> None:

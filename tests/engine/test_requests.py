@@ -263,6 +263,32 @@ def test_RB03_PR01_replacements_in_order_after_evaluation(tmp_path: Path,
                                        "owner": {"id": 42}, "created": True}
 
 
+def test_RB03_form_string_payload_replacements_address_its_fields(
+        tmp_path: Path, server: ScriptedServer) -> None:
+    server.route("POST", "/v1/login", Reply(200))
+    path = doc(tmp_path, """
+    workflows:
+    - workflowId: w
+      inputs: {type: object, properties: {scope: {type: string}}}
+      steps:
+      - stepId: s
+        operationId: login
+        requestBody:
+          payload: 'grant_type=client_credentials&scope=read&empty=&a=1&a=2&b=x+y%21'
+          replacements:
+          - {target: /scope, value: $inputs.scope}
+          - {target: /a/1, value: '3'}
+          - {target: /client_id, value: 'abc&d'}
+    """)
+    result = run(path, server, inputs={"scope": "read write"})
+    assert result.succeeded, result.error
+    sent = server.requests[0]
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    # fields in their order, replaced in place, a new one appended; encoded as a form again
+    assert sent.body == (b"grant_type=client_credentials&scope=read%20write&empty=&a=1&a=3"
+                         b"&b=x%20y%21&client_id=abc%26d")
+
+
 def test_PR01_replacement_target_without_parent_fails_step(tmp_path: Path,
                                                            server: ScriptedServer) -> None:
     path = doc(tmp_path, """
