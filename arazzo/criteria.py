@@ -209,8 +209,11 @@ _JSONPATH_REGEX_TIMEOUT = 1.0
 def _rfc_environment() -> Any:
     import jsonpath_rfc9535 as jsonpath
     import regex
+    from jsonpath_rfc9535.filter_expressions import RelativeFilterQuery as LibraryRelativeQuery
     from jsonpath_rfc9535.function_extensions import Match, Search
     from jsonpath_rfc9535.function_extensions._pattern import map_re
+    from jsonpath_rfc9535.node import JSONPathNode, JSONPathNodeList
+    from jsonpath_rfc9535.parse import Parser
 
     try:
         from iregexp_check import check as _iregexp_ok
@@ -238,7 +241,33 @@ def _rfc_environment() -> Any:
             except (TypeError, regex.error):
                 return False
 
+    class RelativeFilterQuery(LibraryRelativeQuery):
+        """``@...`` in a filter, its nodes keeping the query's root: the library starts a
+        relative query at a new root (the current node), so in a nested filter
+        ``$[?@.a[?@.b == $.c]]`` its ``$`` meant the outer current node, not the root the
+        RFC names (RFC 9535 section 2.3.5.1: ``$`` is the root node of the argument).
+        Same class name as the library's: the compiled check dispatches on it."""
+
+        __slots__ = ()
+
+        def evaluate(self, context: Any) -> object:
+            current = context.current
+            if not isinstance(current, (list, dict)):
+                return current if self.query.empty() else JSONPathNodeList()
+            nodes: Any = [JSONPathNode(value=current, location=(), parent=None,
+                                       root=context.root)]
+            for segment in self.query.segments:
+                nodes = segment.resolve(nodes)
+            return JSONPathNodeList(nodes)
+
+    class RootKeepingParser(Parser):
+        def parse_relative_query(self, stream: Any) -> Any:
+            query: Any = super().parse_relative_query(stream)
+            return RelativeFilterQuery(token=query.token, query=query.query)
+
     class Environment(jsonpath.JSONPathEnvironment):
+        parser_class = RootKeepingParser
+
         def setup_function_extensions(self) -> None:
             super().setup_function_extensions()
             self.function_extensions["match"] = TimedMatch()

@@ -7,15 +7,25 @@ other depending on collection order.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server import ScriptedServer
+
+# CI (``CI`` set, as .ci/run and hosted CI do) draws the same generated examples every run, so
+# what lands is what was checked; elsewhere each run explores new ones. ``--hypothesis-seed``
+# or HYPOTHESIS_PROFILE=explore overrides.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else
+                                     "explore"))
 
 #: the shared corpus beside the clone (``<clone>/../shared/corpus``), if present
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -129,6 +129,24 @@ def test_negations_are_found_at_compile_time(condition: str, members: list[str])
         assert len(compile_criterion(guarded, "jsonpath", CONTEXT).negations) == len(found) - 1
 
 
+@pytest.mark.parametrize(("condition", "document", "expected"), [
+    # the compiled check
+    ("$[?@.a[?@.a == $.a]]", [{"a": [None]}], True),
+    ("$[?@.a[?@ == $.b]]", {"x": {"a": [2]}, "b": 2}, True),
+    # functions: the library evaluates them, in an environment whose relative queries keep
+    # the root (the library's own starts them at the current node, so $.a was [null])
+    ("$[?@.a[?length($.a) == 1]]", [{"a": [None]}], False),
+    ("$[?@.a[?count($.a) == 1]]", [{"a": [None]}], False),
+    ("$[?@.a[?count($.b) == 1]]", {"x": {"a": [0]}, "b": 1}, True),
+    ("$[?@.a[?value($.b) == 1]]", {"x": {"a": [0]}, "b": 1}, True),
+])
+def test_root_in_a_nested_filter_is_the_query_root(
+        condition: str, document: Any, expected: bool) -> None:
+    """RFC 9535 section 2.3.5.1: ``$`` in any filter is the root node of the query's
+    argument, however deeply the filter is nested."""
+    assert _passes(condition, document) is expected
+
+
 # -- the compliance suite ---------------------------------------------------------------------
 
 @pytest.mark.corpus

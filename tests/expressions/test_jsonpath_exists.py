@@ -136,6 +136,11 @@ def test_descendants_and_functions_are_left_to_the_library(query: str) -> None:
     ("$[?@[5] == null]", [[1]], False),  # out of range selects nothing, not null
     ("$[?@.a[5] == @.b[7]]", [{"a": [1], "b": []}], True),
     ("$[?@.a[-2] == 1]", [{"a": [1]}], False),
+    # $ in a nested filter is the query's root, not the outer current node (section 2.3.5.1)
+    ("$[?@.a[?@.a == $.a]]", [{"a": [None]}], True),  # Nothing == Nothing
+    ("$[?@.a[?@ == $[0].b]]", [{"a": [1, 2], "b": 2}], True),
+    ("$[?@.a[?@ == $.b]]", {"x": {"a": [2]}, "b": 2}, True),
+    ("$[?@.a[?@ == @.b]]", {"x": {"a": [2], "b": 2}}, False),  # @ is the element, 2
 ])
 def test_examples_agree_with_the_rfc(query: str, value: Any, expected: bool) -> None:
     compiled = ENV.compile(query)
