@@ -3,6 +3,9 @@
 - ``list``: every workflow with its summary, inputs (required ones starred) and outputs.
 - ``describe``: one workflow: its inputs schema, the steps with the operation each resolves to
   (``METHOD path`` in which source), criteria, actions and outputs.
+
+A source description that cannot be loaded is a warning line on stderr, not a failure: the
+three show the document's structure, steps that use the source with their target as written.
 - ``graph``: a Mermaid flowchart of one workflow: default ``next`` edges, ``goto`` / ``retry``
   / ``end`` actions (self-loops included) and ``onFailure`` edges (dashed).
 
@@ -173,6 +176,10 @@ def _step(step: StepPlan) -> dict[str, Any]:
         item["operation"] = {"method": op.method.upper(), "path": op.path,
                              "source": op.source.name, "operationId": op.operation_id,
                              "server": step.server_url}
+    elif step.unresolved is not None:
+        written, problem = step.unresolved
+        item["unresolved"] = {"target": written, "source": problem.source.name,
+                              "reason": problem.source.error.message}
     if step.workflow is not None:
         item["workflowId"] = step.workflow[1]
     item["parameters"] = [f"{p.location}:{p.name}" for p in step.params] or [
@@ -190,11 +197,12 @@ def workflow_summary(document: Document, workflow_id: str) -> dict[str, Any]:
     """The compiled view of one workflow (what ``describe --format json`` prints).
 
     Raises :class:`~arazzo.ArazzoError` when a step's operation or an action target does
-    not resolve.
+    not resolve. A step whose source description could not be loaded is described as
+    written (``unresolved``: its target, the source and why), not an error.
     """
-    from arazzo._plan import plan_for
+    from arazzo._plan import Plan
 
-    plan = plan_for(document).workflow(document, workflow_id)
+    plan = Plan(document, partial=True).workflow(document, workflow_id)
     workflow = plan.workflow
     sources = []
     for source in document.spec.source_descriptions:
@@ -231,8 +239,22 @@ def _input_line(item: dict[str, Any]) -> str:
     return text
 
 
+def _warn_unloaded(command: str, document: Document) -> None:
+    """One warning line per source description that could not be loaded: the structure is
+    still shown, the steps that use the source as written."""
+    from arazzo._loading import MissingSource
+
+    for doc in document.iter_documents():
+        for source in doc.sources.values():
+            if isinstance(source, MissingSource):
+                print(f"arazzo {command}: warning: source description {source.name!r} could "
+                      f"not be loaded ({source.error.message}); steps that use it are shown "
+                      "as written", file=sys.stderr)
+
+
 def run_list(args: argparse.Namespace) -> int:
     document = load_document(args)
+    _warn_unloaded("list", document)
     data = list_data(document)
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -265,6 +287,7 @@ def _compile(args: argparse.Namespace) -> tuple[Document, str, dict[str, Any]] |
     from arazzo._exceptions import ArazzoError
 
     document = load_document(args)
+    _warn_unloaded(args.command_name, document)
     workflow_id = choose_workflow(document, args.workflow)
     try:
         return document, workflow_id, workflow_summary(document, workflow_id)
@@ -326,6 +349,9 @@ def run_describe(args: argparse.Namespace) -> int:
         if op is not None:
             target = f"{op['method']} {op['path']}  ({op['source']}"
             target += f": {op['operationId']})" if op["operationId"] else ")"
+        elif "unresolved" in step:
+            unresolved = step["unresolved"]
+            target = f"{unresolved['target']}  ({unresolved['source']}: not loaded)"
         else:
             target = f"workflow {step['workflowId']}"
         out.write(f"  {number}. {step['stepId']}  {target}\n")
@@ -369,6 +395,10 @@ def to_mermaid(data: dict[str, Any], *, direction: str = "TD", criteria: bool = 
         node = ids[step["stepId"]]
         if op is not None:
             what = op["operationId"] or f"{op['method']} {op['path']}"
+            lines.append(f'  {node}["{_label(step["stepId"])}<br/><small>'
+                         f'{_label(what)}</small>"]')
+        elif "unresolved" in step:
+            what = step["unresolved"]["target"]
             lines.append(f'  {node}["{_label(step["stepId"])}<br/><small>'
                          f'{_label(what)}</small>"]')
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from arazzo._diagnostics import Diagnostic
-from arazzo.cli import access_kwargs, add_access_options
+from arazzo.cli import UsageError, access_kwargs, add_access_options
 
 __all__ = ["register"]
 
@@ -42,9 +42,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     add_access_options(parser)
-    parser.add_argument("--source", action="append", default=[], metavar="NAME_OR_URL=FILE",
-                        help="read the source description with this name or URL from FILE "
-                             "(repeatable)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print errors only, and no summary line")
     parser.set_defaults(handler=run)
@@ -65,27 +62,13 @@ def _display(file: str | None) -> str | None:
         return file
 
 
-def _overrides(pairs: list[str]) -> dict[str, str] | None:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.rpartition("=")
-        if not sep or not key or not value:
-            return None
-        out[key] = str(Path(value).resolve())
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     from arazzo._validation import validate  # lazy: keeps `--help` fast
 
-    overrides = _overrides(args.source)
-    if overrides is None:
-        return _usage("--source takes NAME_OR_URL=FILE, e.g. "
-                      "--source petstore=./petstore.yaml")
-    for value in overrides.values():
-        if not Path(value).is_file():
-            return _usage(f"--source file not found: {value}")
-    kwargs = {**access_kwargs(args), "overrides": overrides}
+    try:
+        kwargs = access_kwargs(args)
+    except UsageError as exc:
+        return _usage(str(exc))
     for file in args.files:  # local files only (unlike `run`, no URLs here)
         if not Path(file).exists():
             return _usage(f"file not found: {file}")

@@ -1,10 +1,16 @@
 """Loading Arazzo documents and their source descriptions.
 
-Reading is confined (SEC-03): files only inside the directories the caller allowed (by default the
-current directory when the entry document lies under it, else the entry document's directory),
-remote URLs only on hosts the caller allowed (none by default), symlinks resolved before checking.
-``overrides`` map a source URL or source name to a local file or to document text, which is how
-a caller vendors a remote source (or points a document at a fixture).
+Reading is confined (SEC-03, docs/loading.md). A local document the caller names may make us
+read files under its project: the nearest enclosing version-control root (a directory holding
+``.git``, ``.hg`` or ``.svn``), else the current directory when the document lies under it,
+else the document's own directory. ``sandbox=True`` keeps the strict rule for services that
+load documents they did not write: the current directory when the document lies under it, else
+the document's directory. A document fetched from a URL, and document text, read no local file
+unless ``allow_dirs`` says so (text: the current directory, as before). ``allow_dirs`` replaces
+the default. Remote URLs are read only from allowed hosts (none by default); symlinks are
+resolved before checking. ``overrides`` map a source to a local file or to document text, keyed
+by the source's name, its URL as written in the document (``./x.yaml``) or the path or URL it
+resolves to; that is how a caller vendors a remote source (or points a document at a fixture).
 """
 
 from __future__ import annotations
@@ -82,7 +88,15 @@ class AccessPolicy:
         for root in self.allow_dirs:
             if real == root or root in real.parents:
                 return real
-        allowed = ", ".join(str(d) for d in self.allow_dirs) or "(none)"
+        if not self.allow_dirs:
+            raise AccessDenied(
+                f"refusing to read {str(path)!r}: no local directory is allowed (a document "
+                "loaded from a URL reads none by default); name one with allow_dirs=... / "
+                "--allow-dir if you trust the document, or map the source with overrides= "
+                "(--source NAME=FILE)",
+                location=location,
+            )
+        allowed = ", ".join(str(d) for d in self.allow_dirs)
         raise AccessDenied(
             f"refusing to read {str(path)!r}: it is outside the allowed directories ({allowed}); "
             "allow its directory explicitly (allow_dirs=... / --allow-dir) if you trust it",
@@ -123,10 +137,18 @@ class _Retriever:
         base_dir = Path(base).parent if base else Path.cwd()
         return str(base_dir / unquote(ref))
 
-    def fetch(self, key: str, location: Location | None, *, name: str | None = None) -> ParsedText:
-        override = self.policy.overrides.get(key)
+    def fetch(self, key: str, location: Location | None, *, name: str | None = None,
+              written: str | None = None) -> ParsedText:
+        """Read ``key``; an override for it (by ``key``, the URL as ``written`` in the
+        document, or the source ``name``) is read instead."""
+        overrides = self.policy.overrides
+        override = overrides.get(key)
+        if override is None and overrides and not _is_url(key):
+            override = overrides.get(str(Path(key).resolve()))  # ``a/../b`` is ``b``
+        if override is None and written is not None:
+            override = overrides.get(written)
         if override is None and name is not None:
-            override = self.policy.overrides.get(name)
+            override = overrides.get(name)
         if override is not None:
             return self._read_override(key, override, location)
         cached = self.cache.get(key)
@@ -737,7 +759,7 @@ class _Loader:
         location = doc.locate(f"/sourceDescriptions/{index}/url")
         try:
             key = self.retriever.resolve(url, doc.file)
-            parsed = self.retriever.fetch(key, location, name=name)
+            parsed = self.retriever.fetch(key, location, name=name, written=url)
             kind = _sniff(parsed.data)
             if kind == "swagger":
                 raise LoadError("Swagger 2.0 descriptions are not supported; convert it to "
@@ -757,11 +779,27 @@ class _Loader:
             return MissingSource(name, url, exc)
 
 
-def _default_dirs(entry: Path | None) -> tuple[Path, ...]:
+_VCS_MARKERS = (".git", ".hg", ".svn")
+
+
+def _vcs_root(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` holding a version-control marker."""
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).exists() for marker in _VCS_MARKERS):
+            return candidate
+    return None
+
+
+def _default_dirs(entry: Path | None, *, sandbox: bool = False) -> tuple[Path, ...]:
+    """Where a document may make us read files when the caller did not say (module doc)."""
     cwd = Path.cwd().resolve()
     if entry is None:
         return (cwd,)
     parent = entry.resolve().parent
+    if not sandbox:
+        root = _vcs_root(parent)
+        if root is not None:
+            return (root,)
     if parent == cwd or cwd in parent.parents:
         return (cwd,)
     return (parent,)
@@ -777,13 +815,21 @@ def load(source: str | os.PathLike[str] | bytes, *,
          allow_hosts: Iterable[str] = (),
          overrides: Mapping[str, str | os.PathLike[str]] | None = None,
          max_bytes: int = DEFAULT_MAX_BYTES,
-         max_nodes: int = DEFAULT_MAX_NODES) -> Document:
+         max_nodes: int = DEFAULT_MAX_NODES,
+         sandbox: bool = False) -> Document:
     """Load an Arazzo description from a path, an ``http(s)`` URL or YAML/JSON text.
 
     Every source description is loaded too, relative to the document that names it, with its
     type sniffed when omitted. Raises :class:`DocumentError` (a subclass of
     :class:`ArazzoError`) when no model can be built; softer problems end up in
     ``Document.diagnostics``.
+
+    Local files a path document may read: those under its project (the nearest enclosing
+    ``.git``/``.hg``/``.svn`` root, else the current directory when the document lies under
+    it, else the document's directory); ``sandbox=True`` drops the project root (for
+    documents you did not write); ``allow_dirs`` replaces the default. A document loaded from
+    a URL reads no local file unless ``allow_dirs`` names one. ``overrides`` keys: a source's
+    name, its URL as written, or the path or URL it resolves to.
     """
     entry: Path | None = None
     text: str | bytes | None = None
@@ -798,13 +844,22 @@ def load(source: str | os.PathLike[str] | bytes, *,
         text = source
     else:
         entry = Path(source)
-    dirs = tuple(Path(d).resolve() for d in allow_dirs) if allow_dirs is not None else (
-        _default_dirs(entry))
+    if allow_dirs is not None:
+        dirs = tuple(Path(d).resolve() for d in allow_dirs)
+    elif url is not None:
+        dirs = ()  # a document from elsewhere never reads this machine's files by default
+    else:
+        dirs = _default_dirs(entry, sandbox=sandbox)
     hosts = frozenset(h.lower() for h in allow_hosts)
     if url is not None:
         hosts = hosts | {(urlsplit(url).hostname or "").lower()}
-    mapped = {k: (Path(v) if isinstance(v, os.PathLike) else v) for k, v in
-              (overrides or {}).items()}
+    mapped: dict[str, str | Path] = {}
+    for k, v in (overrides or {}).items():
+        value = Path(v) if isinstance(v, os.PathLike) else v
+        mapped[str(k)] = value
+        if not _is_url(str(k)) and ("/" in str(k) or os.sep in str(k)):
+            # a path key also matches the file it names (relative to the current directory)
+            mapped.setdefault(str(Path(k).resolve()), value)
     policy = AccessPolicy(allow_dirs=dirs, allow_hosts=hosts, overrides=mapped,
                           max_bytes=max_bytes, max_nodes=max_nodes)
     loader = _Loader(policy)

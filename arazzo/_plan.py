@@ -19,7 +19,12 @@ from urllib.parse import urljoin
 from arazzo._auth import Requirement, effective_security
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
 from arazzo._loading import Document, OperationRef
-from arazzo._operations import document_of, resolve_operation, resolve_workflow
+from arazzo._operations import (
+    SourceUnavailable,
+    document_of,
+    resolve_operation,
+    resolve_workflow,
+)
 from arazzo._responses import media_type
 from arazzo._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.criteria import CompiledCriterion, compile_criterion
@@ -164,6 +169,9 @@ class StepPlan:
     max_iterations_origin: str | None = None
     #: the operation's effective security requirements (alternatives; ``()``: none)
     security: tuple[Requirement, ...] = ()
+    #: partial plans only (``Plan(doc, partial=True)``, what list/describe/graph show): the
+    #: step's target as written, when the source it needs could not be loaded, and why
+    unresolved: tuple[str, SourceUnavailable] | None = None
 
 
 @dataclass(eq=False)
@@ -414,8 +422,11 @@ def _max_iterations(step: Step) -> int | None:
 class Plan:
     """Compiled workflows of one entry document (and the Arazzo documents it references)."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, *, partial: bool = False) -> None:
+        """``partial``: a step whose source could not be loaded compiles without its
+        operation (``StepPlan.unresolved``) instead of raising; never run such a plan."""
         self.document = document
+        self.partial = partial
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
         self._aws_services: dict[int, tuple[str, ...]] = {}
 
@@ -526,19 +537,28 @@ class Plan:
             plan.workflow = self.resolve(doc, step.workflow_id)
             plan.workflow_inputs = tuple((p.name, compile_value(p.value)) for p in params)
         else:
-            op = resolve_operation(doc, step).operation
-            plan.operation = op
-            plan.source = op.source.name
-            plan.method = op.method.upper()
-            plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
-            plan.server_url, plan.server_problem = _server(op)
-            plan.pacing = self.pacing(op, params)
-            plan.security = effective_security(op)
+            op: OperationRef | None
+            try:
+                op = resolve_operation(doc, step).operation
+            except SourceUnavailable as exc:
+                if not self.partial:
+                    raise
+                op = None
+                plan.source = exc.source.name
+                plan.unresolved = (step.operation_id or step.operation_path or "", exc)
+            if op is not None:
+                plan.operation = op
+                plan.source = op.source.name
+                plan.method = op.method.upper()
+                plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
+                plan.server_url, plan.server_problem = _server(op)
+                plan.pacing = self.pacing(op, params)
+                plan.security = effective_security(op)
             compiled = []
             for param in params:
                 if param.in_ is None:
                     continue  # a workflow-level parameter meant for workflowId steps (WF-09)
-                spec = _find_openapi_param(op, param.name, param.in_)
+                spec = _find_openapi_param(op, param.name, param.in_) if op else None
                 default_style = "form" if param.in_ in ("query", "cookie") else "simple"
                 content_type = None
                 if spec is not None and spec.content:
@@ -556,7 +576,8 @@ class Plan:
             body = step.request_body
             if body is not None:
                 content_type = body.content_type
-                if content_type is None and op.operation.request_body is not None:
+                if (content_type is None and op is not None
+                        and op.operation.request_body is not None):
                     content_type = _concrete_media_type(op.operation.request_body.content)
                 replacements = []
                 for rep in body.replacements or []:

@@ -86,13 +86,23 @@ def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
 
 
 def add_access_options(parser: argparse.ArgumentParser) -> None:
-    """``--allow-dir`` / ``--allow-host``: where source descriptions may be read from."""
+    """``--allow-dir`` / ``--allow-host`` / ``--sandbox`` / ``--source``: where source
+    descriptions may be read from (docs/loading.md)."""
     parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
-                        help="directory sources may be read from (repeatable; default: the "
-                             "current directory, or the document's directory outside it)")
+                        help="directory sources may be read from (repeatable; replaces the "
+                             "default: the document's project, i.e. its enclosing .git/.hg/"
+                             ".svn root, else the current directory or the document's "
+                             "directory)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                         help="host remote sources may be fetched from (repeatable; default: "
                              "none)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="for documents you did not write: no project root; sources only "
+                             "under the current directory (when the document is under it) or "
+                             "the document's own directory")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME_OR_URL=FILE",
+                        help="read the source description with this name or URL (as written "
+                             "in the document) from FILE (repeatable)")
 
 
 def check_file(file: str) -> None:
@@ -107,14 +117,27 @@ def check_file(file: str) -> None:
 
 
 def access_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """``load()`` keywords from ``--allow-dir``/``--allow-host``; :class:`UsageError` for a
-    directory that does not exist."""
+    """``load()`` keywords from the access options; :class:`UsageError` for a directory or a
+    ``--source`` file that does not exist, or a ``--source`` without ``=``."""
     for directory in args.allow_dir:
         if not Path(directory).is_dir():
             raise UsageError(f"--allow-dir is not a directory: {directory}")
     kwargs: dict[str, Any] = {"allow_hosts": args.allow_host}
     if args.allow_dir:
         kwargs["allow_dirs"] = args.allow_dir
+    if args.sandbox:
+        kwargs["sandbox"] = True
+    overrides: dict[str, str] = {}
+    for pair in args.source:
+        key, sep, value = pair.rpartition("=")
+        if not sep or not key or not value:
+            raise UsageError("--source takes NAME_OR_URL=FILE, e.g. "
+                             "--source petstore=./petstore.yaml")
+        if not Path(value).is_file():
+            raise UsageError(f"--source file not found: {value}")
+        overrides[key] = str(Path(value).resolve())
+    if overrides:
+        kwargs["overrides"] = overrides
     return kwargs
 
 
