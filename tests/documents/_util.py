@@ -22,6 +22,15 @@ sourceDescriptions:
     type: openapi
 """
 
+#: one workflow with one step calling the stub petstore's ``listPets``
+WORKFLOW = """\
+workflows:
+  - workflowId: wf
+    steps:
+      - stepId: s
+        operationId: listPets
+"""
+
 
 def write(tmp_path: Path, body: str, *, name: str = "doc.arazzo.yaml",
           header: str = HEADER) -> Path:

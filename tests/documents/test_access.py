@@ -20,15 +20,8 @@ from server import Reply, ScriptedServer
 import arazzo
 from arazzo import Severity
 
-from ._util import DATA, HEADER
+from ._util import DATA, HEADER, WORKFLOW
 
-WORKFLOW = """\
-workflows:
-  - workflowId: wf
-    steps:
-      - stepId: s
-        operationId: listPets
-"""
 # the flagship's layout: the Arazzo file in arazzo/, its OpenAPI in ../openapi/
 LAYOUT_HEADER = HEADER.replace("./petstore.openapi.yaml", "../openapi/petstore.openapi.yaml")
 

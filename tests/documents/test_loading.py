@@ -11,16 +11,7 @@ import pytest
 import arazzo
 from arazzo import Severity
 
-from ._util import DATA, HEADER, line_of, write
-
-WORKFLOW = """\
-workflows:
-  - workflowId: wf
-    steps:
-      - stepId: s
-        operationId: listPets
-"""
-
+from ._util import DATA, HEADER, WORKFLOW, line_of, write
 
 # -- YAML 1.2 semantics (FMT-03) -------------------------------------------------------------
 
