@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/suites/jsonpath-cts/cts.json"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests/expressions/jsonpath-cts/cts.json"
 
 
 class _Timeout(Exception):

@@ -130,6 +130,7 @@ class ScriptedServer:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def _dispatch(self, request: Recorded) -> Reply:

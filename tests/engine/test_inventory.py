@@ -103,19 +103,6 @@ def test_WF01_workflow_id_is_found_case_sensitively(tmp_path: Path,
     assert server.requests == []
 
 
-def test_WF01_duplicate_workflow_id_refused_before_any_request(
-        tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule (uniqueness): the document is refused, nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps: [{stepId: s, operationId: getStatus}]
-    - workflowId: w
-      steps: [{stepId: t, operationId: listPets}]
-    """)
-    refused(path, server, says="duplicate workflowId 'w'")
-
-
 @pytest.mark.parametrize("reference", [
     "dependsOn: [Fetch]",
     "steps: [{stepId: call, workflowId: Fetch}]",
@@ -196,17 +183,6 @@ def test_WF05_steps_run_in_list_order(tmp_path: Path, server: ScriptedServer) ->
     assert result.succeeded, result.error
     assert [r.path for r in server.requests] == ["/v1/pets/1", "/v1/pets", "/v1/status"]
     assert [r.step_id for r in result.steps] == ["zeta", "alpha", "mid"]
-
-
-def test_WF05_empty_steps_refused_before_any_request(tmp_path: Path,
-                                                     server: ScriptedServer) -> None:
-    """Static rule (schema ``minItems: 1``): nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps: []
-    """)
-    refused(path, server, says="non-empty")
 
 
 def test_WF08_outputs_evaluated_at_the_end_missing_left_out(tmp_path: Path,
@@ -295,19 +271,6 @@ def test_STP01_step_ids_case_sensitive_and_scoped_to_workflow(tmp_path: Path,
     assert server.requests[-1].path == "/v1/pets/other"
 
 
-def test_STP01_duplicate_step_id_refused_before_any_request(tmp_path: Path,
-                                                            server: ScriptedServer) -> None:
-    """Static rule (uniqueness within a workflow): nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps:
-      - {stepId: s, operationId: getStatus}
-      - {stepId: s, operationId: listPets}
-    """)
-    refused(path, server, says="duplicate stepId")
-
-
 @pytest.mark.parametrize("targets", [
     "operationId: getStatus, workflowId: v",
     "operationId: getStatus, operationPath: '{$sourceDescriptions.api.url}#/paths/~1pets/get'",
@@ -393,16 +356,6 @@ def test_STP03_bare_id_with_one_openapi_and_one_arazzo_source(tmp_path: Path,
     assert result.succeeded, result.error
     assert [(r.method, r.path) for r in server.requests] == [("POST", "/v1/pets"),
                                                              ("GET", "/v1/pets")]
-
-
-def test_STP03_operation_id_resolution_is_case_sensitive(tmp_path: Path,
-                                                         server: ScriptedServer) -> None:
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps: [{stepId: s, operationId: GetStatus}]
-    """)
-    refused(path, server, says="'GetStatus' not found")
 
 
 def test_STP12_description_and_extensions_on_a_step(tmp_path: Path,
@@ -748,19 +701,6 @@ def test_CRI01_criteria_in_success_criteria_and_both_action_kinds(
     assert actions == ["queued", "ready", "conflict", "fin"]
 
 
-def test_CRI02_condition_is_required(tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule: a Criterion without ``condition`` is refused; nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps:
-      - stepId: s
-        operationId: getStatus
-        successCriteria: [{context: $statusCode, type: regex}]
-    """)
-    refused(path, server, says="'condition'")
-
-
 def test_CRI03_type_defaults_to_simple_and_all_types_run(tmp_path: Path,
                                                          server: ScriptedServer) -> None:
     server.route("GET", "/v1/status", Reply(200, json={"items": [{"k": "a"}], "s": "ok"}))
@@ -784,19 +724,6 @@ def test_CRI03_type_defaults_to_simple_and_all_types_run(tmp_path: Path,
     assert [r.succeeded for r in result.steps] == [True, False]
     assert not result.succeeded
     assert len(result.steps[1].failures) == 1
-
-
-def test_CRI03_unknown_criterion_type_refused(tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule: ``type`` must be simple/regex/jsonpath/xpath or a type object."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps:
-      - stepId: s
-        operationId: getStatus
-        successCriteria: [{condition: '^2', type: glob, context: $statusCode}]
-    """)
-    refused(path, server, says="'glob'")
 
 
 @pytest.mark.parametrize(("kind", "condition"), [
@@ -1008,22 +935,6 @@ def test_CRI09_goessner_dialect_via_expression_type_object(tmp_path: Path,
     assert [r.succeeded for r in result.steps] == [True, True, False]
 
 
-def test_CRI09_unknown_dialect_version_refused(tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule: the version must be one the spec lists; nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps:
-      - stepId: s
-        operationId: getStatus
-        successCriteria:
-        - condition: $.a
-          context: $response.body
-          type: {type: jsonpath, version: jsonpath-2007}
-    """)
-    refused(path, server, says="jsonpath-2007")
-
-
 def test_CRI11_embedded_input_in_regex_condition(tmp_path: Path, server: ScriptedServer) -> None:
     server.route("GET", "/v1/status", Reply(200, json={"id": "ord-2024-17"}))
     path = doc(tmp_path, """
@@ -1188,23 +1099,6 @@ def test_ACT08_duplicate_action_names_refused(tmp_path: Path, server: ScriptedSe
     refused(path, server, says="action name 'same' is used twice")
 
 
-def test_ACT08_duplicate_reusable_action_references_refused(tmp_path: Path,
-                                                            server: ScriptedServer) -> None:
-    """Static rule: the same Reusable Object twice in one list; nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      failureActions:
-      - reference: $components.failureActions.stop
-      - reference: $components.failureActions.stop
-      steps: [{stepId: a, operationId: getStatus}]
-    components:
-      failureActions:
-        stop: {name: stop, type: end}
-    """)
-    refused(path, server, says="listed twice")
-
-
 # -- K. Components & Reusable Objects -------------------------------------------------------
 
 
@@ -1270,19 +1164,6 @@ def test_CMP02_component_keys_with_dots_dashes_underscores(tmp_path: Path,
     assert result.succeeded, result.error
     assert result.ended_by == "endNow"
     assert server.requests[0].raw_query == "limit=9&tags=t"
-
-
-def test_CMP02_invalid_component_key_refused(tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule (keys ``^[a-zA-Z0-9.\\-_]+$``): nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps: [{stepId: s, operationId: getStatus}]
-    components:
-      parameters:
-        'bad key!': {name: limit, in: query, value: 1}
-    """)
-    refused(path, server, says="'bad key!'")
 
 
 def test_CMP04_inputs_ref_into_components_with_defaults(tmp_path: Path,
@@ -1378,25 +1259,6 @@ def test_REU04_referenced_parameter_identity_is_resolved_name_and_in(
     req = server.requests[0]
     assert req.raw_query == "limit=50"
     assert req.headers["x-mode"] == "step"
-
-
-def test_REU04_reference_and_inline_with_same_identity_are_duplicates(
-        tmp_path: Path, server: ScriptedServer) -> None:
-    """Static rule (no duplicate parameters, identity = resolved name+in): nothing is sent."""
-    path = doc(tmp_path, """
-    workflows:
-    - workflowId: w
-      steps:
-      - stepId: s
-        operationId: listPets
-        parameters:
-        - reference: $components.parameters.pageSize
-        - {name: limit, in: query, value: 50}
-    components:
-      parameters:
-        pageSize: {name: limit, in: query, value: 10}
-    """)
-    refused(path, server, says="duplicate parameter 'limit' in query")
 
 
 # -- L. Runtime expressions -----------------------------------------------------------------
@@ -1943,5 +1805,111 @@ def test_CRI12_action_criteria_see_the_steps_own_fresh_outputs(tmp_path: Path,
     result = run(path, server)
     assert result.succeeded, result.error
     assert len(server.requests) == 3
-    assert [r.action.name for r in result.steps] == ["again", "again", None]
+    assert [r.action.name if r.action else "no action" for r in result.steps] == [
+        "again", "again", None]
     assert result.outputs == {"state": "done"}
+
+
+# -- static rules: the document is refused, nothing is sent ------------------------------------
+
+REFUSED = [
+    # Static rule (uniqueness): the document is refused, nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps: [{stepId: s, operationId: getStatus}]
+    - workflowId: w
+      steps: [{stepId: t, operationId: listPets}]
+    """, "duplicate workflowId 'w'", id="WF01_duplicate_workflow_id"),
+    # Static rule (schema ``minItems: 1``): nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps: []
+    """, "non-empty", id="WF05_empty_steps"),
+    # Static rule (uniqueness within a workflow): nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps:
+      - {stepId: s, operationId: getStatus}
+      - {stepId: s, operationId: listPets}
+    """, "duplicate stepId", id="STP01_duplicate_step_id"),
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps: [{stepId: s, operationId: GetStatus}]
+    """, "'GetStatus' not found", id="STP03_operation_id_resolution_is_case_sensitive"),
+    # Static rule: a Criterion without ``condition`` is refused; nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: getStatus
+        successCriteria: [{context: $statusCode, type: regex}]
+    """, "'condition'", id="CRI02_condition_is_required"),
+    # Static rule: ``type`` must be simple/regex/jsonpath/xpath or a type object.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: getStatus
+        successCriteria: [{condition: '^2', type: glob, context: $statusCode}]
+    """, "'glob'", id="CRI03_unknown_criterion_type_refused"),
+    # Static rule: the version must be one the spec lists; nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: getStatus
+        successCriteria:
+        - condition: $.a
+          context: $response.body
+          type: {type: jsonpath, version: jsonpath-2007}
+    """, "jsonpath-2007", id="CRI09_unknown_dialect_version_refused"),
+    # Static rule: the same Reusable Object twice in one list; nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      failureActions:
+      - reference: $components.failureActions.stop
+      - reference: $components.failureActions.stop
+      steps: [{stepId: a, operationId: getStatus}]
+    components:
+      failureActions:
+        stop: {name: stop, type: end}
+    """, "listed twice", id="ACT08_duplicate_reusable_action_references_refused"),
+    # Static rule (keys ``^[a-zA-Z0-9.\-_]+$``): nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps: [{stepId: s, operationId: getStatus}]
+    components:
+      parameters:
+        'bad key!': {name: limit, in: query, value: 1}
+    """, "'bad key!'", id="CMP02_invalid_component_key_refused"),
+    # Static rule (no duplicate parameters, identity = resolved name+in): nothing is sent.
+    pytest.param("""
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: listPets
+        parameters:
+        - reference: $components.parameters.pageSize
+        - {name: limit, in: query, value: 50}
+    components:
+      parameters:
+        pageSize: {name: limit, in: query, value: 10}
+    """, "duplicate parameter 'limit' in query", id="REU04_reference_and_inline_same_identity"),
+]
+
+
+@pytest.mark.parametrize(("body", "says"), REFUSED)
+def test_refused_before_any_request(tmp_path: Path, server: ScriptedServer, body: str,
+                                    says: str) -> None:
+    """``run`` raises ValidationFailed naming the rule's finding; nothing reached the server."""
+    refused(doc(tmp_path, body), server, says=says)

@@ -75,7 +75,7 @@ def _cases() -> list[Any]:
 
 def _arazzo_file(directory: Path, entry: dict[str, Any]) -> Path:
     if entry.get("arazzo_spec"):
-        return directory / entry["arazzo_spec"]
+        return directory / str(entry["arazzo_spec"])
     for path in sorted(directory.iterdir()):
         if path.suffix in (".yaml", ".yml", ".json") and path.name != "test_config.yaml":
             text = path.read_text(errors="replace")

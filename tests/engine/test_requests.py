@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -12,7 +13,7 @@ from server import Reply, ScriptedServer
 import arazzo
 
 
-def run(path: Path, server: ScriptedServer, wf: str = "w", inputs: dict | None = None,
+def run(path: Path, server: ScriptedServer, wf: str = "w", inputs: dict[str, Any] | None = None,
         **kw: object) -> arazzo.RunResult:
     return arazzo.run(path, wf, inputs or {}, servers={"api": server.url + "/v1"},
                       loop_delay=0, **kw)  # type: ignore[arg-type]

@@ -11,7 +11,6 @@ segments and function extensions, which the compiled check leaves to the library
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ from hypothesis import strategies as st
 from arazzo.criteria import CriterionSyntaxError, compile_criterion
 from arazzo.expressions import EvaluationContext, HttpMessage
 
+from .cts_support import cts_cases
 from .test_jsonpath_exists import (
-    CTS,
     ENV,
     EXISTENCE,
     JSON,
@@ -149,12 +148,10 @@ def test_root_in_a_nested_filter_is_the_query_root(
 
 # -- the compliance suite ---------------------------------------------------------------------
 
-@pytest.mark.corpus
-@pytest.mark.skipif(not CTS.is_file(), reason="shared corpus not present")
 def test_the_compliance_suite_through_criteria() -> None:
     """Valid selectors: the criterion passes as the expected result and the object rule say;
     invalid ones: a ``CriterionSyntaxError`` at compile time."""
-    cases = json.loads(CTS.read_text(encoding="utf-8"))["tests"]
+    cases = cts_cases()
     invalid = [c for c in cases if c.get("invalid_selector")]
     for case in invalid:
         with pytest.raises(CriterionSyntaxError):

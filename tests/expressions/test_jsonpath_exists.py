@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -21,8 +20,9 @@ from arazzo._jsonpath_exists import compile_exists
 from arazzo.criteria import JsonPathEvaluator, compile_criterion, rfc9535_environment
 from arazzo.expressions import EvaluationContext, HttpMessage
 
+from .cts_support import cts_cases
+
 ENV = rfc9535_environment()
-CTS = Path(__file__).parents[2].parent / "shared" / "suites" / "jsonpath-cts" / "cts.json"
 
 
 def _library(query: Any, value: Any) -> bool:
@@ -82,11 +82,8 @@ def _library_with_rfc_equality() -> Iterator[None]:
         yield
 
 
-@pytest.mark.corpus
-@pytest.mark.skipif(not CTS.is_file(), reason="shared corpus not present")
 def test_the_compliance_suite_agrees_with_the_library_and_the_expected_results() -> None:
-    cases = [c for c in json.loads(CTS.read_text(encoding="utf-8"))["tests"]
-             if not c.get("invalid_selector")]
+    cases = [c for c in cts_cases() if not c.get("invalid_selector")]
     compiled = 0
     for case in cases:
         query = ENV.compile(case["selector"])
