@@ -21,6 +21,7 @@ outputs are kept, so a 10 000-iteration poll runs in constant memory (records as
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections import deque
@@ -43,7 +44,7 @@ from arazzo._events import (
     StepFinished,
     StepStarted,
 )
-from arazzo._exceptions import ArazzoError, InputError
+from arazzo._exceptions import ArazzoError, ExpressionError, InputError
 from arazzo._plan import (
     MAX_ITERATIONS_EXTENSION,
     ActionPlan,
@@ -68,7 +69,7 @@ from arazzo._requests import (
     serialize_query,
 )
 from arazzo._responses import BodyError, error_details, is_json_type, media_type, parse_body
-from arazzo._results import ActionRecord, RunResult, StepRecord, jsonable
+from arazzo._results import ActionRecord, Failure, FailureKind, RunResult, StepRecord, jsonable
 from arazzo._timeline import status_text
 from arazzo._transports import ResponseData, TransportFailure, parse_retry_after
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
@@ -113,17 +114,20 @@ Effect = Union[Send, Sleep]  # noqa: UP007
 
 
 class RunAborted(Exception):
-    """Thrown into the engine by a driver (e.g. the overall timeout); the run fails."""
+    """Thrown into the engine by a driver (e.g. the overall timeout); the run fails with a
+    :class:`~arazzo.Failure` of ``kind``."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: FailureKind = "timeout") -> None:
         super().__init__(message)
         self.message = message
+        self.kind: FailureKind = kind
 
 
 class _Stop(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: FailureKind = "limit") -> None:
         super().__init__(message)
         self.message = message
+        self.kind: FailureKind = kind
 
 
 @dataclass(slots=True)
@@ -142,16 +146,20 @@ class _Frame:
 class _Outcome:
     succeeded: bool
     outputs: dict[str, Any]
-    error: str | None = None
+    failure: Failure | None = None
     ended_by: str | None = None
     tail: WorkflowPlan | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure is not None else None
 
 
 @dataclass(slots=True)
 class _Attempt:
     succeeded: bool
     ctx: EvaluationContext
-    failures: list[str]
+    failures: list[Failure]
     outputs: dict[str, Any]
     method: str | None = None
     url: str | None = None
@@ -165,6 +173,13 @@ class _Attempt:
 _EMPTY: dict[str, Any] = {}
 #: a response's query and path parameters: there are none (shared, read-only)
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
+def _reason(frame: _Frame, step: StepPlan, kind: FailureKind, message: str,
+            **details: Any) -> Failure:
+    """Why an attempt of ``step`` failed (``details``: the other :class:`Failure` fields)."""
+    return Failure(kind, message, step_id=step.step_id, workflow_id=frame.plan.workflow_id,
+                   **details)
 
 
 def _masked_bytes(masker: Masker, content: bytes | None) -> bytes | None:
@@ -360,17 +375,23 @@ class Engine:
             where = f" (in step {self._current[1]!r} of {self._current[0]!r})" \
                 if self._current else ""
             outputs = self._outputs(self._root_frame) if self._root_frame else {}
-            outcome = _Outcome(False, outputs, exc.message + where)
+            current = self._current
+            outcome = _Outcome(False, outputs, Failure(
+                exc.kind, exc.message + where, step_id=current[1] if current else None,
+                workflow_id=current[0] if current else None))
         self.finished = True
         # The result holds the real values (they are the caller's data); only its messages
         # are masked. Observers get masked values: events are what logs, spans and reports show.
-        error = self.masker.text(outcome.error) if outcome.error else None
+        failure = outcome.failure
+        if failure is not None and self.masker.values:
+            failure = failure._masked(self.masker.text)
+        error = failure.message if failure is not None else None
         result = RunResult(
             workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outcome.outputs,
             steps=[*self.head, *self.records], error=error, ended_by=outcome.ended_by,
             duration=time.perf_counter() - started,
             workflows={k: dict(v.get("outputs", {})) for k, v in self.workflows.items()},
-            dropped_records=self.dropped, _masker=self.masker)
+            dropped_records=self.dropped, failure=failure, _masker=self.masker)
         if self.hooks:
             self._emit(RunFinished(root.workflow_id, result.succeeded,
                                    self.masker.value(result.outputs), result.error,
@@ -380,8 +401,10 @@ class Engine:
     def _call(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
               ) -> Generator[Effect, Any, _Outcome]:
         if depth > MAX_DEPTH:
-            return _Outcome(False, {}, f"workflow {wp.workflow_id!r}: workflows nest deeper "
-                                       f"than {MAX_DEPTH} levels (recursive workflowId steps?)")
+            return _Outcome(False, {}, Failure(
+                "limit", f"workflow {wp.workflow_id!r}: workflows nest deeper than "
+                         f"{MAX_DEPTH} levels (recursive workflowId steps?)",
+                workflow_id=wp.workflow_id))
         outcome = yield from self._workflow(wp, inputs, depth)
         first = outcome
         while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
@@ -389,11 +412,12 @@ class Engine:
             try:
                 target_inputs = target.prepare_inputs({})
             except InputError as exc:
-                outcome = _Outcome(False, {}, f"goto workflow {target.workflow_id!r}: "
-                                              f"{exc.message} (a goto passes no inputs)")
+                outcome = _Outcome(False, {}, Failure(
+                    "goto", f"goto workflow {target.workflow_id!r}: {exc.message} (a goto "
+                            "passes no inputs)", workflow_id=target.workflow_id))
                 break
             outcome = yield from self._workflow(target, target_inputs, depth)
-        return _Outcome(outcome.succeeded, first.outputs, outcome.error, outcome.ended_by)
+        return _Outcome(outcome.succeeded, first.outputs, outcome.failure, outcome.ended_by)
 
     def _workflow(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
                   ) -> Generator[Effect, Any, _Outcome]:
@@ -404,8 +428,10 @@ class Engine:
                 done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
                 self._deps_done[dep.key] = done
             if not done.succeeded:
-                return _Outcome(False, {}, f"workflow {wp.workflow_id!r}: dependency "
-                                           f"{dep.workflow_id!r} failed: {done.error}")
+                return _Outcome(False, {}, Failure(
+                    "dependency", f"workflow {wp.workflow_id!r}: dependency "
+                                  f"{dep.workflow_id!r} failed: {done.error}",
+                    workflow_id=wp.workflow_id, cause=done.failure))
         frame = _Frame(wp, inputs, depth)
         if self._root_frame is None:
             self._root_frame = frame
@@ -432,8 +458,9 @@ class Engine:
                 delay = retry_delay if retry_delay is not None else self.step_loop_delay(step)
                 iteration = frame.iterations.get(index, 1) + 1
                 if step.max_iterations is not None and iteration > step.max_iterations:
-                    return _Outcome(False, self._outputs(frame),
-                                    self._limit_message(frame, step))
+                    return _Outcome(False, self._outputs(frame), Failure(
+                        "limit", self._limit_message(frame, step), step_id=step.step_id,
+                        workflow_id=wf_id))
                 frame.iterations[index] = iteration
                 if self.hooks:
                     self._emit(LoopIteration(wf_id, step.step_id, iteration, delay,
@@ -464,18 +491,19 @@ class Engine:
                 if attempt.succeeded:
                     index += 1
                     continue
-                reasons = "; ".join(attempt.failures) or "the step failed"
-                return _Outcome(False, self._outputs(frame),
-                                f"step {step.step_id!r} failed: {reasons}"
-                                f"{self._error_detail(attempt)}")
+                reasons = "; ".join(f.message for f in attempt.failures) or "the step failed"
+                return _Outcome(False, self._outputs(frame), self._step_failure(
+                    attempt, f"step {step.step_id!r} failed: {reasons}"
+                             f"{self._error_detail(attempt)}"))
             if self.hooks:
                 self._emit(ActionTaken(wf_id, step.step_id, action.name, action.type,
                                        action.target))
             if action.type == "end":  # ACT-03
                 return _Outcome(attempt.succeeded, self._outputs(frame),
-                                None if attempt.succeeded else
-                                f"step {step.step_id!r} failed and action {action.name!r} "
-                                f"ended the workflow: {'; '.join(attempt.failures)}",
+                                None if attempt.succeeded else self._step_failure(
+                                    attempt, f"step {step.step_id!r} failed and action "
+                                             f"{action.name!r} ended the workflow: "
+                                             f"{'; '.join(f.message for f in attempt.failures)}"),
                                 ended_by=action.name)
             if action.type == "goto":  # ACT-04
                 if frame.retries:
@@ -508,16 +536,25 @@ class Engine:
                 try:
                     target_inputs = target_wf.prepare_inputs({})
                 except InputError as exc:
-                    return _Outcome(False, self._outputs(frame),
-                                    f"retry target {target_wf.workflow_id!r}: {exc.message}")
+                    return _Outcome(False, self._outputs(frame), Failure(
+                        "input", f"retry target {target_wf.workflow_id!r}: {exc.message}",
+                        step_id=step.step_id, workflow_id=wf_id))
                 yield from self._call(target_wf, target_inputs, frame.depth + 1)
 
-    def _auth_failure(self, exc: TokenError, ctx: EvaluationContext,
+    def _auth_failure(self, exc: TokenError, ctx: EvaluationContext, frame: _Frame,
                       step: StepPlan) -> _Attempt:
         """The failed attempt of a step whose OAuth2 token could not be obtained."""
         message = self.masker.text(str(exc))
-        return _Attempt(False, ctx, [message], {}, method=step.method, error_code="auth",
-                        error_message=message)
+        return _Attempt(False, ctx, [_reason(frame, step, "auth", message)], {},
+                        method=step.method, error_code="auth", error_message=message)
+
+    @staticmethod
+    def _step_failure(attempt: _Attempt, message: str) -> Failure:
+        """The run's failure for a failed attempt: its first reason, with the run's message
+        (every reason is on the step's record)."""
+        if attempt.failures:
+            return dataclasses.replace(attempt.failures[0], message=message)
+        return Failure("criteria", message, status_code=attempt.status_code)
 
     def _error_detail(self, attempt: _Attempt) -> str:
         """``; the response said CODE: message`` for an error response with a code."""
@@ -537,8 +574,9 @@ class Engine:
                      action: ActionRecord) -> None:
         frame.steps[step.step_id] = attempt.outputs
         masker = self.masker
-        failures = tuple(masker.text(f) for f in attempt.failures) if masker.values else \
-            tuple(attempt.failures)
+        reasons = tuple(f._masked(masker.text) for f in attempt.failures) if masker.values \
+            else tuple(attempt.failures)
+        failures = tuple(f.message for f in reasons)
         # a record keeps the real outputs and URL (RunResult.masked() masks them for display)
         self._record(StepRecord(
             step_id=step.step_id, workflow_id=frame.plan.workflow_id,
@@ -547,22 +585,28 @@ class Engine:
             duration=attempt.duration, outputs=attempt.outputs,
             action=action, failures=failures, error_code=attempt.error_code,
             error_message=masker.text(attempt.error_message) if attempt.error_message
-            else None, number=self.recorded + 1))
+            else None, number=self.recorded + 1, reasons=reasons))
         if self.hooks:
             outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
                                     attempt.status_code, outputs, failures))
 
     def _check(self, criteria: tuple[CriterionPlan, ...], ctx: EvaluationContext,
-               frame: _Frame, step: StepPlan, owner: str) -> list[str]:
+               frame: _Frame, step: StepPlan, owner: str) -> list[Failure]:
         failures = []
-        for criterion in criteria:
-            passed, reason = criterion.check(ctx)
+        for index, criterion in enumerate(criteria):
+            result = criterion.compiled.evaluate(ctx)
+            passed = result.passed
+            reason = None if passed else result.reason or f"{criterion.text!r} is false"
             if self.hooks:
                 self._emit(CriterionEvaluated(frame.plan.workflow_id, step.step_id, owner,
                                               criterion.text, passed, reason))
-            if not passed:
-                failures.append(reason or f"{criterion.text!r} is false")
+            if reason is not None:
+                failures.append(Failure(
+                    "expression" if result.error else "criteria", reason,
+                    step_id=step.step_id, workflow_id=frame.plan.workflow_id,
+                    criterion=criterion.text, criterion_index=index,
+                    status_code=ctx.status_code))
         return failures
 
     def _select(self, frame: _Frame, step: StepPlan, attempt: _Attempt) -> ActionPlan | None:
@@ -596,18 +640,20 @@ class Engine:
         try:
             request = self._build(step, ctx)
         except RequestError as exc:
-            return _Attempt(False, ctx, [f"cannot build the request: {exc}"], {},
+            return _Attempt(False, ctx, [_reason(frame, step, "request",
+                                                 f"cannot build the request: {exc}")], {},
                             method=step.method)
         except ArazzoError as exc:
-            return _Attempt(False, ctx, [f"cannot build the request: {exc.message}"], {},
-                            method=step.method)
+            kind: FailureKind = "expression" if isinstance(exc, ExpressionError) else "request"
+            return _Attempt(False, ctx, [_reason(frame, step, kind, "cannot build the request: "
+                                                 f"{exc.message}")], {}, method=step.method)
         sent = request
         refreshable = False
         if self.auth is not None and self.auth.choice(step) is not None:
             try:
                 sent, refreshable = yield from self._authorize(step, request, wf_id)
             except TokenError as exc:
-                return self._auth_failure(exc, ctx, step)
+                return self._auth_failure(exc, ctx, frame, step)
         self._request_sent(wf_id, step, sent)
         result = yield Send(sent, wf_id, step.step_id)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
@@ -620,7 +666,7 @@ class Engine:
             try:
                 sent, _ = yield from self._authorize(step, request, wf_id, refresh=True)
             except TokenError as exc:
-                return self._auth_failure(exc, ctx, step)
+                return self._auth_failure(exc, ctx, frame, step)
             self._request_sent(wf_id, step, sent)
             result = yield Send(sent, wf_id, step.step_id)
         ctx.url = request.url
@@ -628,18 +674,21 @@ class Engine:
         ctx.request = HttpMessage(headers=dict(request.headers), query=request.query_params,
                                   path=request.path_params, body=request.body)
         if isinstance(result, TransportFailure):
-            attempt = _Attempt(False, ctx, [result.message], {}, method=request.method,
+            reason = _reason(frame, step, "timeout" if result.code == "timeout" else "transport",
+                             result.message, code=result.code)
+            attempt = _Attempt(False, ctx, [reason], {}, method=request.method,
                                url=sent.url, duration=result.elapsed,
                                error_code=result.code, error_message=result.message)
             attempt.outputs = self._step_outputs(step, ctx)
             return attempt
         assert isinstance(result, ResponseData)
-        failures: list[str] = []
+        failures: list[Failure] = []
         try:
             body = parse_body(result.content, result.headers.get("content-type"))
         except BodyError as exc:
             body = MISSING
-            failures.append(str(exc))
+            failures.append(_reason(frame, step, "response", str(exc),
+                                    status_code=result.status_code))
         ctx.status_code = result.status_code
         ctx.response = HttpMessage(headers=result.headers, query=_NO_PARAMS, path=_NO_PARAMS,
                                    body=body)
@@ -653,8 +702,9 @@ class Engine:
                 failures = self._check(step.success_criteria, ctx, frame, step,
                                        "successCriteria")
             elif not 200 <= result.status_code < 300:  # STP-08
-                failures = [f"HTTP {result.status_code} (no successCriteria: success means a "
-                            "2xx status)"]
+                failures = [_reason(frame, step, "status", f"HTTP {result.status_code} (no "
+                                    "successCriteria: success means a 2xx status)",
+                                    status_code=result.status_code)]
         code, message = error_details(result.status_code, result.headers, body)
         retry_after = parse_retry_after(result.headers) if failures else None
         return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
@@ -711,7 +761,7 @@ class Engine:
         try:
             prepared = target.prepare_inputs(inputs)
         except InputError as exc:
-            return _Attempt(False, ctx, [exc.message], {})
+            return _Attempt(False, ctx, [_reason(frame, step, "input", exc.message)], {})
         self.masker.add(str(v) for k, v in prepared.items()
                         if k in target.secret_inputs and v is not None)
         started = time.perf_counter()
@@ -723,9 +773,11 @@ class Engine:
         if last is not None:  # $statusCode/$response of a workflow step: its last call
             ctx.url, ctx.method, ctx.status_code = last.url, last.method, last.status_code
             ctx.request, ctx.response = last.request, last.response
-        failures: list[str] = []
+        failures: list[Failure] = []
         if not outcome.succeeded:
-            failures.append(f"workflow {target.workflow_id!r} failed: {outcome.error}")
+            failures.append(_reason(frame, step, "workflow",
+                                    f"workflow {target.workflow_id!r} failed: {outcome.error}",
+                                    status_code=ctx.status_code, cause=outcome.failure))
         elif step.success_criteria:
             failures = self._check(step.success_criteria, ctx, frame, step, "successCriteria")
         return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),

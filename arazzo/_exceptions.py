@@ -10,13 +10,16 @@ The hierarchy::
     │   └── ValidationFailed         the document has validation errors (holds the diagnostics)
     ├── ReferenceError_              a ``$ref``/operation/step/workflow reference does not resolve
     ├── ExpressionError
-    │   ├── ExpressionSyntaxError    text + index of the offending character
-    │   └── ExpressionEvaluationError
+    │   └── ExpressionSyntaxError    text + index of the offending character
+    │       └── CriterionSyntaxError (also a CriterionError; ``arazzo.criteria``)
     ├── CriterionError               unknown criterion type, bad regex/jsonpath/xpath
     ├── InputError                   bad arguments to run(): unknown workflow, invalid inputs
     │   └── MissingCredentials       a step's security scheme has no credentials (docs/auth.md)
-    ├── ExecutionError               the engine could not carry out a step
-    └── TransportError               a transport failed (wraps httpx errors with ``from``)
+    └── WorkflowFailed               RunResult.raise_for_failure() on a failed run
+
+A run that fails is a result, not an exception: what went wrong in a step (a criterion, a
+status, the transport, a timeout...) is a :class:`~arazzo.Failure` on the result;
+``raise_for_failure()`` turns it into :class:`WorkflowFailed` for callers that want one.
 
 The callee says *what* went wrong; the caller adds *where* (``with_location``).
 """
@@ -28,24 +31,23 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from arazzo._diagnostics import Diagnostic
+    from arazzo._results import Failure, RunResult
 
 __all__ = [
     "AccessDenied",
     "ArazzoError",
     "CriterionError",
     "DocumentError",
-    "ExecutionError",
     "ExpressionError",
-    "ExpressionEvaluationError",
     "ExpressionSyntaxError",
     "InputError",
     "LoadError",
     "Location",
     "MissingCredentials",
     "ReferenceError_",
-    "TransportError",
     "UnsupportedVersion",
     "ValidationFailed",
+    "WorkflowFailed",
 ]
 
 
@@ -153,10 +155,6 @@ class ExpressionSyntaxError(ExpressionError):
         return f"{base} (at column {self.index + 1} of the expression)\n{self.caret()}"
 
 
-class ExpressionEvaluationError(ExpressionError):
-    """An expression could not be evaluated against the run context."""
-
-
 class CriterionError(ArazzoError):
     """Unknown criterion type or a condition its evaluator rejects."""
 
@@ -175,9 +173,15 @@ class MissingCredentials(InputError):
         self.missing = missing
 
 
-class ExecutionError(ArazzoError):
-    """The engine could not carry out a step."""
+class WorkflowFailed(ArazzoError):
+    """A run failed and the caller asked for an exception (:meth:`RunResult.raise_for_failure`).
 
+    The text is the failure's message, masked (an exception is shown); ``result`` is the
+    :class:`~arazzo.RunResult` with its real values and ``failure`` its
+    :class:`~arazzo.Failure`.
+    """
 
-class TransportError(ArazzoError):
-    """A transport failed to deliver a request or receive a response."""
+    def __init__(self, result: RunResult) -> None:
+        super().__init__(result.error or f"workflow {result.workflow_id!r} failed")
+        self.result = result
+        self.failure: Failure | None = result.failure

@@ -1,9 +1,11 @@
-"""What a run returns: :class:`RunResult` with one :class:`StepRecord` per executed attempt.
+"""What a run returns: :class:`RunResult` with one :class:`StepRecord` per executed attempt,
+and :class:`Failure`, why a run or a step attempt failed, as data.
 
 Values are the caller's: outputs and URLs hold what the run really produced, secrets included
 (masking is for what is shown, not for data handed back). Messages (``error``, ``failures``,
-``error_message``) are text written to be shown and are masked. :meth:`RunResult.masked` gives
-the copy to display, log or upload; the reports and the command line show only that copy.
+``error_message``, every :attr:`Failure.message`) are text written to be shown and are
+masked. :meth:`RunResult.masked` gives the copy to display, log or upload; the reports and
+the command line show only that copy.
 """
 
 from __future__ import annotations
@@ -12,12 +14,22 @@ import base64
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from arazzo._exceptions import WorkflowFailed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from arazzo._requests import Masker
 
-__all__ = ["ActionRecord", "RunResult", "StepRecord", "jsonable"]
+__all__ = ["FAILURE_KINDS", "ActionRecord", "Failure", "FailureKind", "RunResult", "StepRecord",
+           "jsonable"]
+
+#: what kind of thing went wrong (see :class:`Failure`)
+FailureKind = Literal["criteria", "status", "expression", "request", "auth", "transport",
+                      "timeout", "response", "input", "workflow", "dependency", "goto", "limit"]
+FAILURE_KINDS: frozenset[str] = frozenset(get_args(FailureKind))
 
 
 def jsonable(value: Any) -> Any:
@@ -31,6 +43,71 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a step attempt or a run failed, as data: a :attr:`RunResult.failure` or one of a
+    :attr:`StepRecord.reasons`.
+
+    ``kind`` is one of:
+
+    - ``criteria``: a success criterion is false (``criterion``, ``criterion_index``)
+    - ``status``: a step without ``successCriteria`` got a non-2xx status (``status_code``)
+    - ``expression``: a criterion could not be evaluated (``criterion``), or a value of the
+      request could not be computed
+    - ``request``: the request cannot be built (a path parameter without value, no server URL,
+      a replacement target that does not exist, a header with a line break...)
+    - ``auth``: the step's credentials could not be obtained (an OAuth2 token endpoint)
+    - ``transport``: no response (cannot connect, the response is too large...; ``code``)
+    - ``timeout``: a request timed out (``code`` is ``"timeout"``), or the run's ``timeout=``
+      passed (``code`` is ``None``)
+    - ``response``: the response body does not match its content type
+    - ``input``: a called workflow's inputs are invalid (a ``workflowId`` step, a retry target)
+    - ``workflow``: the workflow a ``workflowId`` step called failed (``cause``)
+    - ``dependency``: a ``dependsOn`` workflow failed (``cause``)
+    - ``goto``: the workflow a ``goto`` names cannot start (its inputs)
+    - ``limit``: ``max_steps``, a step's loop limit, or the nesting depth was reached
+
+    ``step_id``/``workflow_id`` say where (``step_id`` is ``None`` for a workflow-level failure,
+    e.g. a dependency); ``status_code`` is the response's status whenever there was one;
+    ``cause`` is the failure of the called or depended-on workflow. ``message`` is the text to
+    show (masked: secret values are ``***``).
+    """
+
+    kind: FailureKind
+    message: str
+    step_id: str | None = None
+    workflow_id: str | None = None
+    criterion: str | None = None
+    #: 0-based position of ``criterion`` in the step's ``successCriteria`` (or the action's
+    #: ``criteria``)
+    criterion_index: int | None = None
+    status_code: int | None = None
+    #: the transport's failure code (``connect``, ``timeout``, ``too-large``, ``transport``)
+    code: str | None = None
+    cause: Failure | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "stepId": self.step_id,
+            "workflowId": self.workflow_id,
+            "criterion": self.criterion,
+            "criterionIndex": self.criterion_index,
+            "statusCode": self.status_code,
+            "code": self.code,
+            "cause": self.cause.to_dict() if self.cause is not None else None,
+        }
+
+    def _masked(self, text: Callable[[str], str]) -> Failure:
+        """This failure with ``text`` applied to its message and its causes' messages."""
+        cause = self.cause._masked(text) if self.cause is not None else None
+        return dataclasses.replace(self, message=text(self.message), cause=cause)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +127,11 @@ class StepRecord:
     """One executed attempt of a step (a retry or a loop iteration is a new record).
 
     ``method``/``url``/``status_code`` are ``None`` for ``workflowId`` steps and for requests
-    that never got a response. ``failures`` lists why the step failed (criteria, transport or
-    parse errors). ``error_code``/``error_message`` are what the response or transport said
-    (e.g. an AWS ``__type`` and ``message``). ``outputs`` and ``url`` are real values;
-    ``failures`` and ``error_message`` are masked text. The repr shows neither values nor URL.
+    that never got a response. ``reasons`` lists why the attempt failed, as :class:`Failure`
+    values; ``failures`` is their messages. ``error_code``/``error_message`` are what the
+    response or transport said (e.g. an AWS ``__type`` and ``message``). ``outputs`` and
+    ``url`` are real values; ``failures``, ``reasons`` and ``error_message`` are masked text.
+    The repr shows neither values nor URL.
     """
 
     step_id: str
@@ -72,6 +150,8 @@ class StepRecord:
     #: 1-based position of this attempt among all the run's attempts (records in a gap of a
     #: bounded record list are dropped, so numbers can jump)
     number: int = 0
+    #: why the attempt failed, as data (``failures`` holds their messages)
+    reasons: tuple[Failure, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +169,7 @@ class StepRecord:
             "failures": list(self.failures),
             "errorCode": self.error_code,
             "errorMessage": self.error_message,
+            "reasons": [f.to_dict() for f in self.reasons],
         }
 
     def __repr__(self) -> str:
@@ -108,7 +189,8 @@ class RunResult:
       value is left out)
     - ``steps``: one :class:`StepRecord` per executed attempt, in order (capped by
       ``record_limit``: the oldest are dropped and ``dropped_records`` counts them)
-    - ``error``: why the run failed (``None`` on success)
+    - ``failure``: why the run failed, as a :class:`Failure` (``None`` on success)
+    - ``error``: its message (``None`` on success)
     - ``ended_by``: the name of the ``end`` action that ended the run, if one did
     - ``workflows``: ``{workflowId: outputs}`` of every workflow that ran (dependencies,
       sub-workflows, goto targets)
@@ -127,6 +209,7 @@ class RunResult:
     duration: float = 0.0
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     dropped_records: int = 0
+    failure: Failure | None = None
     #: the run's secrets (inputs marked secret, credentials, secret header values), for
     #: :meth:`masked`; None once masked (or for a result built by hand)
     _masker: Masker | None = field(default=None, repr=False, compare=False)
@@ -147,6 +230,13 @@ class RunResult:
             self, outputs=masker.value(self.outputs), steps=steps,
             workflows={k: masker.value(v) for k, v in self.workflows.items()}, _masker=None)
 
+    def raise_for_failure(self) -> RunResult:
+        """The result itself when the run succeeded; else raise :class:`~arazzo.WorkflowFailed`
+        (its text is the masked :attr:`error`; ``.result`` and ``.failure`` hold the data)."""
+        if self.succeeded:
+            return self
+        raise WorkflowFailed(self)
+
     def step(self, step_id: str) -> StepRecord | None:
         """The last record of ``step_id``."""
         for record in reversed(self.steps):
@@ -165,6 +255,7 @@ class RunResult:
             "steps": [r.to_dict() for r in self.steps],
             "droppedRecords": self.dropped_records,
             "workflows": jsonable(self.workflows),
+            "failure": self.failure.to_dict() if self.failure is not None else None,
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

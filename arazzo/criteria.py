@@ -80,10 +80,12 @@ class CriterionSyntaxError(CriterionError, ExpressionSyntaxError):
 
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
-    """Outcome of one criterion: ``passed``, and ``reason`` when it did not pass."""
+    """Outcome of one criterion: ``passed``, and ``reason`` when it did not pass; ``error``
+    is true when the condition could not be evaluated (rather than being false)."""
 
     passed: bool
     reason: str | None = None
+    error: bool = False
 
     def __bool__(self) -> bool:
         return self.passed
@@ -761,15 +763,15 @@ class CompiledCriterion:
                     False, f"condition {self.condition!r} is false ({simple.explain(ctx)})")
             except Exception as error:  # a bug or an exotic value: fail, never raise
                 return CriterionResult(False, f"condition {self.condition!r} could not be "
-                                              f"evaluated: {error!r}")
+                                              f"evaluated: {error!r}", error=True)
         try:
             return self._evaluate(ctx)
         except CriterionError as error:
             return CriterionResult(False, f"{self.type} condition {self.condition!r}: "
-                                          f"{error.message}")
+                                          f"{error.message}", error=True)
         except Exception as error:
             return CriterionResult(False, f"{self.type} condition {self.condition!r} could "
-                                          f"not be evaluated: {error!r}")
+                                          f"not be evaluated: {error!r}", error=True)
 
     def _evaluate(self, ctx: EvaluationContext) -> CriterionResult:
         value: Any = MISSING

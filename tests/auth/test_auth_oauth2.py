@@ -145,6 +145,9 @@ def test_token_endpoint_failure_fails_the_step(server: ScriptedServer,
     assert (f"cannot get an OAuth2 token for scheme 'cc' from {server.url}/oauth/token: "
             "HTTP 401 invalid_client client authentication failed") in result.error
     assert result.steps[0].error_code == "auth"
+    assert result.failure is not None
+    assert (result.failure.kind, result.failure.step_id) == ("auth", result.steps[0].step_id)
+    assert [r.kind for r in result.steps[0].reasons] == ["auth"]
 
 
 def test_token_answer_without_access_token(server: ScriptedServer, tmp_path: Path) -> None:
