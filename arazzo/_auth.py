@@ -24,14 +24,13 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode, urljoin
 
 from arazzo._exceptions import InputError, MissingCredentials
 
 if TYPE_CHECKING:
     from arazzo._loading import OpenAPISource, OperationRef
-    from arazzo._plan import StepPlan, WorkflowPlan
     from arazzo._requests import Masker, RequestSpec
     from arazzo._transports import ResponseData, TransportFailure
 
@@ -58,6 +57,38 @@ TOKEN_MARGIN = 30.0
 
 #: ``auth=`` of run/run_async/prepare: {source: {scheme: credential}} (None: no auth)
 AuthArg = Mapping[str, "Mapping[str, Any] | None"]
+
+
+
+class _Param(Protocol):
+    @property
+    def location(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class StepPlan(Protocol):
+    """What credential choice reads of a planned step (``arazzo._plan.StepPlan`` has it;
+    a protocol so that this module does not import the plan that imports it)."""
+
+    @property
+    def step_id(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def operation(self) -> Any: ...
+    @property
+    def security(self) -> tuple[Requirement, ...]: ...
+    @property
+    def params(self) -> tuple[_Param, ...]: ...
+
+
+class WorkflowPlan(Protocol):
+    """What :meth:`Authenticator.bind` reads of a planned workflow: its steps."""
+
+    @property
+    def steps(self) -> Iterable[StepPlan]: ...
+
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 

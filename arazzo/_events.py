@@ -8,13 +8,13 @@ Every event carries ``workflow_id`` (and ``step_id`` where it applies). Values a
 (secrets shown as ``***``).
 
 With no hooks the engine builds no events at all. When the ``arazzo`` logger has a handler
-(the application configured :mod:`logging`), :func:`normalize_hooks` adds
+(the application configured :mod:`logging`), :func:`arazzo._logging.normalize_hooks` adds
 :class:`arazzo._logging.LoggingHook`, so runs log without being asked to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -31,7 +31,6 @@ __all__ = [
     "RunStarted",
     "StepFinished",
     "StepStarted",
-    "normalize_hooks",
 ]
 
 
@@ -137,24 +136,3 @@ Event = Union[  # noqa: UP007 - a runtime alias usable on 3.10
 ]
 
 Hook = Callable[[Any], object]
-
-
-def normalize_hooks(hooks: Hook | Iterable[Hook] | None) -> tuple[Hook, ...]:
-    """``None``, one callable, or an iterable of callables -> a tuple of callables.
-
-    The logging hook is appended when the ``arazzo`` logger would emit records (see
-    :func:`arazzo._logging.logging_hooks`).
-    """
-    from arazzo._logging import logging_hooks
-
-    if hooks is None:
-        return logging_hooks()
-    if callable(hooks):
-        return (hooks, *logging_hooks())
-    out = tuple(hooks)
-    for hook in out:
-        if not callable(hook):
-            from arazzo._exceptions import InputError
-
-            raise InputError(f"hooks must be callables, got {type(hook).__name__}")
-    return out + logging_hooks()

@@ -7,7 +7,7 @@ Levels:
 - ``DEBUG``: each request (method, URL, headers) and response (status, time) — secrets masked,
   since events carry masked values only
 
-The hook is attached automatically by :func:`arazzo._events.normalize_hooks` when the
+The hook is attached automatically by :func:`normalize_hooks` when the
 ``arazzo`` logger has a handler somewhere up its hierarchy and is enabled for ``WARNING`` —
 that is, when the application configured logging (``logging.basicConfig(...)``). A library
 that never configures logging pays nothing: the engine builds no events without hooks.
@@ -16,10 +16,12 @@ that never configures logging pays nothing: the engine builds no events without 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from arazzo._events import (
     ActionTaken,
+    Hook,
     LoopIteration,
     RequestSent,
     ResponseReceived,
@@ -30,7 +32,7 @@ from arazzo._events import (
     StepStarted,
 )
 
-__all__ = ["LOGGER_NAME", "LoggingHook", "logging_hooks"]
+__all__ = ["LOGGER_NAME", "LoggingHook", "logging_hooks", "normalize_hooks"]
 
 LOGGER_NAME = "arazzo"
 logger = logging.getLogger(LOGGER_NAME)
@@ -95,3 +97,20 @@ def logging_hooks() -> tuple[LoggingHook, ...]:
     if logger.isEnabledFor(logging.WARNING) and logger.hasHandlers():
         return (_HOOK,)
     return ()
+
+
+def normalize_hooks(hooks: Hook | Iterable[Hook] | None) -> tuple[Hook, ...]:
+    """``None``, one callable, or an iterable of callables -> a tuple of callables, with the
+    logging hook appended when the ``arazzo`` logger would emit records
+    (:func:`logging_hooks`)."""
+    if hooks is None:
+        return logging_hooks()
+    if callable(hooks):
+        return (hooks, *logging_hooks())
+    out = tuple(hooks)
+    for hook in out:
+        if not callable(hook):
+            from arazzo._exceptions import InputError
+
+            raise InputError(f"hooks must be callables, got {type(hook).__name__}")
+    return out + logging_hooks()

@@ -10,8 +10,7 @@ from cli_support import PASSWORD, PETS, PETS_INPUTS, TOKEN, script_pets
 from server import ScriptedServer
 
 import arazzo
-from arazzo._events import normalize_hooks
-from arazzo._logging import LoggingHook, logging_hooks
+from arazzo._logging import LoggingHook, logging_hooks, normalize_hooks
 from arazzo.cli import main
 
 
