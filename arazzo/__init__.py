@@ -60,6 +60,11 @@ if TYPE_CHECKING:
     from arazzo._validation import (
         validate,
     )
+    from arazzo.criteria import (
+        DEFAULT_CRITERIA,
+        CriterionEvaluator,
+        CriterionTypes,
+    )
 
 __version__ = "0.1.0"
 
@@ -71,6 +76,9 @@ _LAZY: dict[str, str] = {
     "ArazzoError": "arazzo._exceptions",
     "CriterionError": "arazzo._exceptions",
     "CriterionEvaluated": "arazzo._events",
+    "CriterionEvaluator": "arazzo.criteria",
+    "CriterionTypes": "arazzo.criteria",
+    "DEFAULT_CRITERIA": "arazzo.criteria",
     "Diagnostic": "arazzo._diagnostics",
     "Document": "arazzo._loading",
     "DocumentError": "arazzo._exceptions",
@@ -104,12 +112,15 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_CRITERIA",
     "AccessDenied",
     "ActionRecord",
     "ActionTaken",
     "ArazzoError",
     "CriterionError",
     "CriterionEvaluated",
+    "CriterionEvaluator",
+    "CriterionTypes",
     "Diagnostic",
     "Document",
     "DocumentError",
