@@ -46,6 +46,12 @@ if TYPE_CHECKING:
         Document,
         load,
     )
+    from arazzo._reports import (
+        REPORT_FORMATS,
+        Recorder,
+        ReportFormat,
+        render_report,
+    )
     from arazzo._results import (
         ActionRecord,
         Failure,
@@ -91,7 +97,10 @@ _LAZY: dict[str, str] = {
     "Location": "arazzo._exceptions",
     "LoopIteration": "arazzo._events",
     "MissingCredentials": "arazzo._exceptions",
+    "REPORT_FORMATS": "arazzo._reports",
+    "Recorder": "arazzo._reports",
     "ReferenceError_": "arazzo._exceptions",
+    "ReportFormat": "arazzo._reports",
     "RequestSent": "arazzo._events",
     "ResponseReceived": "arazzo._events",
     "RetryScheduled": "arazzo._events",
@@ -106,6 +115,7 @@ _LAZY: dict[str, str] = {
     "ValidationFailed": "arazzo._exceptions",
     "WorkflowFailed": "arazzo._exceptions",
     "load": "arazzo._loading",
+    "render_report": "arazzo._reports",
     "run": "arazzo._run",
     "run_async": "arazzo._run",
     "validate": "arazzo._validation",
@@ -113,6 +123,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_CRITERIA",
+    "REPORT_FORMATS",
     "AccessDenied",
     "ActionRecord",
     "ActionTaken",
@@ -133,7 +144,9 @@ __all__ = [
     "Location",
     "LoopIteration",
     "MissingCredentials",
+    "Recorder",
     "ReferenceError_",
+    "ReportFormat",
     "RequestSent",
     "ResponseReceived",
     "RetryScheduled",
@@ -148,6 +161,7 @@ __all__ = [
     "ValidationFailed",
     "WorkflowFailed",
     "load",
+    "render_report",
     "run",
     "run_async",
     "validate",
