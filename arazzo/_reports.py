@@ -439,7 +439,7 @@ REPORT_FORMATS: Mapping[str, ReportFormat] = MappingProxyType({
 
 def render_report(format: str, result: RunResult, *, document: str = "",
                   recorder: Recorder | None = None,
-                  formats: Mapping[str, ReportFormat] = REPORT_FORMATS) -> str:
+                  formats: Mapping[str, ReportFormat] | None = None) -> str:
     """The text of the ``format`` report of ``result`` (masked first), as ``arazzo run
     --report`` writes it. ``document``: the document's path, shown in the report.
     ``recorder``: the :class:`Recorder` hook that watched the run, for formats that record
@@ -448,6 +448,8 @@ def render_report(format: str, result: RunResult, *, document: str = "",
 
     Raises :class:`~arazzo.InputError` for an unknown format (naming the known ones).
     """
+    if formats is None:
+        formats = REPORT_FORMATS
     chosen = formats.get(format)
     if chosen is None:
         from arazzo._exceptions import InputError
