@@ -46,6 +46,12 @@ if TYPE_CHECKING:
         Document,
         load,
     )
+    from arazzo._reports import (
+        REPORT_FORMATS,
+        Recorder,
+        ReportFormat,
+        render_report,
+    )
     from arazzo._results import (
         ActionRecord,
         Failure,
@@ -60,6 +66,11 @@ if TYPE_CHECKING:
     from arazzo._validation import (
         validate,
     )
+    from arazzo.criteria import (
+        DEFAULT_CRITERIA,
+        CriterionEvaluator,
+        CriterionTypes,
+    )
 
 __version__ = "0.1.0"
 
@@ -71,6 +82,9 @@ _LAZY: dict[str, str] = {
     "ArazzoError": "arazzo._exceptions",
     "CriterionError": "arazzo._exceptions",
     "CriterionEvaluated": "arazzo._events",
+    "CriterionEvaluator": "arazzo.criteria",
+    "CriterionTypes": "arazzo.criteria",
+    "DEFAULT_CRITERIA": "arazzo.criteria",
     "Diagnostic": "arazzo._diagnostics",
     "Document": "arazzo._loading",
     "DocumentError": "arazzo._exceptions",
@@ -83,7 +97,10 @@ _LAZY: dict[str, str] = {
     "Location": "arazzo._exceptions",
     "LoopIteration": "arazzo._events",
     "MissingCredentials": "arazzo._exceptions",
+    "REPORT_FORMATS": "arazzo._reports",
+    "Recorder": "arazzo._reports",
     "ReferenceError_": "arazzo._exceptions",
+    "ReportFormat": "arazzo._reports",
     "RequestSent": "arazzo._events",
     "ResponseReceived": "arazzo._events",
     "RetryScheduled": "arazzo._events",
@@ -98,18 +115,23 @@ _LAZY: dict[str, str] = {
     "ValidationFailed": "arazzo._exceptions",
     "WorkflowFailed": "arazzo._exceptions",
     "load": "arazzo._loading",
+    "render_report": "arazzo._reports",
     "run": "arazzo._run",
     "run_async": "arazzo._run",
     "validate": "arazzo._validation",
 }
 
 __all__ = [
+    "DEFAULT_CRITERIA",
+    "REPORT_FORMATS",
     "AccessDenied",
     "ActionRecord",
     "ActionTaken",
     "ArazzoError",
     "CriterionError",
     "CriterionEvaluated",
+    "CriterionEvaluator",
+    "CriterionTypes",
     "Diagnostic",
     "Document",
     "DocumentError",
@@ -122,7 +144,9 @@ __all__ = [
     "Location",
     "LoopIteration",
     "MissingCredentials",
+    "Recorder",
     "ReferenceError_",
+    "ReportFormat",
     "RequestSent",
     "ResponseReceived",
     "RetryScheduled",
@@ -137,6 +161,7 @@ __all__ = [
     "ValidationFailed",
     "WorkflowFailed",
     "load",
+    "render_report",
     "run",
     "run_async",
     "validate",

@@ -91,8 +91,10 @@ def register(subparsers: Any) -> None:
                         help="build and print the requests without sending anything")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text timeline (default) or the result as JSON on stdout")
+    from arazzo._reports import REPORT_FORMATS
+
     parser.add_argument("--report", action="append", default=[], metavar="FORMAT=PATH",
-                        help="also write a report: junit, json or har (repeatable)")
+                        help=f"also write a report: {', '.join(REPORT_FORMATS)} (repeatable)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="text format: print only the outputs and the final line; no "
                              "progress")
@@ -351,15 +353,8 @@ def _write_reports(reports: list[tuple[str, str]], result: RunResult, recorder: 
     from arazzo import _reports
 
     for kind, path in reports:
-        if kind == "junit":
-            text = _reports.junit_xml([(result, document)])
-        elif kind == "json":
-            text = json.dumps(_reports.json_report(result, document=document), indent=2,
-                              ensure_ascii=False) + "\n"
-        else:
-            text = json.dumps(_reports.har(recorder, comment=f"arazzo run {document}"),
-                              indent=2, ensure_ascii=False) + "\n"
-        _reports.write_text(path, text)
+        _reports.write_text(path, _reports.render_report(kind, result, document=document,
+                                                         recorder=recorder))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -407,7 +402,9 @@ def run(args: argparse.Namespace) -> int:
         progress = Progress(sys.stderr)
         hooks.append(progress)
     recorder = None
-    if any(kind == "har" for kind, _ in reports):
+    from arazzo._reports import REPORT_FORMATS
+
+    if any(REPORT_FORMATS[kind].records_exchanges for kind, _ in reports):
         from arazzo._reports import Recorder
 
         recorder = Recorder()

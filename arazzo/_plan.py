@@ -27,7 +27,7 @@ from arazzo._operations import (
 )
 from arazzo._responses import media_type
 from arazzo._schemacheck import DOCUMENT_URI, inputs_are_valid
-from arazzo.criteria import CompiledCriterion, compile_criterion
+from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
 from arazzo.expressions import (
     MISSING,
     CompiledValue,
@@ -95,14 +95,15 @@ class CriterionPlan:
         return False, result.reason or f"{self.text!r} is false"
 
 
-def _compile_criterion(criterion: Criterion) -> CriterionPlan:
+def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> CriterionPlan:
     kind = criterion.type
     type_arg: str | dict[str, str] | None
     if isinstance(kind, CriterionExpressionType):
         type_arg = {"type": kind.type, "version": kind.version}
     else:
         type_arg = kind
-    compiled = compile_criterion(criterion.condition, type_arg, criterion.context)
+    compiled = compile_criterion(criterion.condition, type_arg, criterion.context,
+                                 registry=criteria)
     return CriterionPlan(criterion.condition, compiled, criterion.type_name)
 
 
@@ -422,11 +423,14 @@ def _max_iterations(step: Step) -> int | None:
 class Plan:
     """Compiled workflows of one entry document (and the Arazzo documents it references)."""
 
-    def __init__(self, document: Document, *, partial: bool = False) -> None:
+    def __init__(self, document: Document, *, partial: bool = False,
+                 criteria: CriterionTypes = DEFAULT_CRITERIA) -> None:
         """``partial``: a step whose source could not be loaded compiles without its
-        operation (``StepPlan.unresolved``) instead of raising; never run such a plan."""
+        operation (``StepPlan.unresolved``) instead of raising; never run such a plan.
+        ``criteria``: the criterion types the criteria are compiled with."""
         self.document = document
         self.partial = partial
+        self.criteria = criteria
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
         self._aws_services: dict[int, tuple[str, ...]] = {}
 
@@ -526,7 +530,8 @@ class Plan:
                 name=action.name, type=action.type, step_id=action.step_id,
                 workflow=workflow, workflow_ref=action.workflow_id,
                 retry_after=retry_after, retry_limit=1 if retry_limit is None else retry_limit,
-                criteria=tuple(_compile_criterion(c) for c in action.criteria or [])))
+                criteria=tuple(_compile_criterion(c, self.criteria)
+                               for c in action.criteria or [])))
         return tuple(out)
 
     def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
@@ -597,7 +602,8 @@ class Plan:
                     replacements=tuple(replacements),
                     form_string=bool(replacements) and isinstance(body.payload, str)
                     and media_type(content_type or "") == "application/x-www-form-urlencoded")
-        plan.success_criteria = tuple(_compile_criterion(c) for c in step.success_criteria or [])
+        plan.success_criteria = tuple(_compile_criterion(c, self.criteria)
+                                      for c in step.success_criteria or [])
         plan.on_success = self._compile_actions(
             doc, _merged_actions(doc, step.on_success, workflow.success_actions,
                                  "successActions"))
@@ -616,13 +622,26 @@ class Plan:
 
 
 _PLAN_ATTR = "_arazzo_engine_plan"
+#: plans for other criterion types than the default, by ``CriterionTypes``
+_PLANS_ATTR = "_arazzo_engine_plans"
 
 
-def plan_for(document: Document) -> Plan:
-    """The (cached) plan of ``document``."""
-    plan = getattr(document, _PLAN_ATTR, None)
+def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> Plan:
+    """The (cached) plan of ``document`` compiled with ``criteria``: one per
+    ``CriterionTypes`` value, so a plan made with other types is never reused."""
+    if criteria is DEFAULT_CRITERIA:
+        plan = getattr(document, _PLAN_ATTR, None)
+        if plan is None:
+            plan = Plan(document)
+            setattr(document, _PLAN_ATTR, plan)
+        return plan
+    plans: dict[CriterionTypes, Plan] | None = getattr(document, _PLANS_ATTR, None)
+    if plans is None:
+        plans = {}
+        setattr(document, _PLANS_ATTR, plans)
+    plan = plans.get(criteria)
     if plan is None:
-        plan = Plan(document)
-        setattr(document, _PLAN_ATTR, plan)
+        plan = Plan(document, criteria=criteria)
+        plans[criteria] = plan
     return plan
 

@@ -22,31 +22,30 @@ import base64
 import json
 import os
 import re
-import socket
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
-from arazzo._events import RequestSent, ResponseReceived, StepFinished
-from arazzo._requests import MASK, is_secret_header
-from arazzo._results import RunResult, StepRecord
+# The writers' own imports (events, masking, XML, sockets) are made where they are used: the
+# command line builds its parser, whose --report help lists REPORT_FORMATS, on every start.
+if TYPE_CHECKING:
+    from arazzo._results import RunResult, StepRecord
 
 __all__ = [
     "REPORT_FORMATS",
     "Exchange",
     "Recorder",
+    "ReportFormat",
     "har",
     "json_report",
     "junit_xml",
     "mask_json_secrets",
+    "render_report",
 ]
-
-#: ``--report FORMAT=PATH`` formats
-REPORT_FORMATS = ("junit", "json", "har")
 
 _SECRET_KEY = re.compile(
     r"(api[-_]?key|apikey|token|secret|passw(or)?d|credential|private[-_]?key|access[-_]?key"
@@ -69,10 +68,14 @@ def _version() -> str:
 
 
 def _xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape
+
     return escape(_XML_INVALID.sub("?", text))
 
 
 def _xml_attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(_XML_INVALID.sub("?", text).replace("\n", " "))
 
 
@@ -133,6 +136,9 @@ def junit_xml(results: list[tuple[RunResult, str]], *, name: str = "arazzo") -> 
     names the step) and whose text lists the step, its request, and each reason; every
     test case carries the timeline in ``<system-out>``.
     """
+    import socket
+    from datetime import datetime, timezone
+
     suites: dict[str, list[RunResult]] = {}
     for result, document in results:
         suites.setdefault(document, []).append(result)
@@ -219,6 +225,8 @@ class Recorder:
         self._open: Exchange | None = None
 
     def __call__(self, event: Any) -> None:
+        from arazzo._events import RequestSent, ResponseReceived, StepFinished
+
         if isinstance(event, RequestSent):
             self._close(None)
             exchange = Exchange(event.workflow_id, event.step_id, event.method, event.url,
@@ -254,6 +262,8 @@ class Recorder:
 
 def mask_json_secrets(value: Any) -> Any:
     """``value`` with the values of secret-named object members replaced by ``***``."""
+    from arazzo._requests import MASK
+
     if isinstance(value, dict):
         return {k: (MASK if isinstance(k, str) and _SECRET_KEY.search(k)
                     and isinstance(v, (str, int, float)) else mask_json_secrets(v))
@@ -291,10 +301,14 @@ def _content(body: bytes | None, mime: str | None) -> dict[str, Any]:
 
 
 def _har_headers(headers: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    from arazzo._requests import MASK, is_secret_header
+
     return [{"name": k, "value": MASK if is_secret_header(k) else v} for k, v in headers]
 
 
 def _iso(epoch: float) -> str:
+    from datetime import datetime, timezone
+
     moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -374,6 +388,75 @@ def har(recorder: Recorder, *, comment: str = "") -> dict[str, Any]:
     if note:
         log["comment"] = note
     return {"log": log}
+
+
+# ------------------------------------------------------------------------------------------
+# the formats
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    """A report format: ``render(result, document, recorder)`` returns the file's text.
+
+    ``result`` is the run's :class:`~arazzo.RunResult`, masked (:meth:`RunResult.masked`);
+    ``document`` the document's path as given. When ``records_exchanges`` is true the run is
+    watched by a :class:`Recorder` hook, passed as ``recorder`` (else ``None``).
+    """
+
+    render: Callable[[RunResult, str, Recorder | None], str]
+    description: str = ""
+    records_exchanges: bool = False
+
+
+def _render_junit(result: RunResult, document: str, recorder: Recorder | None) -> str:
+    return junit_xml([(result, document)])
+
+
+def _render_json(result: RunResult, document: str, recorder: Recorder | None) -> str:
+    return json.dumps(json_report(result, document=document), indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def _render_har(result: RunResult, document: str, recorder: Recorder | None) -> str:
+    if recorder is None:
+        from arazzo._exceptions import InputError
+
+        raise InputError("the har report needs the Recorder that watched the run "
+                         "(hooks=[recorder], then recorder=recorder)")
+    return json.dumps(har(recorder, comment=f"arazzo run {document}"), indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+#: The report formats by name: what ``arazzo run --report FORMAT=PATH`` accepts and lists,
+#: and what :func:`render_report` reads. A format is added here, and only here.
+REPORT_FORMATS: Mapping[str, ReportFormat] = MappingProxyType({
+    "junit": ReportFormat(_render_junit, "JUnit XML, one test case per workflow run"),
+    "json": ReportFormat(_render_json, "the run result as JSON, with the tool and document"),
+    "har": ReportFormat(_render_har, "HAR 1.2, every HTTP exchange of the run",
+                        records_exchanges=True),
+})
+
+
+def render_report(format: str, result: RunResult, *, document: str = "",
+                  recorder: Recorder | None = None,
+                  formats: Mapping[str, ReportFormat] | None = None) -> str:
+    """The text of the ``format`` report of ``result`` (masked first), as ``arazzo run
+    --report`` writes it. ``document``: the document's path, shown in the report.
+    ``recorder``: the :class:`Recorder` hook that watched the run, for formats that record
+    exchanges (``har``). ``formats``: the registry to read (default :data:`REPORT_FORMATS`;
+    pass ``{**REPORT_FORMATS, "mine": ReportFormat(...)}`` to add one).
+
+    Raises :class:`~arazzo.InputError` for an unknown format (naming the known ones).
+    """
+    if formats is None:
+        formats = REPORT_FORMATS
+    chosen = formats.get(format)
+    if chosen is None:
+        from arazzo._exceptions import InputError
+
+        raise InputError(f"unknown report format {format!r} (formats: "
+                         f"{', '.join(formats)})")
+    return chosen.render(result.masked(), document, recorder)
 
 
 def write_text(path: str, text: str) -> None:

@@ -32,12 +32,14 @@ from arazzo._transports import (
     send_sync,
 )
 from arazzo._validation import validate
+from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
 
 __all__ = ["prepare", "run", "run_async"]
 
 _USER_AGENT = USER_AGENT  # what the CLI's dry run shows
 
 _VALIDATED = "_arazzo_engine_validation"
+_VALIDATED_BY = "_arazzo_engine_validation_by_criteria"
 _SIGV4_SOURCES = "_arazzo_engine_sigv4_sources"
 
 
@@ -47,15 +49,28 @@ def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
     return load(spec)
 
 
-def _validation_errors(doc: Document) -> list[Diagnostic]:
-    cached: list[Diagnostic] | None = getattr(doc, _VALIDATED, None)
+def _validation_errors(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA
+                       ) -> list[Diagnostic]:
+    # one result per CriterionTypes value: the default's in its own attribute (fast path)
+    cache: dict[CriterionTypes, list[Diagnostic]] | None = None
+    if criteria is DEFAULT_CRITERIA:
+        cached: list[Diagnostic] | None = getattr(doc, _VALIDATED, None)
+    else:
+        cache = getattr(doc, _VALIDATED_BY, None)
+        if cache is None:
+            cache = {}
+            setattr(doc, _VALIDATED_BY, cache)
+        cached = cache.get(criteria)
     if cached is not None:
         return cached
     found = [d for d in doc.diagnostics if d.is_error]
-    for diagnostic in validate(doc):
+    for diagnostic in validate(doc, criteria=criteria):
         if diagnostic.is_error and diagnostic not in found:
             found.append(diagnostic)
-    setattr(doc, _VALIDATED, found)
+    if cache is None:
+        setattr(doc, _VALIDATED, found)
+    else:
+        cache[criteria] = found
     return found
 
 
@@ -94,16 +109,19 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
             max_steps: int | None = None, loop_delay: float | None = None,
             hooks: Hook | Iterable[Hook] | None = None,
             record_limit: int | None = DEFAULT_RECORD_LIMIT,
-            auth: AuthArg | None = None) -> tuple[Document, Engine]:
+            auth: AuthArg | None = None,
+            criteria: CriterionTypes = DEFAULT_CRITERIA) -> tuple[Document, Engine]:
     """Load, validate and check the arguments; returns the engine ready to run.
 
     Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
     bad arguments (:class:`MissingCredentials` when a step's security scheme has no
-    credentials), before any request is sent.
+    credentials), before any request is sent. ``criteria``: the criterion types the
+    document is validated and compiled with.
     """
     return _prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                     max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                    record_limit=record_limit, auth=auth, check_auth=True)
+                    record_limit=record_limit, auth=auth, check_auth=True,
+                    criteria=criteria)
 
 
 def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
@@ -115,13 +133,14 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
              record_limit: int | None = DEFAULT_RECORD_LIMIT,
              auth: AuthArg | None = None, check_auth: bool = True,
              handled: Iterable[str] | None = None,
-             environ: Mapping[str, str] | None = None) -> tuple[Document, Engine]:
+             environ: Mapping[str, str] | None = None,
+             criteria: CriterionTypes = DEFAULT_CRITERIA) -> tuple[Document, Engine]:
     """:func:`prepare`; ``check_auth=False`` (dry runs) keeps missing credentials in
     ``engine.auth.missing`` instead of raising. ``handled``: the sources trusted to
     authenticate through their transport when credentials are missing (default: those of
     ``transports`` whose transport does not say ``handles_auth = False``)."""
     doc = _load(spec)
-    errors = _validation_errors(doc)
+    errors = _validation_errors(doc, criteria)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ValidationFailed(f"the document has validation errors, nothing was run: "
@@ -143,7 +162,7 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
     servers = _aws_regions(doc, servers)
-    plan = plan_for(doc)
+    plan = plan_for(doc, criteria)
     workflow = plan.workflow(doc, chosen)
     authenticator = Authenticator(parse_auth(auth, _openapi_sources(doc)),
                                   handled=frozenset(handled_sources(transports)
@@ -248,7 +267,8 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
         timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
         record_limit: int | None = DEFAULT_RECORD_LIMIT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        auth: AuthArg | None = None) -> RunResult:
+        auth: AuthArg | None = None,
+        criteria: CriterionTypes = DEFAULT_CRITERIA) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
     ``spec``: a path, URL, YAML/JSON text or a loaded :class:`Document`. A workflow that fails
@@ -260,10 +280,14 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
     ``{"client_id": ..., "client_secret": ...}`` for OAuth2 client credentials; ``None`` for
     a source: send without credentials); the environment (``ARAZZO_AUTH_<SOURCE>_<SCHEME>``)
     fills the rest. See ``docs/auth.md``.
+
+    ``criteria``: the criterion types the document may use (:class:`CriterionTypes`; default
+    :data:`DEFAULT_CRITERIA`, the four of the specification). Add one with
+    ``DEFAULT_CRITERIA.with_type(name, evaluator)``; see ``docs/python-api.md``.
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth)
+                          record_limit=record_limit, auth=auth, criteria=criteria)
     for name, transport in (transports or {}).items():
         if not hasattr(transport, "handle_request"):
             raise InputError(f"transports: {name!r} is an async transport; use run_async")
@@ -321,7 +345,8 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
                     record_limit: int | None = DEFAULT_RECORD_LIMIT,
                     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                    auth: AuthArg | None = None) -> RunResult:
+                    auth: AuthArg | None = None,
+                    criteria: CriterionTypes = DEFAULT_CRITERIA) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
@@ -329,7 +354,7 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth)
+                          record_limit=record_limit, auth=auth, criteria=criteria)
     default = default_async_transport()
     chooser = _Transports(doc, transports, default, asynchronous=True)
     try:

@@ -46,6 +46,7 @@ from arazzo._operations import (
 )
 from arazzo._responses import media_type
 from arazzo._yaml import SourceMap
+from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes, compile_criterion
 from arazzo.expressions import Expression, compile_value, parse, parse_template
 from arazzo.expressions._runtime import Mode, scan_expression
 from arazzo.models import (
@@ -90,7 +91,8 @@ def _escape(token: str) -> str:
 # entry point
 
 
-def validate(source_or_document: Document | str | os.PathLike[str] | bytes,
+def validate(source_or_document: Document | str | os.PathLike[str] | bytes, *,
+             criteria: CriterionTypes = DEFAULT_CRITERIA,
              **load_kwargs: Any) -> list[Diagnostic]:
     """Validate an Arazzo description: load diagnostics plus semantic checks.
 
@@ -98,6 +100,10 @@ def validate(source_or_document: Document | str | os.PathLike[str] | bytes,
     (``load_kwargs`` are passed on). A document that cannot be loaded yields its load errors
     as diagnostics instead of raising. Referenced Arazzo documents are validated too; their
     findings carry their own file. The result is sorted by file, line and column.
+
+    ``criteria``: the criterion types the document may use (:class:`CriterionTypes`,
+    default :data:`DEFAULT_CRITERIA`); a criterion of another type is an error
+    (``criterion-type``), and each condition is checked by its type's ``compile``.
     """
     if isinstance(source_or_document, Document):
         doc = source_or_document
@@ -114,7 +120,7 @@ def validate(source_or_document: Document | str | os.PathLike[str] | bytes,
         for source in document.sources.values():
             if isinstance(source, MissingSource) and isinstance(source.error, ValidationFailed):
                 found.extend(source.error.diagnostics)
-        found.extend(_semantic(document))
+        found.extend(_semantic(document, criteria))
     return _finish(found)
 
 
@@ -196,12 +202,26 @@ def _finish(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique, key=_sort_key)
 
 
-def _semantic(doc: Document) -> list[Diagnostic]:
-    cached = doc._validated
-    if cached is None:
-        cached = _Checker(doc).run()
-        doc._validated = cached
-    return cached
+#: semantic findings for other criterion types than the default, by ``CriterionTypes``
+_VALIDATED_BY = "_arazzo_validated_by_criteria"
+
+
+def _semantic(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> list[Diagnostic]:
+    if criteria is DEFAULT_CRITERIA:
+        cached = doc._validated
+        if cached is None:
+            cached = _Checker(doc).run()
+            doc._validated = cached
+        return cached
+    by_criteria: dict[CriterionTypes, list[Diagnostic]] | None = getattr(
+        doc, _VALIDATED_BY, None)
+    if by_criteria is None:
+        by_criteria = {}
+        setattr(doc, _VALIDATED_BY, by_criteria)
+    found = by_criteria.get(criteria)
+    if found is None:
+        found = by_criteria[criteria] = _Checker(doc, criteria).run()
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,8 +266,9 @@ class _Scope:
 
 
 class _Checker:
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> None:
         self.doc = doc
+        self.criteria = criteria
         self.smap = doc.source_map
         self.out: list[Diagnostic] = []
         comps = doc.spec.components
@@ -741,6 +762,18 @@ class _Checker:
 
     def check_criterion(self, criterion: Criterion, pointer: str, scope: _Scope) -> None:
         type_name = criterion.type_name
+        if type_name not in self.criteria:
+            where = f"{pointer}/type/type" if isinstance(
+                criterion.type, CriterionExpressionType) else f"{pointer}/type"
+            self.emit(ERROR, "criterion-type", where,
+                      f"unknown criterion type {type_name!r} (known types: "
+                      f"{', '.join(self.criteria.names())}); a custom type is known only when "
+                      "its evaluator is passed in, criteria=DEFAULT_CRITERIA.with_type(name, "
+                      "evaluator) (CRI-03)")
+            if criterion.context is not None:
+                self.check_expression(criterion.context, f"{pointer}/context", scope,
+                                      "context")
+            return
         if criterion.type is not None and criterion.context is None:
             if type_name == "simple":
                 self.emit(WARNING, "criterion-context", f"{pointer}/type",
@@ -764,7 +797,7 @@ class _Checker:
 
     def check_condition(self, criterion: Criterion, pointer: str, scope: _Scope) -> None:
         try:
-            compiled = _compile_criterion(criterion)
+            compiled = _compile_criterion(criterion, self.criteria)
         except ExpressionSyntaxError as exc:
             self.syntax_error(exc, pointer, "condition")
             return
@@ -1051,20 +1084,18 @@ def _expressions_of(compiled: Any) -> list[Expression]:
     return [e for e in method() if isinstance(e, Expression)]
 
 
-def _compile_criterion(criterion: Criterion) -> Any:
+def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> Any:
     """Compile a condition with :mod:`arazzo.criteria`.
 
     The context is checked on its own (``check_criterion``), so a stand-in is compiled here:
     this reports only what concerns the condition.
     """
-    from arazzo.criteria import compile_criterion  # lazy: heavy import
-
     ctype: str | dict[str, str] | None
     if isinstance(criterion.type, CriterionExpressionType):
         ctype = {"type": criterion.type.type, "version": criterion.type.version}
     else:
         ctype = criterion.type
-    return compile_criterion(criterion.condition, ctype, _STAND_IN_CONTEXT)
+    return compile_criterion(criterion.condition, ctype, _STAND_IN_CONTEXT, registry=criteria)
 
 
 _STAND_IN_CONTEXT = "$response.body"

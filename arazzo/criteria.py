@@ -1,9 +1,10 @@
 """Criterion Objects: compile once, evaluate many times (inventory section I).
 
-Types (CRI-03): ``simple`` (default), ``regex``, ``jsonpath``, ``xpath``, and any type a caller
-registers in a :class:`CriterionRegistry`. ``CompiledCriterion.evaluate`` never raises: a
-criterion that cannot be evaluated (missing context, wrong type of value, timeout, ...)
-fails with a ``reason``.
+Types (CRI-03): ``simple`` (default), ``regex``, ``jsonpath``, ``xpath``
+(:data:`DEFAULT_CRITERIA`), and any type a caller adds with :meth:`CriterionTypes.with_type`
+(an immutable value passed in: ``validate``/``run``/``run_async``, ``criteria=``).
+``CompiledCriterion.evaluate`` never raises: a criterion that cannot be evaluated (missing
+context, wrong type of value, timeout, ...) fails with a ``reason``.
 
 Rules chosen where the specification is silent (details and citations: docs/expressions.md):
 
@@ -36,8 +37,9 @@ import functools
 import re
 import threading
 import warnings as _warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 # The regex, JSONPath and XPath libraries are imported by the evaluators on first use: a
@@ -58,12 +60,12 @@ from arazzo.expressions._common import short_repr, type_name
 from arazzo.expressions._template import scan_template
 
 __all__ = [
-    "DEFAULT_REGISTRY",
+    "DEFAULT_CRITERIA",
     "CompiledCriterion",
     "CriterionEvaluator",
-    "CriterionRegistry",
     "CriterionResult",
     "CriterionSyntaxError",
+    "CriterionTypes",
     "JsonPathEvaluator",
     "RegexEvaluator",
     "SimpleEvaluator",
@@ -96,51 +98,114 @@ _PASSED = CriterionResult(True)
 
 @runtime_checkable
 class CriterionEvaluator(Protocol):
-    """A criterion type. ``compile`` runs once (raise ``CriterionError`` for a bad condition
-    or version); ``evaluate`` gets the compiled object, the ``context`` value (``MISSING``
-    when the criterion has no context) and the evaluation context, and returns a bool. It
-    may raise ``CriterionError`` to fail with that message as the reason. A compiled object
-    with a ``warnings`` attribute (``(message, index)`` pairs) has them reported."""
+    """What a criterion type means.
 
-    name: str
+    ``evaluate(compiled, value, ctx)`` decides one criterion: ``compiled`` is what the
+    optional ``compile(condition, version)`` returned for the condition, or the condition
+    text itself when the evaluator has no ``compile``; ``value`` is the criterion's
+    ``context`` value (``MISSING`` when it has none); ``ctx`` is the run's
+    :class:`~arazzo.expressions.EvaluationContext` (``ctx.response``, ``ctx.status_code``,
+    ``ctx.inputs``, ...). It returns true or false, and may raise ``CriterionError`` to fail
+    with that message as the reason (any other exception fails too, with its repr).
 
-    def compile(self, condition: str, version: str | None) -> Any: ...
+    ``compile(condition, version)``, when present, runs once, when the document is validated
+    and when its plan is compiled (never per step): raise ``CriterionError`` (or
+    :class:`CriterionSyntaxError` with an index into the condition) for a bad condition or
+    version, and validation reports it at the condition's position. A compiled object with a
+    ``warnings`` attribute (``(message, index)`` pairs) has them reported. An evaluator
+    without ``compile`` takes no ``version``.
+    """
 
     def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool: ...
 
 
-class CriterionRegistry:
-    """Criterion types by name. ``register`` adds one (``replace=True`` to override)."""
+def _compile_with(evaluator: CriterionEvaluator, name: str, condition: str,
+                  version: str | None) -> Any:
+    compile_ = getattr(evaluator, "compile", None)
+    if compile_ is None:
+        if version is not None:
+            raise CriterionError(f"the {name} criterion type takes no version (its evaluator "
+                                 "has no compile(condition, version))")
+        return condition
+    return compile_(condition, version)
 
-    __slots__ = ("_evaluators",)
 
-    def __init__(self, evaluators: Iterable[CriterionEvaluator] = ()) -> None:
-        self._evaluators: dict[str, CriterionEvaluator] = {}
-        for evaluator in evaluators:
-            self.register(evaluator)
+class CriterionTypes(Mapping[str, CriterionEvaluator]):
+    """The criterion types a document may use: an immutable mapping from type name to
+    :class:`CriterionEvaluator` (CRI-03).
 
-    def register(self, evaluator: CriterionEvaluator, *, replace: bool = False) -> None:
-        name = evaluator.name
-        if not replace and name in self._evaluators:
-            raise CriterionError(f"criterion type {name!r} is already registered")
-        self._evaluators[name] = evaluator
+    :data:`DEFAULT_CRITERIA` holds ``simple``, ``regex``, ``jsonpath`` and ``xpath``.
+    :meth:`with_type` returns a new value with one type added or replaced; nothing changes a
+    value in place. Pass one to ``arazzo.validate``, ``arazzo.run`` and ``arazzo.run_async``
+    (``criteria=``). Two values are equal when they map the same names to the same evaluator
+    objects; results computed for a loaded document are kept per value.
+    """
 
-    def get(self, name: str) -> CriterionEvaluator:
-        try:
-            return self._evaluators[name]
-        except KeyError:
-            known = ", ".join(sorted(self._evaluators))
-            raise CriterionError(
-                f"unknown criterion type {name!r} (known types: {known})") from None
+    __slots__ = ("_hash", "_types")
 
-    def names(self) -> list[str]:
-        return sorted(self._evaluators)
+    _types: Mapping[str, CriterionEvaluator]
+    _hash: int
 
-    def copy(self) -> CriterionRegistry:
-        return CriterionRegistry(self._evaluators.values())
+    def __init__(self, types: Mapping[str, CriterionEvaluator]
+                 | Iterable[tuple[str, CriterionEvaluator]] = ()) -> None:
+        table = dict(types)
+        for name, evaluator in table.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"a criterion type name must be a non-empty string, not "
+                                f"{name!r}")
+            if not callable(getattr(evaluator, "evaluate", None)):
+                raise TypeError(f"criterion type {name!r}: {evaluator!r} has no "
+                                "evaluate(compiled, value, ctx) method")
+        object.__setattr__(self, "_types", MappingProxyType(table))
+        object.__setattr__(self, "_hash",
+                           hash(frozenset((name, id(e)) for name, e in table.items())))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("CriterionTypes is immutable; with_type() returns a new value")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CriterionTypes is immutable; with_type() returns a new value")
+
+    def __getitem__(self, name: str) -> CriterionEvaluator:
+        return self._types[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._evaluators
+        return name in self._types
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CriterionTypes):
+            return NotImplemented
+        return self._types.keys() == other._types.keys() and all(
+            evaluator is other._types[name] for name, evaluator in self._types.items())
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"CriterionTypes({self.names()!r})"
+
+    def with_type(self, name: str, evaluator: CriterionEvaluator) -> CriterionTypes:
+        """A new value with ``name`` evaluated by ``evaluator`` (added, or replacing the
+        type of that name); this one is unchanged."""
+        return CriterionTypes({**self._types, name: evaluator})
+
+    def names(self) -> list[str]:
+        """The type names, sorted."""
+        return sorted(self._types)
+
+    def evaluator(self, name: str) -> CriterionEvaluator:
+        """The evaluator of ``name``; raises ``CriterionError`` naming the known types."""
+        try:
+            return self._types[name]
+        except KeyError:
+            raise CriterionError(f"unknown criterion type {name!r} (known types: "
+                                 f"{', '.join(self.names())})") from None
 
 
 # -- simple -------------------------------------------------------------------------------
@@ -705,8 +770,15 @@ class XPathEvaluator:
 # -- compiled criterion -------------------------------------------------------------------
 
 
-DEFAULT_REGISTRY = CriterionRegistry(
-    [SimpleEvaluator(), RegexEvaluator(), JsonPathEvaluator(), XPathEvaluator()])
+#: the built-in criterion types (CRI-03): ``simple``, ``regex``, ``jsonpath``, ``xpath``
+def _builtin_types() -> CriterionTypes:
+    evaluators: dict[str, CriterionEvaluator] = {
+        "simple": SimpleEvaluator(), "regex": RegexEvaluator(),
+        "jsonpath": JsonPathEvaluator(), "xpath": XPathEvaluator()}
+    return CriterionTypes(evaluators)
+
+
+DEFAULT_CRITERIA = _builtin_types()
 
 _BUILTIN_TYPES = ("simple", "regex", "jsonpath", "xpath")
 _CACHE_SIZE = 32
@@ -785,7 +857,7 @@ class CompiledCriterion:
             text = self._template.evaluate(ctx)
             compiled = self._cache.get(text)
             if compiled is None:
-                compiled = self._evaluator.compile(text, self.version)
+                compiled = _compile_with(self._evaluator, self.type, text, self.version)
                 if len(self._cache) >= _CACHE_SIZE:
                     self._cache.clear()  # simple and safe under concurrent use
                 self._cache[text] = compiled
@@ -822,7 +894,7 @@ def compile_criterion(
     type: str | Mapping[str, str] | None = None,
     context: str | None = None,
     *,
-    registry: CriterionRegistry | None = None,
+    registry: CriterionTypes | None = None,
 ) -> CompiledCriterion:
     """Compile a Criterion Object's ``condition``, ``type`` and ``context``.
 
@@ -833,9 +905,9 @@ def compile_criterion(
     """
     if not isinstance(condition, str):
         raise CriterionError(f"a criterion condition must be a string, not {condition!r}")
-    registry = registry if registry is not None else DEFAULT_REGISTRY
+    registry = registry if registry is not None else DEFAULT_CRITERIA
     name, version, explicit = _criterion_type(type)
-    evaluator = registry.get(name)
+    evaluator = registry.evaluator(name)
     warnings: list[ExpressionWarning] = []
     compiled_context: Expression | None = None
     if context is not None:
@@ -860,7 +932,7 @@ def compile_criterion(
         if not scanned.is_constant:
             template = scanned
     if template is None:
-        compiled = evaluator.compile(condition, version)
+        compiled = _compile_with(evaluator, name, condition, version)
         warnings.extend(getattr(compiled, "warnings", ()) or ())
     return CompiledCriterion(condition, type=name, version=version, context=compiled_context,
                              evaluator=evaluator, compiled=compiled, template=template,

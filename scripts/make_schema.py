@@ -13,6 +13,11 @@ the schema where they disagree (inventory section Q), so these fixes are applied
    for regex/jsonpath/xpath, a warning for an explicit ``simple``.
 6. Criterion Expression Type ``version``: ``rfc9535`` and ``xpath-31`` (the defaults, nameable
    from 1.1 on) are accepted here and warned about semantically (inventory S-20).
+7. Criterion ``type`` (and a Criterion Expression Type's ``type``) may name any type: which
+   types exist is decided by the criterion types a document is validated and run with
+   (``arazzo.CriterionTypes``), checked semantically (``criterion-type``, CRI-03). The
+   versions of ``jsonpath`` and ``xpath`` stay enumerated; a type object cannot name
+   ``simple`` or ``regex`` (they have no versions).
 
 Usage: python scripts/make_schema.py OFFICIAL.json > arazzo/schemas/arazzo-1.0.json
 """
@@ -32,11 +37,17 @@ def corrected(schema: dict[str, Any]) -> dict[str, Any]:
     criterion["properties"]["type"] = {
         "description": "The type of condition to be applied",
         "anyOf": [
-            {"enum": ["simple", "regex", "jsonpath", "xpath"]},
+            {"type": "string", "minLength": 1},
             {"$ref": "#/$defs/criterion-expression-type-object"},
         ],
     }
     expression_type = defs["criterion-expression-type-object"]
+    expression_type["properties"]["type"] = {
+        "description": "The type of condition to be applied",
+        "type": "string",
+        "minLength": 1,
+        "not": {"enum": ["simple", "regex"]},
+    }
     rules = expression_type["allOf"]
     rules[0]["then"]["properties"]["version"] = {
         "enum": ["draft-goessner-dispatch-jsonpath-00", "rfc9535"]

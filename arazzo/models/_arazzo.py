@@ -52,18 +52,20 @@ class SourceDescription(ArazzoModel):
 
 
 class CriterionExpressionType(ArazzoModel):
-    """CRI-09: selects an older JSONPath/XPath dialect."""
+    """CRI-09: selects an older JSONPath/XPath dialect (or the version of a custom type)."""
 
-    type: Literal["jsonpath", "xpath"]
+    type: str
     version: str
 
 
 class Criterion(ArazzoModel):
-    """CRI-01..12. ``type`` defaults to ``simple``."""
+    """CRI-01..12. ``type`` defaults to ``simple``. Any type name is accepted here: which
+    types exist is decided by the ``CriterionTypes`` a document is validated and run with
+    (CRI-03; the default knows ``simple``, ``regex``, ``jsonpath`` and ``xpath``)."""
 
     condition: str
     context: str | None = None
-    type: Literal["simple", "regex", "jsonpath", "xpath"] | CriterionExpressionType | None = None
+    type: str | CriterionExpressionType | None = None
 
     @property
     def type_name(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import arazzo
 from arazzo import Diagnostic
@@ -44,7 +45,7 @@ def write(tmp_path: Path, body: str, *, name: str = "doc.arazzo.yaml",
     return path
 
 
-def check(tmp_path: Path, body: str, **kwargs: object) -> list[Diagnostic]:
+def check(tmp_path: Path, body: str, **kwargs: Any) -> list[Diagnostic]:
     """Validate a small document (see :func:`write`)."""
     return arazzo.validate(write(tmp_path, body), **kwargs)
 

@@ -12,12 +12,12 @@ import pytest
 from arazzo import criteria, expressions
 from arazzo._exceptions import CriterionError, ExpressionSyntaxError
 from arazzo.criteria import (
-    DEFAULT_REGISTRY,
+    DEFAULT_CRITERIA,
     CompiledCriterion,
     CriterionEvaluator,
-    CriterionRegistry,
     CriterionResult,
     CriterionSyntaxError,
+    CriterionTypes,
     compile_criterion,
 )
 from arazzo.expressions import (
@@ -40,7 +40,7 @@ def test_exported_names() -> None:
                  "Template", "Condition"):
         assert name in expressions.__all__
     for name in ("CriterionResult", "CompiledCriterion", "compile_criterion",
-                 "CriterionEvaluator", "CriterionRegistry", "DEFAULT_REGISTRY"):
+                 "CriterionEvaluator", "CriterionTypes", "DEFAULT_CRITERIA"):
         assert name in criteria.__all__
 
 
@@ -159,10 +159,9 @@ class _Always:
 def test_registry_accepts_a_new_criterion_type() -> None:
     evaluator = _Always()
     assert isinstance(evaluator, CriterionEvaluator)
-    registry = DEFAULT_REGISTRY.copy()
-    registry.register(evaluator)
+    registry = DEFAULT_CRITERIA.with_type("always", evaluator)
     assert "always" in registry
-    assert "always" not in DEFAULT_REGISTRY
+    assert "always" not in DEFAULT_CRITERIA
     ctx = EvaluationContext(inputs={"one": 1})
     criterion = compile_criterion("yes", "always", "$inputs.one", registry=registry)
     assert isinstance(criterion, CompiledCriterion)
@@ -177,14 +176,13 @@ def test_registry_accepts_a_new_criterion_type() -> None:
         compile_criterion("bad", "always", "$inputs.one", registry=registry)
     with pytest.raises(CriterionError, match="unknown criterion type"):
         compile_criterion("yes", "always", "$inputs.one")
-    with pytest.raises(CriterionError, match="already registered"):
-        registry.register(_Always())
-    registry.register(_Always(), replace=True)
-    assert registry.names() == ["always", "jsonpath", "regex", "simple", "xpath"]
+    replaced = registry.with_type("always", _Always())
+    assert replaced["always"] is not registry["always"]
+    assert replaced.names() == ["always", "jsonpath", "regex", "simple", "xpath"]
 
 
 def test_embedded_expressions_in_custom_type_are_substituted() -> None:
-    registry = CriterionRegistry([_Always()])
+    registry = CriterionTypes({"always": _Always()})
     criterion = compile_criterion("{$inputs.word}", "always", "$inputs.one", registry=registry)
     assert criterion.evaluate(EvaluationContext(inputs={"one": 1, "word": "yes"})).passed
     assert not criterion.evaluate(EvaluationContext(inputs={"one": 1, "word": "no"})).passed

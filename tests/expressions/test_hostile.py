@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from arazzo._exceptions import ExpressionSyntaxError
-from arazzo.criteria import CriterionRegistry, RegexEvaluator, compile_criterion
+from arazzo.criteria import DEFAULT_CRITERIA, RegexEvaluator, compile_criterion
 from arazzo.expressions import EvaluationContext, HttpMessage, parse, parse_condition
 
 GENEROUS = 15.0  # seconds; the real bounds are ~1 s
@@ -28,7 +28,7 @@ def test_catastrophic_regex_times_out() -> None:
 
 
 def test_regex_timeout_is_configurable() -> None:
-    registry = CriterionRegistry([RegexEvaluator(timeout=0.05)])
+    registry = DEFAULT_CRITERIA.with_type("regex", RegexEvaluator(timeout=0.05))
     criterion = compile_criterion("(a|aa)+$", "regex", "$response.body", registry=registry)
     start = time.monotonic()
     assert not criterion.evaluate(_ctx("a" * 5_000 + "b")).passed
