@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 from arazzo._auth import Authenticator, TokenError, apply
 from arazzo._events import (
@@ -45,6 +45,7 @@ from arazzo._events import (
     StepStarted,
 )
 from arazzo._exceptions import ArazzoError, ExpressionError, InputError
+from arazzo._messages import Effect, ResponseData, Send, Sleep, TransportFailure
 from arazzo._plan import (
     MAX_ITERATIONS_EXTENSION,
     ActionPlan,
@@ -68,10 +69,16 @@ from arazzo._requests import (
     serialize_path,
     serialize_query,
 )
-from arazzo._responses import BodyError, error_details, is_json_type, media_type, parse_body
+from arazzo._responses import (
+    BodyError,
+    error_details,
+    is_json_type,
+    media_type,
+    parse_body,
+    parse_retry_after,
+)
 from arazzo._results import ActionRecord, Failure, FailureKind, RunResult, StepRecord, jsonable
 from arazzo._timeline import status_text
-from arazzo._transports import ResponseData, TransportFailure, parse_retry_after
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
 
 __all__ = [
@@ -94,23 +101,6 @@ DEFAULT_RECORD_LIMIT = 1000
 MAX_DEPTH = 32
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Send ``request``; the driver answers with ResponseData or TransportFailure."""
-
-    request: RequestSpec
-    workflow_id: str
-    step_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """Wait ``seconds``; the driver answers with None."""
-
-    seconds: float
-
-
-Effect = Union[Send, Sleep]  # noqa: UP007
 
 
 class RunAborted(Exception):
