@@ -529,7 +529,7 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header],
     """
     from arazzo._engine import _Frame
     from arazzo._exceptions import ArazzoError
-    from arazzo._requests import MASK, RequestError
+    from arazzo._requests import MASK, RequestError, build_request
     from arazzo._run import _USER_AGENT
 
     masker = engine.masker
@@ -545,12 +545,14 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header],
             continue
         item["unresolved"] = _unresolved(step, ctx)
         try:
-            spec = engine._build(step, ctx)
+            built = build_request(step, ctx, engine.servers)
         except (RequestError, ArazzoError) as exc:
             item["method"] = step.method
             item["error"] = masker.text(str(exc))
             out.append(item)
             continue
+        masker.add(built.secrets)
+        spec = built.request
         auth_notes: list[str] = []
         if engine.auth is not None:
             from arazzo._auth import apply, describe_choice
