@@ -31,8 +31,8 @@ from arazzo._exceptions import InputError, MissingCredentials
 
 if TYPE_CHECKING:
     from arazzo._loading import OpenAPISource, OperationRef
+    from arazzo._messages import ResponseData, TransportFailure
     from arazzo._requests import Masker, RequestSpec
-    from arazzo._transports import ResponseData, TransportFailure
 
 __all__ = [
     "ENV_PREFIX",
@@ -511,7 +511,7 @@ class Authenticator:
                     result: ResponseData | TransportFailure) -> str:
         """The access token from the token endpoint's answer (cached); raises
         :class:`TokenError` with a masked message when there is none."""
-        from arazzo._transports import TransportFailure
+        from arazzo._messages import TransportFailure
 
         where = f"cannot get an OAuth2 token for scheme {use.name!r} from {url}"
         if isinstance(result, TransportFailure):

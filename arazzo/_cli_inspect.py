@@ -9,9 +9,9 @@ three show the document's structure, steps that use the source with their target
 - ``graph``: a Mermaid flowchart of one workflow: default ``next`` edges, ``goto`` / ``retry``
   / ``end`` actions (self-loops included) and ``onFailure`` edges (dashed).
 
-The three share :func:`workflow_summary`, which reads the compiled plan (``_plan``), so what
-they show is what ``run`` would execute (reusable objects resolved, workflow-level actions
-merged into each step).
+The three share :func:`workflow_summary`, which reads the compiled plan (:func:`arazzo.plan`),
+so what they show is what ``run`` would execute (reusable objects resolved, workflow-level
+actions merged into each step).
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 from arazzo.cli import add_access_options, choose_workflow, load_document
 
 if TYPE_CHECKING:
-    from arazzo._loading import Document
-    from arazzo._plan import ActionPlan, StepPlan
+    from arazzo import Document, PlannedAction, PlannedCriterion, PlannedStep
 
 __all__ = ["register", "to_mermaid", "workflow_summary"]
 
@@ -113,15 +112,13 @@ def register(subparsers: Any) -> None:
 
 
 def _schema_inputs(document: Document, schema: Any) -> list[dict[str, Any]]:
-    from arazzo._plan import _deref
-
-    schema = _deref(schema, document.raw)
+    schema = document.deref(schema)
     if not isinstance(schema, dict):
         return []
     required = set(schema.get("required") or [])
     out = []
     for name, raw in (schema.get("properties") or {}).items():
-        prop = _deref(raw, document.raw)
+        prop = document.deref(raw)
         prop = prop if isinstance(prop, dict) else {}
         item: dict[str, Any] = {"name": name, "required": name in required}
         kind = prop.get("type")
@@ -150,17 +147,17 @@ def list_data(document: Document) -> list[dict[str, Any]]:
     return out
 
 
-def _criterion(c: Any) -> str:
+def _criterion(c: PlannedCriterion) -> str:
     text = c.text
     return text if c.kind == "simple" else f"{text} ({c.kind})"
 
 
-def _action(action: ActionPlan) -> dict[str, Any]:
+def _action(action: PlannedAction) -> dict[str, Any]:
     item: dict[str, Any] = {"name": action.name, "type": action.type}
     if action.step_id:
         item["stepId"] = action.step_id
-    if action.workflow_ref:
-        item["workflowId"] = action.workflow_ref
+    if action.workflow_id:
+        item["workflowId"] = action.workflow_id
     if action.type == "retry":
         item["retryAfter"] = action.retry_after
         item["retryLimit"] = action.retry_limit
@@ -169,27 +166,25 @@ def _action(action: ActionPlan) -> dict[str, Any]:
     return item
 
 
-def _step(step: StepPlan) -> dict[str, Any]:
+def _step(step: PlannedStep) -> dict[str, Any]:
     item: dict[str, Any] = {"stepId": step.step_id}
     if step.operation is not None:
         op = step.operation
-        item["operation"] = {"method": op.method.upper(), "path": op.path,
-                             "source": op.source.name, "operationId": op.operation_id,
-                             "server": step.server_url}
-    elif step.unresolved is not None:
-        written, problem = step.unresolved
-        item["unresolved"] = {"target": written, "source": problem.source.name,
-                              "reason": problem.source.error.message}
-    if step.workflow is not None:
-        item["workflowId"] = step.workflow[1]
-    item["parameters"] = [f"{p.location}:{p.name}" for p in step.params] or [
-        name for name, _ in step.workflow_inputs]
-    if step.body is not None:
-        item["requestBody"] = step.body.content_type or "application/json"
+        item["operation"] = {"method": op.method, "path": op.path, "source": op.source,
+                             "operationId": op.operation_id, "server": op.server}
+    elif step.unloaded is not None:
+        unloaded = step.unloaded
+        item["unresolved"] = {"target": unloaded.target, "source": unloaded.source,
+                              "reason": unloaded.reason}
+    if step.workflow_id is not None:
+        item["workflowId"] = step.workflow_id
+    item["parameters"] = list(step.parameters)
+    if step.request_body is not None:
+        item["requestBody"] = step.request_body
     item["successCriteria"] = [_criterion(c) for c in step.success_criteria]
     item["onSuccess"] = [_action(a) for a in step.on_success]
     item["onFailure"] = [_action(a) for a in step.on_failure]
-    item["outputs"] = [name for name, _ in step.outputs]
+    item["outputs"] = list(step.outputs)
     return item
 
 
@@ -200,10 +195,11 @@ def workflow_summary(document: Document, workflow_id: str) -> dict[str, Any]:
     not resolve. A step whose source description could not be loaded is described as
     written (``unresolved``: its target, the source and why), not an error.
     """
-    from arazzo._plan import Plan
+    from arazzo import plan
 
-    plan = Plan(document, partial=True).workflow(document, workflow_id)
-    workflow = plan.workflow
+    steps = plan(document, workflow_id).steps
+    workflow = document.spec.workflow(workflow_id)
+    assert workflow is not None  # plan() found it
     sources = []
     for source in document.spec.source_descriptions:
         sources.append({"name": source.name, "type": source.type or "openapi",
@@ -216,7 +212,7 @@ def workflow_summary(document: Document, workflow_id: str) -> dict[str, Any]:
         "dependsOn": list(workflow.depends_on or []),
         "inputs": _schema_inputs(document, workflow.inputs),
         "inputsSchema": workflow.inputs,
-        "steps": [_step(s) for s in plan.steps],
+        "steps": [_step(s) for s in steps],
         "outputs": dict(workflow.outputs or {}),
     }
 
@@ -242,14 +238,13 @@ def _input_line(item: dict[str, Any]) -> str:
 def _warn_unloaded(command: str, document: Document) -> None:
     """One warning line per source description that could not be loaded: the structure is
     still shown, the steps that use the source as written."""
-    from arazzo._loading import MissingSource
+    from arazzo import sources
 
-    for doc in document.iter_documents():
-        for source in doc.sources.values():
-            if isinstance(source, MissingSource):
-                print(f"arazzo {command}: warning: source description {source.name!r} could "
-                      f"not be loaded ({source.error.message}); steps that use it are shown "
-                      "as written", file=sys.stderr)
+    for source in sources(document):
+        if not source.loaded:
+            print(f"arazzo {command}: warning: source description {source.name!r} could "
+                  f"not be loaded ({source.error}); steps that use it are shown "
+                  "as written", file=sys.stderr)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -284,7 +279,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _compile(args: argparse.Namespace) -> tuple[Document, str, dict[str, Any]] | None:
-    from arazzo._exceptions import ArazzoError
+    from arazzo import ArazzoError
 
     document = load_document(args)
     _warn_unloaded(args.command_name, document)

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arazzo.cli import UsageError, add_access_options, choose_workflow, load_document
+from arazzo.cli import (
+    UsageError,
+    add_access_options,
+    choose_workflow,
+    load_document,
+    openapi_sources,
+)
 
 if TYPE_CHECKING:
-    from arazzo._engine import Engine
-    from arazzo._loading import Document
-    from arazzo._plan import StepPlan
-    from arazzo._requests import Masker
-    from arazzo._results import RunResult
-    from arazzo.expressions import EvaluationContext
+    from arazzo import Document, DryRequest, RunResult
 
 __all__ = ["dry_run", "register"]
 
@@ -151,12 +152,10 @@ def _check_input_keys(document: Document, workflow_id: str, keys: list[str]) -> 
     additional properties explicitly."""
     import difflib
 
-    from arazzo._plan import _deref
-
     if not keys:
         return
     workflow = document.spec.workflow(workflow_id)
-    schema = _deref(workflow.inputs, document.raw) if workflow is not None and \
+    schema = document.deref(workflow.inputs) if workflow is not None and \
         workflow.inputs else None
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return
@@ -190,7 +189,7 @@ class _Header:
 
 
 def _headers(pairs: list[str]) -> list[_Header]:
-    from arazzo._requests import is_secret_header
+    from arazzo import is_secret_header
 
     out = []
     for pair in pairs:
@@ -227,10 +226,7 @@ def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
     the environment (``${VAR}``), as for secret ``--header`` values."""
     import difflib
 
-    from arazzo._auth import SchemeUse, _raw_schemes, env_name
-    from arazzo._run import _openapi_sources
-
-    sources = _openapi_sources(document)
+    sources = openapi_sources(document)
     out: dict[str, Any] = {}
     for pair in pairs:
         head, sep, value = pair.partition("=")
@@ -248,15 +244,15 @@ def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
                                  f"{source}=none to send without credentials")
             out[source] = None
             continue
-        declared = _raw_schemes(sources[source])
-        raw = declared.get(scheme)
-        if not isinstance(raw, dict):
-            close = difflib.get_close_matches(scheme, [str(k) for k in declared], n=1)
+        declared = {s.name: s for s in sources[source].security_schemes}
+        found = declared.get(scheme)
+        if found is None:
+            close = difflib.get_close_matches(scheme, list(declared), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"--auth {head}: source {source!r} declares no security scheme "
                              f"{scheme!r}{hint} (schemes: "
-                             f"{', '.join(str(k) for k in declared) or 'none'})")
-        kind = SchemeUse(source, scheme, raw).kind
+                             f"{', '.join(declared) or 'none'})")
+        kind = found.kind
         pair_form = kind == "basic" or (kind == "oauth2" and ":" in value)
         first, colon, second = value.partition(":") if pair_form else ("", "", value)
         if pair_form and not colon:
@@ -266,7 +262,7 @@ def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
             example = "${USER}:${PASSWORD}" if kind == "basic" else "${VAR}"
             raise UsageError(f"--auth {head}: secret values are read from the environment "
                              f"only, e.g. --auth '{head}={example}' (or set "
-                             f"{env_name(source, scheme)}...)")
+                             f"{found.env_var}...)")
         credential: Any
         if not pair_form:
             credential = _expand(f"--auth {head}", value)
@@ -302,11 +298,10 @@ def _header_transports(document: Document, headers: list[_Header],
                        given: dict[str, Any]) -> dict[str, Any]:
     if not headers:
         return given
+    from arazzo import source_transport
     from arazzo._cli_transport import HeaderTransport
-    from arazzo._run import _openapi_sources, _sigv4
-    from arazzo._transports import default_transport
 
-    sources = _openapi_sources(document)
+    sources = openapi_sources(document)
     for header in headers:
         if header.source is not None and header.source not in sources:
             import difflib
@@ -316,13 +311,13 @@ def _header_transports(document: Document, headers: list[_Header],
             raise UsageError(f"--header {header.source}:{header.name}: no source description "
                              f"named {header.source!r}{hint}")
     out = dict(given)
-    for name, source in sources.items():
+    for name in sources:
         mine = [h for h in headers if h.source in (None, name)]
         if mine:
             inner = given.get(name)
             handles = inner is not None or any(h.secret for h in mine)
             if inner is None:
-                inner = _sigv4(source, default_transport(), asynchronous=False)
+                inner = source_transport(document, name)
             out[name] = HeaderTransport(inner, [(h.name, h.value) for h in mine],
                                         handles_auth=handles)
     return out
@@ -358,8 +353,8 @@ def _write_reports(reports: list[tuple[str, str]], result: RunResult, recorder: 
 
 
 def run(args: argparse.Namespace) -> int:
-    from arazzo._exceptions import ValidationFailed
-    from arazzo._run import run as run_workflow
+    from arazzo import ValidationFailed, check_run
+    from arazzo import run as run_workflow
     from arazzo.aws._cli import run_overrides
 
     inputs, keys = _parse_inputs(args)
@@ -379,15 +374,14 @@ def run(args: argparse.Namespace) -> int:
         return dry_run(args, document, workflow_id, inputs, servers, headers, auth)
     # Check the document and the inputs before anything starts (the emulator, a progress line):
     # bad inputs are a usage error with nothing sent and nothing started.
-    from arazzo._run import _openapi_sources, _prepare
     from arazzo.aws._cli import forced_sigv4
 
     # sources that get a secret --header or --sigv4 are trusted to authenticate
-    handled = {name for name in _openapi_sources(document)
+    handled = {name for name in openapi_sources(document)
                if any(h.secret and h.source in (None, name) for h in headers)}
     handled.update(forced_sigv4(args, document))
     try:
-        _prepare(document, workflow_id, inputs, auth=auth, handled=handled)
+        check_run(document, workflow_id, inputs, auth=auth, authenticated=handled)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
@@ -453,130 +447,41 @@ def run(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------
 # dry run
 
-#: expression kinds whose value only exists once a response came back
-_NEEDS_RESPONSE = frozenset({
-    "steps", "outputs", "workflows", "statusCode", "url", "method", "request.header",
-    "request.query", "request.path", "request.body", "response.header", "response.body"})
 
-
-def _unresolved(step: StepPlan, ctx: EvaluationContext) -> list[dict[str, str]]:
-    """Expressions of the step's parameters and body that have no value in ``ctx``."""
-    from arazzo.expressions import MISSING
-
-    found: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-
-    def check(where: str, value: Any) -> None:
-        for expression in value.expressions():
-            if expression.evaluate(ctx) is MISSING and (where, expression.text) not in seen:
-                seen.add((where, expression.text))
-                reason = "needs a response" if expression.kind in _NEEDS_RESPONSE else (
-                    "input not given" if expression.kind == "inputs" else "no value")
-                found.append({"in": where, "expression": expression.text, "reason": reason})
-
-    for param in step.params:
-        check(f"{param.location} {param.name}", param.value)
-    if step.body is not None:
-        if step.body.payload is not None:
-            check("body", step.body.payload)
-        for _, target, value in step.body.replacements:
-            check(f"body {target}", value)
-    return found
-
-
-def _body_text(content: bytes | None, masker: Masker) -> str | None:
-    if not content:
-        return None
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"<{len(content)} bytes>"
-    text = masker.text(text)
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
-        return text
-
-
-def _signing(document: Document, source: str | None,
+def _signing(request: DryRequest,
              forced: dict[str, tuple[str | None, str | None]] | None = None) -> str | None:
-    from arazzo._run import _openapi_sources, sigv4_hint
-
-    if forced and source in forced:
-        service, region = forced[source]
+    if forced and request.source in forced:
+        service, region = forced[request.source]
         where = ", ".join(x for x in (service or "service from the host", region) if x)
         return f"AWS SigV4 ({where}; --sigv4)"
-    hint = sigv4_hint(_openapi_sources(document).get(source or ""))
-    if hint is None:
-        return None
-    return f"AWS SigV4 ({hint.service or 'service from the host'})"
+    return request.signing
 
 
-def dry_requests(document: Document, engine: Engine, headers: list[_Header],
+def dry_requests(requests: tuple[DryRequest, ...],
                  forced: dict[str, tuple[str | None, str | None]] | None = None
                  ) -> list[dict[str, Any]]:
-    """Every step of the workflow's request, built from the inputs alone (nothing is sent).
-
-    The rule: steps are taken in document order, once each (branches need responses). A value
-    that needs an earlier response (``$steps``, ``$response``, ``$statusCode``...) has no
-    value yet: it is left out of the request, as the engine leaves out absent values, and is
-    listed under ``unresolved``. The first step depends on inputs only, so its request is
-    exactly what a run sends first (before transport signing). A path parameter without a
-    value means the URL cannot be built: the step shows the error instead.
-    """
-    from arazzo._engine import _Frame
-    from arazzo._exceptions import ArazzoError
-    from arazzo._requests import MASK, RequestError
-    from arazzo._run import _USER_AGENT
-
-    masker = engine.masker
-    frame = _Frame(engine.root, engine.inputs, 0)
-    ctx = engine._context(frame)
+    """The ``requests`` of ``--dry-run --format json`` (:func:`arazzo.dry_run`'s requests)."""
     out: list[dict[str, Any]] = []
-    for step in engine.root.steps:
-        item: dict[str, Any] = {"stepId": step.step_id}
-        if step.workflow is not None:
-            item["workflowId"] = step.workflow[1]
+    for request in requests:
+        item: dict[str, Any] = {"stepId": request.step_id}
+        if request.workflow_id is not None:
+            item["workflowId"] = request.workflow_id
             item["note"] = "runs a workflow: its requests depend on this step's inputs"
-            out.append(item)
-            continue
-        item["unresolved"] = _unresolved(step, ctx)
-        try:
-            spec = engine._build(step, ctx)
-        except (RequestError, ArazzoError) as exc:
-            item["method"] = step.method
-            item["error"] = masker.text(str(exc))
-            out.append(item)
-            continue
-        auth_notes: list[str] = []
-        if engine.auth is not None:
-            from arazzo._auth import apply, describe_choice
-
-            choice = engine.auth.choice(step)
-            base = engine.servers.get(step.source or "") or step.server_url
-            if choice is not None:
-                tokens = {use.name: "<token>" for use, c in choice.schemes if c.kind == "client"}
-                spec = apply(spec, choice, tokens)
-                auth_notes = describe_choice(choice, base)
-            problem = engine.auth.problems.get(id(step))
-            if problem is not None:
-                auth_notes.append(f"missing credentials: needs {problem}")
-        sent = list(spec.headers)
-        if not any(k.lower() == "user-agent" for k, _ in sent):
-            sent.append(("User-Agent", _USER_AGENT))
-        for header in headers:
-            if header.source in (None, step.source):
-                sent = [(k, v) for k, v in sent if k.lower() != header.name.lower()]
-                sent.append((header.name, MASK if header.secret else header.value))
-        item.update({
-            "method": spec.method,
-            "url": masker.url(spec.url),
-            "source": step.source,
-            "headers": [list(h) for h in masker.headers(sent)],
-            "body": _body_text(spec.content, masker),
-            "signing": _signing(document, step.source, forced),
-            "auth": auth_notes,
-        })
+        elif request.error is not None:
+            item["unresolved"] = [u.to_dict() for u in request.unresolved]
+            item["method"] = request.method
+            item["error"] = request.error
+        else:
+            item.update({
+                "unresolved": [u.to_dict() for u in request.unresolved],
+                "method": request.method,
+                "url": request.url,
+                "source": request.source,
+                "headers": [list(h) for h in request.headers],
+                "body": request.body,
+                "signing": _signing(request, forced),
+                "auth": list(request.auth),
+            })
         out.append(item)
     return out
 
@@ -584,21 +489,23 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header],
 def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
             inputs: dict[str, Any], servers: dict[str, str], headers: list[_Header],
             auth: dict[str, Any] | None = None) -> int:
-    from arazzo._exceptions import ValidationFailed
-    from arazzo._run import _prepare
+    from arazzo import ValidationFailed
+    from arazzo import dry_run as build_dry_run
     from arazzo.aws._cli import forced_sigv4
 
     forced = forced_sigv4(args, document)
     try:
-        _, engine = _prepare(document, workflow_id, inputs, servers=servers or None,
-                             auth=auth, check_auth=False, handled=set(forced))
+        found = build_dry_run(document, workflow_id, inputs, servers=servers or None,
+                              auth=auth, authenticated=forced,
+                              headers=[(h.source, h.name, "***" if h.secret else h.value)
+                                       for h in headers])
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
         print("arazzo run: the document has errors", file=sys.stderr)
         return 1
-    requests = dry_requests(document, engine, headers, forced)
-    depends = [wf for _, wf in engine.root.depends_on]
+    requests = dry_requests(found.requests, forced)
+    depends = list(found.depends_on)
     if args.format == "json":
         data = {"workflowId": workflow_id, "dryRun": True, "dependsOn": depends,
                 "requests": requests}

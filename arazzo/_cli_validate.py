@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from arazzo._diagnostics import Diagnostic
+from arazzo import Diagnostic
 from arazzo.cli import UsageError, access_kwargs, add_access_options
 
 __all__ = ["register"]
@@ -63,7 +63,7 @@ def _display(file: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from arazzo._validation import validate  # lazy: keeps `--help` fast
+    from arazzo import validate  # lazy: keeps `--help` fast
 
     try:
         kwargs = access_kwargs(args)

@@ -20,15 +20,13 @@ outputs are kept, so a 10 000-iteration poll runs in constant memory (records as
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import json
 import time
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 from arazzo._auth import Authenticator, TokenError, apply
 from arazzo._events import (
@@ -45,6 +43,7 @@ from arazzo._events import (
     StepStarted,
 )
 from arazzo._exceptions import ArazzoError, ExpressionError, InputError
+from arazzo._messages import Effect, ResponseData, Send, Sleep, TransportFailure
 from arazzo._plan import (
     MAX_ITERATIONS_EXTENSION,
     ActionPlan,
@@ -57,21 +56,16 @@ from arazzo._requests import (
     Masker,
     RequestError,
     RequestSpec,
-    apply_replacement,
-    encode_body,
-    form_fields,
-    header_secrets,
-    is_secret_header,
-    join_url,
-    serialize_cookie,
-    serialize_header,
-    serialize_path,
-    serialize_query,
+    build_request,
 )
-from arazzo._responses import BodyError, error_details, is_json_type, media_type, parse_body
+from arazzo._responses import (
+    BodyError,
+    error_details,
+    parse_body,
+    parse_retry_after,
+)
 from arazzo._results import ActionRecord, Failure, FailureKind, RunResult, StepRecord, jsonable
 from arazzo._timeline import status_text
-from arazzo._transports import ResponseData, TransportFailure, parse_retry_after
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
 
 __all__ = [
@@ -94,23 +88,6 @@ DEFAULT_RECORD_LIMIT = 1000
 MAX_DEPTH = 32
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Send ``request``; the driver answers with ResponseData or TransportFailure."""
-
-    request: RequestSpec
-    workflow_id: str
-    step_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """Wait ``seconds``; the driver answers with None."""
-
-    seconds: float
-
-
-Effect = Union[Send, Sleep]  # noqa: UP007
 
 
 class RunAborted(Exception):
@@ -638,7 +615,7 @@ class Engine:
         if step.workflow is not None:
             return (yield from self._workflow_attempt(frame, step, ctx))
         try:
-            request = self._build(step, ctx)
+            built = build_request(step, ctx, self.servers)
         except RequestError as exc:
             return _Attempt(False, ctx, [_reason(frame, step, "request",
                                                  f"cannot build the request: {exc}")], {},
@@ -647,6 +624,9 @@ class Engine:
             kind: FailureKind = "expression" if isinstance(exc, ExpressionError) else "request"
             return _Attempt(False, ctx, [_reason(frame, step, kind, "cannot build the request: "
                                                  f"{exc.message}")], {}, method=step.method)
+        request = built.request
+        if built.secrets:
+            self.masker.add(built.secrets)
         sent = request
         refreshable = False
         if self.auth is not None and self.auth.choice(step) is not None:
@@ -790,70 +770,3 @@ class Engine:
             if result is not MISSING:
                 out[name] = result
         return out
-
-    def _build(self, step: StepPlan, ctx: EvaluationContext) -> RequestSpec:
-        path = step.path
-        query: list[str] = []
-        headers: list[tuple[str, str]] = []
-        cookies: list[str] = []
-        path_params: dict[str, Any] = {}
-        query_params: dict[str, Any] = {}
-        header_params: dict[str, str] = {}
-        for param in step.params:
-            value = param.value.evaluate(ctx)
-            if value is MISSING:
-                continue  # never send an absent value (not even as null)
-            if param.content_type is not None:
-                mt = media_type(param.content_type)
-                if is_json_type(mt) or not isinstance(value, str):
-                    value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-                style, explode = "form", False
-            else:
-                style, explode = param.style, param.explode
-            location = param.location
-            if location == "path":
-                path_params[param.name] = value
-                path = path.replace("{" + param.name + "}",
-                                    serialize_path(param.name, value, style, explode))
-            elif location == "query":
-                query_params[param.name] = value
-                query.extend(serialize_query(param.name, value, style, explode,
-                                             param.allow_reserved))
-            elif location == "header":
-                text = serialize_header(param.name, value, explode)
-                header_params[param.name] = text
-                headers.append((param.name, text))
-                if is_secret_header(param.name):
-                    self.masker.add(header_secrets(text))
-            elif location == "cookie":
-                cookies.extend(serialize_cookie(param.name, value, explode))
-        if "{" in path:
-            start = path.index("{")
-            name = path[start + 1:path.find("}", start)]
-            raise RequestError(f"path parameter {name!r} has no value (PAR-06)")
-        if cookies:
-            headers.append(("Cookie", "; ".join(cookies)))
-            self.masker.add(c.partition("=")[2] for c in cookies)
-        base = self.servers.get(step.source or "") or step.server_url
-        if base is None:
-            raise RequestError(step.server_problem or "no server URL")
-        url = join_url(base, path, query)
-        content: bytes | None = None
-        body: Any = MISSING
-        if step.body is not None and step.body.payload is not None:
-            body = step.body.payload.evaluate(ctx)
-            if step.body.replacements and body is not MISSING:
-                body = (form_fields(body) if step.body.form_string and isinstance(body, str)
-                        else copy.deepcopy(body))
-                for tokens, target, value in step.body.replacements:  # RB-03: in order
-                    replacement = value.evaluate(ctx)
-                    if replacement is not MISSING:
-                        body = apply_replacement(body, tokens, replacement, target)
-            if body is not MISSING:
-                content_type = step.body.content_type or (
-                    "text/plain" if isinstance(body, str) else "application/json")
-                content, header_type = encode_body(content_type, body)
-                if not step.has_content_type_param:
-                    headers.append(("Content-Type", header_type))
-        return RequestSpec(step.source or "", step.method, url, headers, content,
-                           path_params, query_params, header_params, body)

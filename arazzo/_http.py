@@ -6,7 +6,7 @@ request object, URL model or header model is built on the way. That is most of w
 exchange costs in a poll loop (see ``docs/performance.md``). It speaks what
 ``httpx.HTTPTransport`` speaks by default (HTTP/1.1 over TCP or TLS, no proxy, no redirects,
 no compression negotiated, nothing retried) and fails the same way, as a
-:class:`~arazzo._transports.TransportFailure` (``connect``, ``timeout``, ``too-large``,
+:class:`~arazzo._messages.TransportFailure` (``connect``, ``timeout``, ``too-large``,
 ``transport``), never an exception.
 
 - Connections are pooled per (scheme, host, port) and reused while the server keeps them
@@ -36,18 +36,16 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
+
+from arazzo._messages import Headers, ResponseData, TransportFailure
 
 if TYPE_CHECKING:
     import ssl
 
-    import httpx
-
     from arazzo._requests import RequestSpec
 
-__all__ = ["HTTPClient", "Headers", "ResponseData", "TransportFailure", "client_ssl_context"]
+__all__ = ["HTTPClient", "client_ssl_context"]
 
 _MAX_HEAD = 64 * 1024
 _MAX_HEADER_LINES = 256
@@ -73,60 +71,6 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 def _percent(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
-
-
-class Headers(Mapping[str, str]):
-    """Response headers: a case-insensitive, read-only mapping (repeated fields joined with
-    ``", "``, as httpx joins them) that keeps every field in order (:meth:`multi_items`,
-    names lower-cased; :meth:`raw_items`, names as sent)."""
-
-    __slots__ = ("_fields", "_joined")
-
-    def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
-        self._fields = list(fields)
-        joined: dict[str, str] = {}
-        for name, value in self._fields:
-            key = name.lower()
-            previous = joined.get(key)
-            joined[key] = value if previous is None else f"{previous}, {value}"
-        self._joined = joined
-
-    def __getitem__(self, key: str) -> str:
-        return self._joined[key.lower()]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._joined.get(key.lower(), default) if isinstance(key, str) else default
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._joined
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._joined)
-
-    def __len__(self) -> int:
-        return len(self._joined)
-
-    def get_list(self, key: str) -> list[str]:
-        key = key.lower()
-        return [value for name, value in self._fields if name.lower() == key]
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        return [(name.lower(), value) for name, value in self._fields]
-
-    def raw_items(self) -> list[tuple[str, str]]:
-        return list(self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Headers):
-            return self.multi_items() == other.multi_items()
-        if isinstance(other, Mapping):
-            return dict(self._joined) == {str(k).lower(): v for k, v in other.items()}
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:  # names only: values may be secrets (Set-Cookie, tokens)
-        return f"Headers({sorted(self._joined)!r})"
 
 
 @functools.cache
@@ -438,30 +382,11 @@ def _framing(fields: list[tuple[str, str]]) -> tuple[list[str], list[str], set[s
     return connection, codings, lengths
 
 
-@dataclass(frozen=True, slots=True)
-class ResponseData:
-    """What came back: status, headers (lower-cased names kept in order) and the raw body."""
-
-    status_code: int
-    headers: Headers | httpx.Headers
-    content: bytes
-    elapsed: float
-
-
-@dataclass(frozen=True, slots=True)
-class TransportFailure:
-    """No usable response: ``code`` is ``connect``, ``timeout``, ``too-large``, ``transport``."""
-
-    code: str
-    message: str
-    elapsed: float = 0.0
-
-
 class HTTPClient:
     """A pooled HTTP/1.1 client. :meth:`send` takes a
     :class:`~arazzo._requests.RequestSpec` and returns
-    :class:`~arazzo._transports.ResponseData` or a
-    :class:`~arazzo._transports.TransportFailure` (it never raises for network problems)."""
+    :class:`~arazzo._messages.ResponseData` or a
+    :class:`~arazzo._messages.TransportFailure` (it never raises for network problems)."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssl_context = ssl_context

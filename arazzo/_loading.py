@@ -529,6 +529,14 @@ class Document:
     def locate(self, pointer: str, *, key: bool = False) -> Location:
         return self.source_map.locate(pointer, key=key)
 
+    def deref(self, value: Any) -> Any:
+        """``value`` with its ``$ref`` followed while it is a local one (``#/components/...``)
+        in this document, as the engine reads a workflow's inputs schema; a reference that
+        does not resolve gives ``{}``, a non-local one is left as it is."""
+        from arazzo._plan import _deref
+
+        return _deref(value, self.raw)
+
     def iter_documents(self) -> Iterator[Document]:
         """This document and every Arazzo document reachable through its sources, once each."""
         seen: set[int] = set()

@@ -9,23 +9,30 @@ for path and header). Bodies are encoded by content type (RB-01, RB-02). Secrets
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from arazzo._responses import is_json_type, media_type
 from arazzo.expressions import MISSING
 
+if TYPE_CHECKING:
+    from arazzo._plan import StepPlan
+    from arazzo.expressions import EvaluationContext
+
 __all__ = [
+    "BuiltRequest",
     "Masker",
     "RequestError",
     "RequestSpec",
     "apply_replacement",
+    "build_request",
     "encode_body",
     "form_fields",
     "header_secrets",
@@ -57,6 +64,16 @@ class RequestSpec:
     query_params: dict[str, Any] = field(default_factory=dict)
     header_params: dict[str, str] = field(default_factory=dict)
     body: Any = MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltRequest:
+    """What :func:`build_request` returns: the request, and the values in it that must be
+    masked wherever they are shown (secret header values and their credentials, cookie
+    values, the values of secret-named query parameters)."""
+
+    request: RequestSpec
+    secrets: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------
@@ -340,6 +357,92 @@ def apply_replacement(payload: Any, tokens: tuple[str, ...], value: Any, target:
 
 
 # ------------------------------------------------------------------------------------------
+# a step's request
+
+
+def build_request(step: StepPlan, ctx: EvaluationContext,
+                  servers: Mapping[str, str] | None = None) -> BuiltRequest:
+    """The request of ``step`` (an operation step) evaluated in ``ctx``, and the secrets it
+    holds. Pure: nothing is mutated (not ``ctx``, not a masker), so building twice gives
+    equal results; the caller registers :attr:`BuiltRequest.secrets` with its masker.
+
+    ``servers``: base URLs by source name (``run(servers=...)``), else the step's server.
+    Raises :class:`RequestError` when the request cannot be built (a path parameter without a
+    value, a URL outside its server, a bad replacement target) and the expression errors of
+    its values (:class:`~arazzo.ExpressionError`).
+    """
+    path = step.path
+    query: list[str] = []
+    headers: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    path_params: dict[str, Any] = {}
+    query_params: dict[str, Any] = {}
+    header_params: dict[str, str] = {}
+    secrets: list[str] = []
+    for param in step.params:
+        value = param.value.evaluate(ctx)
+        if value is MISSING:
+            continue  # never send an absent value (not even as null)
+        if param.content_type is not None:
+            mt = media_type(param.content_type)
+            if is_json_type(mt) or not isinstance(value, str):
+                value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            style, explode = "form", False
+        else:
+            style, explode = param.style, param.explode
+        location = param.location
+        if location == "path":
+            path_params[param.name] = value
+            path = path.replace("{" + param.name + "}",
+                                serialize_path(param.name, value, style, explode))
+        elif location == "query":
+            query_params[param.name] = value
+            if _is_secret_query(param.name):
+                secrets.extend(_scalars(value))
+            query.extend(serialize_query(param.name, value, style, explode,
+                                         param.allow_reserved))
+        elif location == "header":
+            text = serialize_header(param.name, value, explode)
+            header_params[param.name] = text
+            headers.append((param.name, text))
+            if is_secret_header(param.name):
+                secrets.extend(header_secrets(text))
+        elif location == "cookie":
+            cookies.extend(serialize_cookie(param.name, value, explode))
+    if "{" in path:
+        start = path.index("{")
+        name = path[start + 1:path.find("}", start)]
+        raise RequestError(f"path parameter {name!r} has no value (PAR-06)")
+    if cookies:
+        headers.append(("Cookie", "; ".join(cookies)))
+        secrets.extend(c.partition("=")[2] for c in cookies)
+    base = (servers.get(step.source or "") if servers else None) or step.server_url
+    if base is None:
+        raise RequestError(step.server_problem or "no server URL")
+    url = join_url(base, path, query)
+    content: bytes | None = None
+    body: Any = MISSING
+    if step.body is not None and step.body.payload is not None:
+        body = step.body.payload.evaluate(ctx)
+        if step.body.replacements and body is not MISSING:
+            body = (form_fields(body) if step.body.form_string and isinstance(body, str)
+                    else copy.deepcopy(body))
+            for tokens, target, value in step.body.replacements:  # RB-03: in order
+                replacement = value.evaluate(ctx)
+                if replacement is not MISSING:
+                    body = apply_replacement(body, tokens, replacement, target)
+        if body is not MISSING:
+            content_type = step.body.content_type or (
+                "text/plain" if isinstance(body, str) else "application/json")
+            content, header_type = encode_body(content_type, body)
+            if not step.has_content_type_param:
+                headers.append(("Content-Type", header_type))
+    return BuiltRequest(RequestSpec(step.source or "", step.method, url, headers, content,
+                                    path_params, query_params, header_params, body),
+                        tuple(secrets))
+
+
+# ------------------------------------------------------------------------------------------
 # secrets
 
 _SECRET_HEADER = re.compile(
@@ -355,7 +458,23 @@ _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* +(\S.*)")
 
 
 def is_secret_header(name: str) -> bool:
+    """Whether the value of header ``name`` is a secret (masked wherever it is shown)."""
     return _SECRET_HEADER.search(name) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _is_secret_query(name: str) -> bool:
+    # cached: a step's parameter names are the same on every iteration of a poll
+    return _SECRET_QUERY.search(name) is not None
+
+
+def _scalars(value: Any) -> list[str]:
+    """The texts a query parameter's value is sent as (the items of a list or object)."""
+    if isinstance(value, (list, tuple)):
+        return [_scalar(v) for v in value]
+    if isinstance(value, dict):
+        return [_scalar(v) for v in value.values() if v is not MISSING]
+    return [_scalar(value)]
 
 
 def header_secrets(value: str) -> tuple[str, ...]:

@@ -13,13 +13,23 @@ Without a ``Content-Type``, a body that parses as JSON is JSON, else UTF-8 text,
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from arazzo.expressions import MISSING
 
-__all__ = ["BodyError", "error_details", "is_json_type", "media_type", "parse_body"]
+__all__ = [
+    "BodyError",
+    "error_details",
+    "is_json_type",
+    "media_type",
+    "parse_body",
+    "parse_retry_after",
+]
 
 
 class BodyError(Exception):
@@ -138,3 +148,21 @@ def error_details(status: int, headers: Any, body: Any) -> tuple[str | None, str
         message = body.strip()
     return (str(code) if code is not None else None,
             str(message) if message is not None else None)
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP-date (ACT-05)."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 from arazzo._auth import AuthArg, Authenticator, parse_auth
 from arazzo._diagnostics import Diagnostic
-from arazzo._engine import DEFAULT_RECORD_LIMIT, Effect, Engine, RunAborted, Send, Sleep
+from arazzo._engine import DEFAULT_RECORD_LIMIT, Engine, RunAborted
 from arazzo._events import Hook
 from arazzo._exceptions import InputError, ValidationFailed
 from arazzo._loading import Document, OpenAPISource, load
 from arazzo._logging import normalize_hooks
+from arazzo._messages import Effect, ResponseData, Send, Sleep, TransportFailure
 from arazzo._plan import plan_for
 from arazzo._results import RunResult
 from arazzo._transports import (
@@ -23,8 +24,6 @@ from arazzo._transports import (
     DEFAULT_REQUEST_TIMEOUT,
     USER_AGENT,
     AnyTransport,
-    ResponseData,
-    TransportFailure,
     default_async_transport,
     default_client,
     default_transport,

@@ -17,20 +17,12 @@ client never imports it.
 from __future__ import annotations
 
 import atexit
-import email.utils
 import threading
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Union
 
-# (ResponseData and TransportFailure live beside the client that makes them)
-from arazzo._http import (
-    Headers,
-    HTTPClient,
-    ResponseData,
-    TransportFailure,
-    client_ssl_context,
-)
+from arazzo._http import HTTPClient, client_ssl_context
+from arazzo._messages import Headers, ResponseData, TransportFailure
 
 if TYPE_CHECKING:
     import ssl
@@ -44,11 +36,8 @@ __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
     "USER_AGENT",
     "AnyTransport",
-    "ResponseData",
-    "TransportFailure",
     "default_client",
     "default_transport",
-    "parse_retry_after",
     "send_async",
     "send_sync",
 ]
@@ -178,7 +167,7 @@ def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: i
         failure = _describe(exc, url)
         return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
     content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    return ResponseData(response.status_code, response.headers, content,
+    return ResponseData(response.status_code, Headers(response.headers.multi_items()), content,
                         time.perf_counter() - started)
 
 
@@ -208,24 +197,6 @@ async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
     except Exception as exc:
         failure = _describe(exc, url)
         return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
-    return ResponseData(response.status_code, response.headers, b"".join(chunks),
+    return ResponseData(response.status_code, Headers(response.headers.multi_items()),
+                        b"".join(chunks),
                         time.perf_counter() - started)
-
-
-def parse_retry_after(headers: Mapping[str, str] | Headers | httpx.Headers, now: float | None = None
-                      ) -> float | None:
-    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP-date (ACT-05)."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)

@@ -7,7 +7,8 @@ peers); each command lives in its own module exposing ``register(subparsers)`` w
 
 Helpers shared by the commands live here too: :class:`UsageError` (one line, exit 2),
 :func:`add_access_options` / :func:`load_document` (reading a document under the access
-policy) and :func:`choose_workflow` (with a "did you mean" for unknown ids).
+policy), :func:`choose_workflow` (with a "did you mean" for unknown ids) and
+:func:`openapi_sources`. The commands use ``arazzo``'s public API only (a test checks it).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from arazzo._exceptions import ArazzoError
+from arazzo import ArazzoError
 
 if TYPE_CHECKING:
-    from arazzo._loading import Document
+    from arazzo import Document, SourceInfo
 
 __all__ = ["main"]
 
@@ -166,6 +167,18 @@ def choose_workflow(document: Document, workflow_id: str | None) -> str:
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise UsageError(f"no workflow {workflow_id!r} in the document{hint} "
                      f"(workflows: {', '.join(ids) or 'none'})")
+
+
+def openapi_sources(document: Document) -> dict[str, SourceInfo]:
+    """The OpenAPI source descriptions that could be loaded, by name (the first of a name
+    among the document and the Arazzo documents it references), as a run resolves them."""
+    from arazzo import sources
+
+    out: dict[str, SourceInfo] = {}
+    for source in sources(document):
+        if source.type == "openapi" and source.loaded:
+            out.setdefault(source.name, source)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:

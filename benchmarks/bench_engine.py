@@ -97,10 +97,10 @@ def main() -> None:
     del request
 
     # the sans-I/O core alone: a driver that answers each Send with ready ResponseData
+    from arazzo._messages import Headers, ResponseData
     from arazzo._run import prepare
-    from arazzo._transports import ResponseData
 
-    headers = httpx.Headers({"content-type": "application/json"})
+    headers = Headers([("content-type", "application/json")])
     _, engine = prepare(document, "loop", {"limit": iterations}, loop_delay=0,
                         max_steps=iterations + 10, record_limit=100)
     gen = engine.run()

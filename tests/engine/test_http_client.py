@@ -23,9 +23,9 @@ import httpx
 import pytest
 from server import Reply, ScriptedServer
 
-from arazzo._http import Headers, HTTPClient, _split
+from arazzo._http import HTTPClient, _split
+from arazzo._messages import Headers, ResponseData, TransportFailure
 from arazzo._requests import RequestSpec
-from arazzo._transports import ResponseData, TransportFailure
 
 Handler = Callable[["RawServer", socket.socket, int], None]
 
