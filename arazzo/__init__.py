@@ -44,7 +44,17 @@ if TYPE_CHECKING:
     )
     from arazzo._loading import (
         Document,
+        OpenAPISource,
+        OperationRef,
         load,
+    )
+    from arazzo._plan import (
+        LoopPacing,
+    )
+    from arazzo._providers import (
+        DEFAULT_PROVIDERS,
+        LazyProvider,
+        Provider,
     )
     from arazzo._results import (
         ActionRecord,
@@ -71,6 +81,7 @@ _LAZY: dict[str, str] = {
     "ArazzoError": "arazzo._exceptions",
     "CriterionError": "arazzo._exceptions",
     "CriterionEvaluated": "arazzo._events",
+    "DEFAULT_PROVIDERS": "arazzo._providers",
     "Diagnostic": "arazzo._diagnostics",
     "Document": "arazzo._loading",
     "DocumentError": "arazzo._exceptions",
@@ -79,10 +90,15 @@ _LAZY: dict[str, str] = {
     "Failure": "arazzo._results",
     "FailureKind": "arazzo._results",
     "InputError": "arazzo._exceptions",
+    "LazyProvider": "arazzo._providers",
     "LoadError": "arazzo._exceptions",
     "Location": "arazzo._exceptions",
     "LoopIteration": "arazzo._events",
+    "LoopPacing": "arazzo._plan",
     "MissingCredentials": "arazzo._exceptions",
+    "OpenAPISource": "arazzo._loading",
+    "OperationRef": "arazzo._loading",
+    "Provider": "arazzo._providers",
     "ReferenceError_": "arazzo._exceptions",
     "RequestSent": "arazzo._events",
     "ResponseReceived": "arazzo._events",
@@ -103,13 +119,15 @@ _LAZY: dict[str, str] = {
     "validate": "arazzo._validation",
 }
 
-__all__ = [
+# plain sorted() order, pinned by tests/api (ruff's isort-style order puts constants first)
+__all__ = [  # noqa: RUF022
     "AccessDenied",
     "ActionRecord",
     "ActionTaken",
     "ArazzoError",
     "CriterionError",
     "CriterionEvaluated",
+    "DEFAULT_PROVIDERS",
     "Diagnostic",
     "Document",
     "DocumentError",
@@ -118,10 +136,15 @@ __all__ = [
     "Failure",
     "FailureKind",
     "InputError",
+    "LazyProvider",
     "LoadError",
     "Location",
     "LoopIteration",
+    "LoopPacing",
     "MissingCredentials",
+    "OpenAPISource",
+    "OperationRef",
+    "Provider",
     "ReferenceError_",
     "RequestSent",
     "ResponseReceived",

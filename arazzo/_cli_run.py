@@ -10,10 +10,12 @@ the run, also when it failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,9 +101,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-progress", action="store_true",
                         help="no live progress line (it only shows on a terminal anyway)")
     add_access_options(parser)
-    from arazzo.aws._cli import add_run_arguments
+    from arazzo._providers import cli_options
 
-    add_run_arguments(parser)
+    for options in cli_options():  # the providers' own options (AWS: --aws-region, ...)
+        options.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -301,7 +304,8 @@ def _header_transports(document: Document, headers: list[_Header],
     if not headers:
         return given
     from arazzo._cli_transport import HeaderTransport
-    from arazzo._run import _openapi_sources, _sigv4
+    from arazzo._providers import provider_transport
+    from arazzo._run import _openapi_sources
     from arazzo._transports import default_transport
 
     sources = _openapi_sources(document)
@@ -320,7 +324,7 @@ def _header_transports(document: Document, headers: list[_Header],
             inner = given.get(name)
             handles = inner is not None or any(h.secret for h in mine)
             if inner is None:
-                inner = _sigv4(source, default_transport(), asynchronous=False)
+                inner = provider_transport(source, default_transport(), asynchronous=False)
             out[name] = HeaderTransport(inner, [(h.name, h.value) for h in mine],
                                         handles_auth=handles)
     return out
@@ -362,10 +366,34 @@ def _write_reports(reports: list[tuple[str, str]], result: RunResult, recorder: 
         _reports.write_text(path, text)
 
 
+@dataclass
+class _Overrides:
+    servers: dict[str, Any]
+    transports: dict[str, Any]
+    loop_delay: float | None = None
+
+
+@contextlib.contextmanager
+def _provider_overrides(args: argparse.Namespace, document: Document
+                        ) -> Iterator[_Overrides]:
+    """What the providers' options contribute to one run, set up around it."""
+    from arazzo._providers import cli_options
+
+    merged = _Overrides({}, {})
+    with contextlib.ExitStack() as stack:
+        for options in cli_options():
+            extra = stack.enter_context(options.overrides(args, document))
+            merged.servers.update(extra.servers)
+            merged.transports.update(extra.transports)
+            if merged.loop_delay is None:
+                merged.loop_delay = extra.loop_delay
+        yield merged
+
+
 def run(args: argparse.Namespace) -> int:
     from arazzo._exceptions import ValidationFailed
+    from arazzo._providers import cli_options
     from arazzo._run import run as run_workflow
-    from arazzo.aws._cli import run_overrides
 
     inputs, keys = _parse_inputs(args)
     servers = _servers(args.server)
@@ -378,19 +406,19 @@ def run(args: argparse.Namespace) -> int:
     _check_input_keys(document, workflow_id, keys)
     auth = _auth(args.auth, document)
     if args.dry_run:
-        from arazzo.aws._cli import regional_cli_servers
-
-        servers = {**regional_cli_servers(args, document), **servers}
+        regional = {k: v for options in cli_options()
+                    for k, v in options.dry_run_servers(args, document).items()}
+        servers = {**regional, **servers}
         return dry_run(args, document, workflow_id, inputs, servers, headers, auth)
     # Check the document and the inputs before anything starts (the emulator, a progress line):
     # bad inputs are a usage error with nothing sent and nothing started.
     from arazzo._run import _openapi_sources, _prepare
-    from arazzo.aws._cli import forced_sigv4
 
     # sources that get a secret --header or --sigv4 are trusted to authenticate
     handled = {name for name in _openapi_sources(document)
                if any(h.secret and h.source in (None, name) for h in headers)}
-    handled.update(forced_sigv4(args, document))
+    for options in cli_options():
+        handled.update(options.handled(args, document))
     try:
         _prepare(document, workflow_id, inputs, auth=auth, handled=handled)
     except ValidationFailed as exc:
@@ -413,7 +441,7 @@ def run(args: argparse.Namespace) -> int:
         recorder = Recorder()
         hooks.append(recorder)
     try:
-        with run_overrides(args, document) as extra:
+        with _provider_overrides(args, document) as extra:
             loop_delay = args.loop_delay if args.loop_delay is not None else extra.loop_delay
             transports = _header_transports(document, headers, dict(extra.transports))
             result = run_workflow(document, workflow_id, inputs,
@@ -501,23 +529,8 @@ def _body_text(content: bytes | None, masker: Masker) -> str | None:
         return text
 
 
-def _signing(document: Document, source: str | None,
-             forced: dict[str, tuple[str | None, str | None]] | None = None) -> str | None:
-    from arazzo._run import _openapi_sources, sigv4_hint
-
-    if forced and source in forced:
-        service, region = forced[source]
-        where = ", ".join(x for x in (service or "service from the host", region) if x)
-        return f"AWS SigV4 ({where}; --sigv4)"
-    hint = sigv4_hint(_openapi_sources(document).get(source or ""))
-    if hint is None:
-        return None
-    return f"AWS SigV4 ({hint.service or 'service from the host'})"
-
-
 def dry_requests(document: Document, engine: Engine, headers: list[_Header],
-                 forced: dict[str, tuple[str | None, str | None]] | None = None
-                 ) -> list[dict[str, Any]]:
+                 signing: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every step of the workflow's request, built from the inputs alone (nothing is sent).
 
     The rule: steps are taken in document order, once each (branches need responses). A value
@@ -577,7 +590,7 @@ def dry_requests(document: Document, engine: Engine, headers: list[_Header],
             "source": step.source,
             "headers": [list(h) for h in masker.headers(sent)],
             "body": _body_text(spec.content, masker),
-            "signing": _signing(document, step.source, forced),
+            "signing": (signing or {}).get(step.source or ""),
             "auth": auth_notes,
         })
         out.append(item)
@@ -588,19 +601,23 @@ def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
             inputs: dict[str, Any], servers: dict[str, str], headers: list[_Header],
             auth: dict[str, Any] | None = None) -> int:
     from arazzo._exceptions import ValidationFailed
+    from arazzo._providers import cli_options
     from arazzo._run import _prepare
-    from arazzo.aws._cli import forced_sigv4
 
-    forced = forced_sigv4(args, document)
+    handled: set[str] = set()
+    signing: dict[str, str] = {}  # per source, how the providers sign it when sent
+    for options in cli_options():
+        handled.update(options.handled(args, document))
+        signing.update(options.signing_notes(args, document))
     try:
         _, engine = _prepare(document, workflow_id, inputs, servers=servers or None,
-                             auth=auth, check_auth=False, handled=set(forced))
+                             auth=auth, check_auth=False, handled=handled)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
         print("arazzo run: the document has errors", file=sys.stderr)
         return 1
-    requests = dry_requests(document, engine, headers, forced)
+    requests = dry_requests(document, engine, headers, signing)
     depends = [wf for _, wf in engine.root.depends_on]
     if args.format == "json":
         data = {"workflowId": workflow_id, "dryRun": True, "dependsOn": depends,
