@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from arazzo.aws._detect import SigV4Hint, _rule, detect_sigv4
 
 if TYPE_CHECKING:
+    import httpx
+
     from arazzo import LoopPacing, OpenAPISource, OperationRef
     from arazzo.aws._cli import AwsCliOptions
     from arazzo.models import Parameter
