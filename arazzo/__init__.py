@@ -44,7 +44,12 @@ if TYPE_CHECKING:
     )
     from arazzo._loading import (
         Document,
+        OpenAPISource,
+        OperationRef,
         load,
+    )
+    from arazzo._plan import (
+        LoopPacing,
     )
     from arazzo._preview import (
         DryRequest,
@@ -64,6 +69,11 @@ if TYPE_CHECKING:
         plan,
         source_transport,
         sources,
+    )
+    from arazzo._providers import (
+        DEFAULT_PROVIDERS,
+        LazyProvider,
+        Provider,
     )
     from arazzo._reports import (
         REPORT_FORMATS,
@@ -107,6 +117,7 @@ _LAZY: dict[str, str] = {
     "CriterionEvaluator": "arazzo.criteria",
     "CriterionTypes": "arazzo.criteria",
     "DEFAULT_CRITERIA": "arazzo.criteria",
+    "DEFAULT_PROVIDERS": "arazzo._providers",
     "Diagnostic": "arazzo._diagnostics",
     "Document": "arazzo._loading",
     "DocumentError": "arazzo._exceptions",
@@ -117,9 +128,11 @@ _LAZY: dict[str, str] = {
     "Failure": "arazzo._results",
     "FailureKind": "arazzo._results",
     "InputError": "arazzo._exceptions",
+    "LazyProvider": "arazzo._providers",
     "LoadError": "arazzo._exceptions",
     "Location": "arazzo._exceptions",
     "LoopIteration": "arazzo._events",
+    "LoopPacing": "arazzo._plan",
     "MissingCredentials": "arazzo._exceptions",
     "REPORT_FORMATS": "arazzo._reports",
     "Recorder": "arazzo._reports",
@@ -128,6 +141,9 @@ _LAZY: dict[str, str] = {
     "PlannedCriterion": "arazzo._preview",
     "PlannedOperation": "arazzo._preview",
     "PlannedStep": "arazzo._preview",
+    "OpenAPISource": "arazzo._loading",
+    "OperationRef": "arazzo._loading",
+    "Provider": "arazzo._providers",
     "ReferenceError_": "arazzo._exceptions",
     "ReportFormat": "arazzo._reports",
     "RequestSent": "arazzo._events",
@@ -163,6 +179,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_CRITERIA",
+    "DEFAULT_PROVIDERS",
     "REPORT_FORMATS",
     "AccessDenied",
     "ActionRecord",
@@ -182,15 +199,20 @@ __all__ = [
     "Failure",
     "FailureKind",
     "InputError",
+    "LazyProvider",
     "LoadError",
     "Location",
     "LoopIteration",
+    "LoopPacing",
     "MissingCredentials",
+    "OpenAPISource",
     "OperationInfo",
+    "OperationRef",
     "PlannedAction",
     "PlannedCriterion",
     "PlannedOperation",
     "PlannedStep",
+    "Provider",
     "Recorder",
     "ReferenceError_",
     "ReportFormat",

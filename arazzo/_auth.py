@@ -22,7 +22,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode, urljoin
@@ -32,6 +32,7 @@ from arazzo._exceptions import InputError, MissingCredentials
 if TYPE_CHECKING:
     from arazzo._loading import OpenAPISource, OperationRef
     from arazzo._messages import ResponseData, TransportFailure
+    from arazzo._providers import Provider
     from arazzo._requests import Masker, RequestSpec
 
 __all__ = [
@@ -111,16 +112,20 @@ class SchemeUse:
     #: the Security Scheme Object as data (None: not declared in components.securitySchemes)
     scheme: Mapping[str, Any] | None
     scopes: tuple[str, ...] = ()
+    #: the kind a provider gives the scheme (``sigv4``): the provider's transport
+    #: authenticates, so the step needs no credentials for it
+    provided: str | None = None
 
     @property
     def kind(self) -> str:
-        """``apiKey``, ``basic``, ``bearer``, ``oauth2``, ``openIdConnect``, ``sigv4``,
-        ``mutualTLS``, ``http-<scheme>`` (other HTTP schemes), ``undeclared``."""
+        """``apiKey``, ``basic``, ``bearer``, ``oauth2``, ``openIdConnect``, ``mutualTLS``,
+        ``http-<scheme>`` (other HTTP schemes), ``undeclared``, or a provider's kind
+        (``sigv4``)."""
         scheme = self.scheme
         if scheme is None:
             return "undeclared"
-        if _is_sigv4(scheme):
-            return "sigv4"
+        if self.provided is not None:
+            return self.provided
         kind = str(scheme.get("type", ""))
         if kind == "http":
             name = str(scheme.get("scheme", "")).lower()
@@ -162,12 +167,12 @@ class SchemeUse:
 Requirement = tuple[SchemeUse, ...]
 
 
-def _is_sigv4(scheme: Mapping[str, Any]) -> bool:
-    try:
-        from arazzo.aws._detect import _rule
-    except ImportError:  # pragma: no cover - botocore missing
-        return False
-    return _rule(scheme) is not None
+def _provided(scheme: Any, providers: Sequence[Provider] | None) -> str | None:
+    if not isinstance(scheme, Mapping):
+        return None
+    from arazzo._providers import DEFAULT_PROVIDERS, security_kind
+
+    return security_kind(scheme, DEFAULT_PROVIDERS if providers is None else providers)
 
 
 def _raw_schemes(source: OpenAPISource) -> Mapping[str, Any]:
@@ -176,9 +181,12 @@ def _raw_schemes(source: OpenAPISource) -> Mapping[str, Any]:
     return schemes if isinstance(schemes, Mapping) else {}
 
 
-def effective_security(op: OperationRef) -> tuple[Requirement, ...]:
+def effective_security(op: OperationRef, providers: Sequence[Provider] | None = None
+                       ) -> tuple[Requirement, ...]:
     """The operation's ``security`` if it has one (an empty list: none), else the root's.
-    Each requirement lists its schemes with their scopes; ``()`` means no auth."""
+    Each requirement lists its schemes with their scopes; ``()`` means no auth. A scheme a
+    provider satisfies (``providers``, default :data:`~arazzo.DEFAULT_PROVIDERS`) has its
+    kind (``SchemeUse.provided``)."""
     source = op.source
     requirements = op.operation.security
     if requirements is None:
@@ -196,7 +204,8 @@ def effective_security(op: OperationRef) -> tuple[Requirement, ...]:
                                             + name)
             uses.append(SchemeUse(source.name, str(name),
                                   dict(raw) if isinstance(raw, Mapping) else None,
-                                  tuple(str(s) for s in scopes or ())))
+                                  tuple(str(s) for s in scopes or ()),
+                                  _provided(raw, providers)))
         out.append(tuple(uses))
     return tuple(out)
 
@@ -401,8 +410,8 @@ class Authenticator:
             applied: list[tuple[SchemeUse, Credential]] = []
             problems: list[tuple[SchemeUse, str]] = []
             for use in requirement:
-                if use.kind == "sigv4" or use.sets() in own:
-                    continue  # the SigV4 transport signs; the step sets it itself
+                if use.provided is not None or use.sets() in own:
+                    continue  # the provider's transport signs; the step sets it itself
                 found = self._lookup(use)
                 problem = self._usable(use, found)
                 if problem is not None:
@@ -607,9 +616,11 @@ def describe_choice(choice: Choice | None, base: str | None) -> list[str]:
 # the auth= argument
 
 
-def parse_auth(auth: AuthArg | None, sources: Mapping[str, OpenAPISource]
+def parse_auth(auth: AuthArg | None, sources: Mapping[str, OpenAPISource],
+               providers: Sequence[Provider] | None = None
                ) -> dict[str, dict[str, Credential] | None]:
-    """Check ``auth=`` against the sources' declared schemes; raises :class:`InputError`."""
+    """Check ``auth=`` against the sources' declared schemes; raises :class:`InputError`.
+    A scheme a provider satisfies (``sigv4``) takes no credentials here."""
     out: dict[str, dict[str, Credential] | None] = {}
     if auth is None:
         return out
@@ -639,7 +650,8 @@ def parse_auth(auth: AuthArg | None, sources: Mapping[str, OpenAPISource]
                 raise InputError(f"auth[{source_name!r}]: source {source_name!r} declares no "
                                  f"security scheme {scheme_name!r}{extra} (schemes: "
                                  f"{', '.join(sorted(declared)) or 'none'})")
-            use = SchemeUse(source_name, str(scheme_name), dict(raw))
+            use = SchemeUse(source_name, str(scheme_name), dict(raw),
+                            provided=_provided(raw, providers))
             kind = use.kind
             credential = _credential(kind, value, "auth=")
             if credential is None:

@@ -10,10 +10,12 @@ the run, also when it failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,10 +104,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-progress", action="store_true",
                         help="no live progress line (it only shows on a terminal anyway)")
     add_access_options(parser)
-    from arazzo.aws._cli import add_run_arguments
-
-    add_run_arguments(parser)
+    for options in _provider_cli():  # the providers' own options (AWS: --aws-region, ...)
+        options.add_arguments(parser)
     parser.set_defaults(handler=run)
+
+
+def _provider_cli() -> list[Any]:
+    """The command-line options of the default providers that have some (``Provider.cli``)."""
+    from arazzo import DEFAULT_PROVIDERS
+
+    found = (getattr(p, "cli", None) for p in DEFAULT_PROVIDERS)
+    return [options for options in found if options is not None]
 
 
 # ------------------------------------------------------------------------------------------
@@ -352,10 +361,31 @@ def _write_reports(reports: list[tuple[str, str]], result: RunResult, recorder: 
                                                          recorder=recorder))
 
 
+@dataclass
+class _Overrides:
+    servers: dict[str, Any]
+    transports: dict[str, Any]
+    loop_delay: float | None = None
+
+
+@contextlib.contextmanager
+def _provider_overrides(args: argparse.Namespace, document: Document
+                        ) -> Iterator[_Overrides]:
+    """What the providers' options contribute to one run, set up around it."""
+    merged = _Overrides({}, {})
+    with contextlib.ExitStack() as stack:
+        for options in _provider_cli():
+            extra = stack.enter_context(options.overrides(args, document))
+            merged.servers.update(extra.servers)
+            merged.transports.update(extra.transports)
+            if merged.loop_delay is None:
+                merged.loop_delay = extra.loop_delay
+        yield merged
+
+
 def run(args: argparse.Namespace) -> int:
     from arazzo import ValidationFailed, check_run
     from arazzo import run as run_workflow
-    from arazzo.aws._cli import run_overrides
 
     inputs, keys = _parse_inputs(args)
     servers = _servers(args.server)
@@ -368,18 +398,17 @@ def run(args: argparse.Namespace) -> int:
     _check_input_keys(document, workflow_id, keys)
     auth = _auth(args.auth, document)
     if args.dry_run:
-        from arazzo.aws._cli import regional_cli_servers
-
-        servers = {**regional_cli_servers(args, document), **servers}
+        regional = {k: v for options in _provider_cli()
+                    for k, v in options.dry_run_servers(args, document).items()}
+        servers = {**regional, **servers}
         return dry_run(args, document, workflow_id, inputs, servers, headers, auth)
     # Check the document and the inputs before anything starts (the emulator, a progress line):
     # bad inputs are a usage error with nothing sent and nothing started.
-    from arazzo.aws._cli import forced_sigv4
-
     # sources that get a secret --header or --sigv4 are trusted to authenticate
     handled = {name for name in openapi_sources(document)
                if any(h.secret and h.source in (None, name) for h in headers)}
-    handled.update(forced_sigv4(args, document))
+    for options in _provider_cli():
+        handled.update(options.handled(args, document))
     try:
         check_run(document, workflow_id, inputs, auth=auth, authenticated=handled)
     except ValidationFailed as exc:
@@ -404,7 +433,7 @@ def run(args: argparse.Namespace) -> int:
         recorder = Recorder()
         hooks.append(recorder)
     try:
-        with run_overrides(args, document) as extra:
+        with _provider_overrides(args, document) as extra:
             loop_delay = args.loop_delay if args.loop_delay is not None else extra.loop_delay
             transports = _header_transports(document, headers, dict(extra.transports))
             result = run_workflow(document, workflow_id, inputs,
@@ -448,18 +477,8 @@ def run(args: argparse.Namespace) -> int:
 # dry run
 
 
-def _signing(request: DryRequest,
-             forced: dict[str, tuple[str | None, str | None]] | None = None) -> str | None:
-    if forced and request.source in forced:
-        service, region = forced[request.source]
-        where = ", ".join(x for x in (service or "service from the host", region) if x)
-        return f"AWS SigV4 ({where}; --sigv4)"
-    return request.signing
-
-
 def dry_requests(requests: tuple[DryRequest, ...],
-                 forced: dict[str, tuple[str | None, str | None]] | None = None
-                 ) -> list[dict[str, Any]]:
+                 signing: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The ``requests`` of ``--dry-run --format json`` (:func:`arazzo.dry_run`'s requests)."""
     out: list[dict[str, Any]] = []
     for request in requests:
@@ -479,7 +498,7 @@ def dry_requests(requests: tuple[DryRequest, ...],
                 "source": request.source,
                 "headers": [list(h) for h in request.headers],
                 "body": request.body,
-                "signing": _signing(request, forced),
+                "signing": (signing or {}).get(request.source or "", request.signing),
                 "auth": list(request.auth),
             })
         out.append(item)
@@ -491,12 +510,14 @@ def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
             auth: dict[str, Any] | None = None) -> int:
     from arazzo import ValidationFailed
     from arazzo import dry_run as build_dry_run
-    from arazzo.aws._cli import forced_sigv4
-
-    forced = forced_sigv4(args, document)
+    handled: set[str] = set()
+    signing: dict[str, str] = {}  # per source, how the providers sign it when sent
+    for options in _provider_cli():
+        handled.update(options.handled(args, document))
+        signing.update(options.signing_notes(args, document))
     try:
         found = build_dry_run(document, workflow_id, inputs, servers=servers or None,
-                              auth=auth, authenticated=forced,
+                              auth=auth, authenticated=handled,
                               headers=[(h.source, h.name, "***" if h.secret else h.value)
                                        for h in headers])
     except ValidationFailed as exc:
@@ -504,7 +525,7 @@ def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
             print(diagnostic.format(), file=sys.stderr)
         print("arazzo run: the document has errors", file=sys.stderr)
         return 1
-    requests = dry_requests(found.requests, forced)
+    requests = dry_requests(found.requests, signing)
     depends = list(found.depends_on)
     if args.format == "json":
         data = {"workflowId": workflow_id, "dryRun": True, "dependsOn": depends,

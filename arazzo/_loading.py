@@ -20,10 +20,10 @@ import json
 import os
 import re
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pydantic import ValidationError
@@ -63,6 +63,8 @@ __all__ = [
     "OperationRef",
     "load",
 ]
+
+_T = TypeVar("_T")
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-.+)?$")
 _SCHEMES = ("http://", "https://")
@@ -509,7 +511,7 @@ class Document:
         self.sources = sources
         self.diagnostics = diagnostics
         self.policy = policy
-        self._validated: list[Diagnostic] | None = None
+        self._memo: dict[Hashable, Any] = {}
 
     @property
     def workflows(self) -> list[Any]:
@@ -525,6 +527,17 @@ class Document:
     @property
     def arazzo_sources(self) -> list[ArazzoSource]:
         return [s for s in self.sources.values() if isinstance(s, ArazzoSource)]
+
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """What the library derives from this document once (validation findings, compiled
+        plans), kept under ``key``: ``build()`` runs the first time only. The one cache a
+        ``Document`` holds; a document is not changed after loading, so it never goes stale.
+        """
+        try:
+            value: _T = self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+        return value
 
     def locate(self, pointer: str, *, key: bool = False) -> Location:
         return self.source_map.locate(pointer, key=key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -25,6 +25,7 @@ from arazzo._operations import (
     resolve_operation,
     resolve_workflow,
 )
+from arazzo._providers import DEFAULT_PROVIDERS, Provider, claimant
 from arazzo._responses import media_type
 from arazzo._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
@@ -424,48 +425,27 @@ class Plan:
     """Compiled workflows of one entry document (and the Arazzo documents it references)."""
 
     def __init__(self, document: Document, *, partial: bool = False,
-                 criteria: CriterionTypes = DEFAULT_CRITERIA) -> None:
+                 criteria: CriterionTypes = DEFAULT_CRITERIA,
+                 providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> None:
         """``partial``: a step whose source could not be loaded compiles without its
         operation (``StepPlan.unresolved``) instead of raising; never run such a plan.
-        ``criteria``: the criterion types the criteria are compiled with."""
+        ``criteria``: the criterion types the criteria are compiled with.
+        ``providers``: asked for pacing and security scheme kinds (:class:`Provider`)."""
         self.document = document
         self.partial = partial
         self.criteria = criteria
+        self.providers = tuple(providers)
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
-        self._aws_services: dict[int, tuple[str, ...]] = {}
 
     def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
         """The pacing hook: a default loop pacing for an operation step, asked once per
-        compiled step (never per iteration).
-
-        Today one provider answers: for a source whose OpenAPI declares SigV4 signing, the
-        botocore waiter whose ``operation`` is the step's AWS operation gives ``delay`` and
-        ``maxAttempts`` (:mod:`arazzo.aws._pacing`, ``docs/flagship.md``). Other sources get
-        ``None`` (the engine default applies).
+        compiled step (never per iteration), of the provider that claims the step's source
+        (:meth:`Provider.pacing <arazzo.Provider.pacing>`; for AWS sources the botocore
+        waiter of the step's operation, ``docs/flagship.md``). Other sources get ``None``
+        (the engine default applies).
         """
-        try:
-            from arazzo.aws._pacing import signing_services, step_operation_name, step_waiter
-        except ImportError:  # pragma: no cover - botocore missing
-            return None
-        source = op.source
-        services = self._aws_services.get(id(source))
-        if services is None:
-            services = signing_services(source.raw)
-            self._aws_services[id(source)] = services
-        if not services:
-            return None
-        target_schema = None
-        spec = _find_openapi_param(op, "X-Amz-Target", "header")
-        if spec is not None:
-            target_schema = spec.schema_
-        target_value = next((p.value for p in params if p.in_ == "header"
-                             and p.name.lower() == "x-amz-target"), None)
-        operation = step_operation_name(target_schema=target_schema, target_value=target_value,
-                                        path=op.path, operation_id=op.operation_id)
-        waiter = step_waiter(services, operation)
-        if waiter is None:
-            return None
-        return LoopPacing(waiter.delay, waiter.max_attempts, waiter.origin)
+        provider = claimant(op.source, self.providers)
+        return provider.pacing(op, params) if provider is not None else None
 
     def workflow(self, doc: Document, workflow_id: str) -> WorkflowPlan:
         key = (id(doc), workflow_id)
@@ -558,7 +538,7 @@ class Plan:
                 plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
                 plan.server_url, plan.server_problem = _server(op)
                 plan.pacing = self.pacing(op, params)
-                plan.security = effective_security(op)
+                plan.security = effective_security(op, self.providers)
             compiled = []
             for param in params:
                 if param.in_ is None:
@@ -621,27 +601,14 @@ class Plan:
         return plan
 
 
-_PLAN_ATTR = "_arazzo_engine_plan"
-#: plans for other criterion types than the default, by ``CriterionTypes``
-_PLANS_ATTR = "_arazzo_engine_plans"
 
 
-def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> Plan:
-    """The (cached) plan of ``document`` compiled with ``criteria``: one per
-    ``CriterionTypes`` value, so a plan made with other types is never reused."""
-    if criteria is DEFAULT_CRITERIA:
-        plan = getattr(document, _PLAN_ATTR, None)
-        if plan is None:
-            plan = Plan(document)
-            setattr(document, _PLAN_ATTR, plan)
-        return plan
-    plans: dict[CriterionTypes, Plan] | None = getattr(document, _PLANS_ATTR, None)
-    if plans is None:
-        plans = {}
-        setattr(document, _PLANS_ATTR, plans)
-    plan = plans.get(criteria)
-    if plan is None:
-        plan = Plan(document, criteria=criteria)
-        plans[criteria] = plan
-    return plan
+def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,
+             providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> Plan:
+    """The plan of ``document`` for ``criteria`` and ``providers``, compiled once and kept in
+    the document's cache (:meth:`Document.memo`): one plan per criterion types value and
+    providers (by identity; the plan holds them, so an identity is never reused)."""
+    wanted = tuple(providers)
+    return document.memo(("plan", criteria, tuple(map(id, wanted))),
+                         lambda: Plan(document, criteria=criteria, providers=wanted))
 

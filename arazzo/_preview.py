@@ -158,12 +158,9 @@ def _body_text(content: bytes | None, masker: Masker) -> str | None:
 
 
 def _signing(source: OpenAPISource | None) -> str | None:
-    from arazzo._run import sigv4_hint
+    from arazzo._providers import describe_source
 
-    hint = sigv4_hint(source)
-    if hint is None:
-        return None
-    return f"AWS SigV4 ({hint.service or 'service from the host'})"
+    return describe_source(source)
 
 
 def _openapi_sources(doc: Document) -> dict[str, OpenAPISource]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,10 +14,19 @@ from arazzo._diagnostics import Diagnostic
 from arazzo._engine import DEFAULT_RECORD_LIMIT, Engine, RunAborted
 from arazzo._events import Hook
 from arazzo._exceptions import InputError, ValidationFailed
-from arazzo._loading import Document, OpenAPISource, load
+from arazzo._loading import Document, load
 from arazzo._logging import normalize_hooks
 from arazzo._messages import Effect, ResponseData, Send, Sleep, TransportFailure
 from arazzo._plan import plan_for
+from arazzo._providers import (
+    DEFAULT_PROVIDERS,
+    Provider,
+    check_providers,
+    claimant,
+    openapi_sources,
+    provider_servers,
+    provider_transport,
+)
 from arazzo._results import RunResult
 from arazzo._transports import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -37,9 +46,7 @@ __all__ = ["prepare", "run", "run_async"]
 
 _USER_AGENT = USER_AGENT  # what the CLI's dry run shows
 
-_VALIDATED = "_arazzo_engine_validation"
-_VALIDATED_BY = "_arazzo_engine_validation_by_criteria"
-_SIGV4_SOURCES = "_arazzo_engine_sigv4_sources"
+_openapi_sources = openapi_sources  # the CLI's name for it
 
 
 def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
@@ -50,26 +57,14 @@ def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
 
 def _validation_errors(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA
                        ) -> list[Diagnostic]:
-    # one result per CriterionTypes value: the default's in its own attribute (fast path)
-    cache: dict[CriterionTypes, list[Diagnostic]] | None = None
-    if criteria is DEFAULT_CRITERIA:
-        cached: list[Diagnostic] | None = getattr(doc, _VALIDATED, None)
-    else:
-        cache = getattr(doc, _VALIDATED_BY, None)
-        if cache is None:
-            cache = {}
-            setattr(doc, _VALIDATED_BY, cache)
-        cached = cache.get(criteria)
-    if cached is not None:
-        return cached
-    found = [d for d in doc.diagnostics if d.is_error]
-    for diagnostic in validate(doc, criteria=criteria):
-        if diagnostic.is_error and diagnostic not in found:
-            found.append(diagnostic)
-    if cache is None:
-        setattr(doc, _VALIDATED, found)
-    else:
-        cache[criteria] = found
+    def errors() -> list[Diagnostic]:
+        found = [d for d in doc.diagnostics if d.is_error]
+        for diagnostic in validate(doc, criteria=criteria):
+            if diagnostic.is_error and diagnostic not in found:
+                found.append(diagnostic)
+        return found
+
+    found: list[Diagnostic] = doc.memo(("errors", criteria), errors)
     return found
 
 
@@ -89,14 +84,6 @@ def _pick_workflow(doc: Document, workflow_id: str | None) -> str:
                      f"(workflows: {', '.join(ids)})")
 
 
-def _openapi_sources(doc: Document) -> dict[str, OpenAPISource]:
-    out: dict[str, OpenAPISource] = {}
-    for document in doc.iter_documents():
-        for source in document.openapi_sources:
-            out.setdefault(source.name, source)
-    return out
-
-
 def _all_source_names(doc: Document) -> set[str]:
     return {name for document in doc.iter_documents() for name in document.sources}
 
@@ -109,7 +96,8 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
             hooks: Hook | Iterable[Hook] | None = None,
             record_limit: int | None = DEFAULT_RECORD_LIMIT,
             auth: AuthArg | None = None,
-            criteria: CriterionTypes = DEFAULT_CRITERIA) -> tuple[Document, Engine]:
+            criteria: CriterionTypes = DEFAULT_CRITERIA,
+            providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> tuple[Document, Engine]:
     """Load, validate and check the arguments; returns the engine ready to run.
 
     Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
@@ -120,7 +108,7 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
     return _prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                     max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
                     record_limit=record_limit, auth=auth, check_auth=True,
-                    criteria=criteria)
+                    criteria=criteria, providers=providers)
 
 
 def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
@@ -133,11 +121,13 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
              auth: AuthArg | None = None, check_auth: bool = True,
              handled: Iterable[str] | None = None,
              environ: Mapping[str, str] | None = None,
-             criteria: CriterionTypes = DEFAULT_CRITERIA) -> tuple[Document, Engine]:
+             criteria: CriterionTypes = DEFAULT_CRITERIA,
+             providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> tuple[Document, Engine]:
     """:func:`prepare`; ``check_auth=False`` (dry runs) keeps missing credentials in
     ``engine.auth.missing`` instead of raising. ``handled``: the sources trusted to
     authenticate through their transport when credentials are missing (default: those of
     ``transports`` whose transport does not say ``handles_auth = False``)."""
+    providers = check_providers(providers)
     doc = _load(spec)
     errors = _validation_errors(doc, criteria)
     if errors:
@@ -160,10 +150,10 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
-    servers = _aws_regions(doc, servers)
-    plan = plan_for(doc, criteria)
+    servers = provider_servers(doc, servers, providers)
+    plan = plan_for(doc, criteria, providers)
     workflow = plan.workflow(doc, chosen)
-    authenticator = Authenticator(parse_auth(auth, _openapi_sources(doc)),
+    authenticator = Authenticator(parse_auth(auth, _openapi_sources(doc), providers),
                                   handled=frozenset(handled_sources(transports)
                                                     if handled is None else handled),
                                   environ=os.environ if environ is None else environ)
@@ -182,56 +172,15 @@ def handled_sources(transports: Mapping[str, Any] | None) -> set[str]:
             if getattr(transport, "handles_auth", True)}
 
 
-def _aws_regions(doc: Document, servers: Mapping[str, str] | None
-                 ) -> Mapping[str, str] | None:
-    """The region hook: a source whose OpenAPI declares SigV4 and that ``servers=`` does not
-    name gets its server's ``{region}`` variable from botocore's configured region
-    (``AWS_DEFAULT_REGION``, the profile's ``region``); see ``arazzo.aws._region``."""
-    try:
-        from arazzo.aws._region import regional_servers, sigv4_sources
-    except ImportError:  # pragma: no cover - botocore missing
-        return servers
-    sources = getattr(doc, _SIGV4_SOURCES, None)
-    if sources is None:
-        sources = sigv4_sources(doc)
-        setattr(doc, _SIGV4_SOURCES, sources)
-    if not sources or all(name in (servers or {}) for name in sources):
-        return servers
-    extra = regional_servers(doc, exclude=servers or {}, sources=sources)
-    return {**extra, **servers} if extra and servers else (extra or servers)
-
-
-def sigv4_hint(source: OpenAPISource | None) -> Any:
-    """The SigV4 hint of a source whose OpenAPI declares AWS SigV4 signing, else ``None``."""
-    if source is None:
-        return None
-    try:
-        from arazzo.aws import detect_sigv4
-    except ImportError:  # pragma: no cover - botocore missing
-        return None
-    return detect_sigv4(source.raw)
-
-
-def _sigv4(source: OpenAPISource | None, inner: Any, *, asynchronous: bool) -> Any:
-    """Wrap ``inner`` in a SigV4 transport when the source's OpenAPI declares SigV4."""
-    hint = sigv4_hint(source)
-    if hint is None:
-        return inner
-    from arazzo.aws import AsyncSigV4Transport, SigV4Transport
-
-    cls: Any = AsyncSigV4Transport if asynchronous else SigV4Transport
-    # The hint names a region only when a server host spells it; the transport otherwise reads
-    # the region from the host actually called (a {region} server variable, --server, ...).
-    return cls(inner, service=hint.service, default_region=hint.region)
-
-
 class _Transports:
-    """Per-run transport choice: caller's per source, else the default; a source whose
-    OpenAPI declares SigV4 gets a signing transport around ``signed_inner`` (an httpx
+    """Per-run transport choice: caller's per source, else the default; a source a provider
+    claims gets the provider's transport (SigV4 signing) around ``signed_inner`` (an httpx
     transport: the sync default is not one), or around the default."""
 
     def __init__(self, doc: Document, given: Mapping[str, AnyTransport] | None,
-                 default: Any, *, asynchronous: bool, signed_inner: Any = None) -> None:
+                 default: Any, *, asynchronous: bool, signed_inner: Any = None,
+                 providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> None:
+        self.providers = tuple(providers)
         self.given = dict(given or {})
         self.default = default
         self.signed_inner = signed_inner
@@ -247,9 +196,10 @@ class _Transports:
         if transport is None:
             openapi = self.sources.get(source)
             transport = self.default
-            if sigv4_hint(openapi) is not None:
+            if claimant(openapi, self.providers) is not None:
                 inner = self.signed_inner() if self.signed_inner is not None else self.default
-                transport = _sigv4(openapi, inner, asynchronous=self.asynchronous)
+                transport = provider_transport(openapi, inner, asynchronous=self.asynchronous,
+                                                providers=self.providers)
             self.chosen[source] = transport
         return transport
 
@@ -267,7 +217,8 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
         record_limit: int | None = DEFAULT_RECORD_LIMIT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         auth: AuthArg | None = None,
-        criteria: CriterionTypes = DEFAULT_CRITERIA) -> RunResult:
+        criteria: CriterionTypes = DEFAULT_CRITERIA,
+        providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
     ``spec``: a path, URL, YAML/JSON text or a loaded :class:`Document`. A workflow that fails
@@ -283,15 +234,19 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
     ``criteria``: the criterion types the document may use (:class:`CriterionTypes`; default
     :data:`DEFAULT_CRITERIA`, the four of the specification). Add one with
     ``DEFAULT_CRITERIA.with_type(name, evaluator)``; see ``docs/python-api.md``.
+    ``providers``: who is asked about sources beyond their OpenAPI (SigV4 signing, regional
+    servers, poll pacing: :class:`Provider`); default :data:`DEFAULT_PROVIDERS` (AWS),
+    ``()`` for none.
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth, criteria=criteria)
+                          record_limit=record_limit, auth=auth, criteria=criteria,
+                          providers=providers)
     for name, transport in (transports or {}).items():
         if not hasattr(transport, "handle_request"):
             raise InputError(f"transports: {name!r} is an async transport; use run_async")
     chooser = _Transports(doc, transports, default_client(), asynchronous=False,
-                          signed_inner=default_transport)
+                          signed_inner=default_transport, providers=providers)
     return drive_sync(engine.run(), chooser.get, timeout=timeout,
                       max_response_bytes=max_response_bytes)
 
@@ -345,7 +300,8 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     record_limit: int | None = DEFAULT_RECORD_LIMIT,
                     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
                     auth: AuthArg | None = None,
-                    criteria: CriterionTypes = DEFAULT_CRITERIA) -> RunResult:
+                    criteria: CriterionTypes = DEFAULT_CRITERIA,
+                    providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
@@ -353,9 +309,10 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     """
     doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
                           max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth, criteria=criteria)
+                          record_limit=record_limit, auth=auth, criteria=criteria,
+                          providers=providers)
     default = default_async_transport()
-    chooser = _Transports(doc, transports, default, asynchronous=True)
+    chooser = _Transports(doc, transports, default, asynchronous=True, providers=providers)
     try:
         return await _drive_async(engine.run(), chooser.get, timeout=timeout,
                                   max_response_bytes=max_response_bytes)

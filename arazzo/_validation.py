@@ -202,25 +202,10 @@ def _finish(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique, key=_sort_key)
 
 
-#: semantic findings for other criterion types than the default, by ``CriterionTypes``
-_VALIDATED_BY = "_arazzo_validated_by_criteria"
-
-
 def _semantic(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> list[Diagnostic]:
-    if criteria is DEFAULT_CRITERIA:
-        cached = doc._validated
-        if cached is None:
-            cached = _Checker(doc).run()
-            doc._validated = cached
-        return cached
-    by_criteria: dict[CriterionTypes, list[Diagnostic]] | None = getattr(
-        doc, _VALIDATED_BY, None)
-    if by_criteria is None:
-        by_criteria = {}
-        setattr(doc, _VALIDATED_BY, by_criteria)
-    found = by_criteria.get(criteria)
-    if found is None:
-        found = by_criteria[criteria] = _Checker(doc, criteria).run()
+    # once per document and criterion types value (Document.memo)
+    found: list[Diagnostic] = doc.memo(("semantic", criteria),
+                                       lambda: _Checker(doc, criteria).run())
     return found
 
 

@@ -1,8 +1,10 @@
 """AWS options of ``arazzo run``: ``--emulator`` (and its staging), ``--aws-region``,
 ``--aws-profile``, ``--sigv4``.
 
-``_cli_run`` calls :func:`add_run_arguments` when it builds its parser and enters
-:func:`run_overrides` around the run; everything AWS-specific stays here.
+``arazzo run`` reaches these through the AWS provider's ``cli`` (:class:`AwsCliOptions`):
+it calls :meth:`~AwsCliOptions.add_arguments` when it builds its parser and enters
+:meth:`~AwsCliOptions.overrides` around the run; everything AWS-specific stays here, on the
+public API only.
 
 - Without ``--emulator``, every source whose OpenAPI declares SigV4 is signed with the
   botocore credential chain (``--aws-profile`` picks a profile) and, unless ``--server``
@@ -30,11 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from arazzo._loading import Document
+    from arazzo import Document, OpenAPISource
     from arazzo.aws._retry import RetryEvent
 
 __all__ = [
     "EMULATOR_LOOP_DELAY",
+    "AwsCliOptions",
     "RunOverrides",
     "add_run_arguments",
     "forced_sigv4",
@@ -53,6 +56,14 @@ class RunOverrides:
     servers: dict[str, str] = field(default_factory=dict)
     transports: dict[str, Any] = field(default_factory=dict)
     loop_delay: float | None = None
+
+
+def _openapi_sources(document: Document) -> dict[str, OpenAPISource]:
+    out: dict[str, OpenAPISource] = {}
+    for doc in document.iter_documents():
+        for source in doc.openapi_sources:
+            out.setdefault(source.name, source)
+    return out
 
 
 def _non_negative_int(text: str) -> int:
@@ -146,7 +157,6 @@ def regional_cli_servers(args: argparse.Namespace, document: Document) -> dict[s
     which shows the URL a real run would call; ``{}`` under ``--emulator``)."""
     if getattr(args, "emulator", False):
         return {}
-    from arazzo._run import _openapi_sources
     from arazzo.aws._region import regional_servers
 
     region = getattr(args, "aws_region", None)
@@ -165,7 +175,6 @@ def forced_sigv4(args: argparse.Namespace, document: Document
                  ) -> dict[str, tuple[str | None, str | None]]:
     """``--sigv4 SOURCE[=SERVICE[:REGION]]`` as ``{source: (service, region)}``; raises
     ``UsageError`` for a malformed value or an unknown source."""
-    from arazzo._run import _openapi_sources
     from arazzo.cli import UsageError
 
     pairs = getattr(args, "sigv4", None) or []
@@ -204,7 +213,6 @@ def run_overrides(args: argparse.Namespace, document: Document) -> Iterator[RunO
     if not sources and not forced:
         yield RunOverrides()
         return
-    from arazzo._run import _openapi_sources
     from arazzo.aws._detect import detect_sigv4
     from arazzo.aws._region import regional_servers
     from arazzo.aws._transport import SigV4Transport
@@ -246,7 +254,7 @@ def _emulator(args: argparse.Namespace, document: Document) -> Iterator[RunOverr
 
     names = list(sigv4_sources(document, "sagemaker"))
     if not names:
-        from arazzo._exceptions import InputError
+        from arazzo import InputError
 
         raise InputError("--emulator: no source description of this document declares SigV4 "
                          "signing for sagemaker, so nothing would be sent to the emulator")
@@ -280,3 +288,44 @@ def _emulator(args: argparse.Namespace, document: Document) -> Iterator[RunOverr
             if log:
                 calls = [{"target": c.target, "status": c.status} for c in emulator.calls]
                 Path(log).write_text(json.dumps(calls, indent=1) + "\n", encoding="utf-8")
+
+
+def signing_notes(args: argparse.Namespace, document: Document) -> dict[str, str]:
+    """``{source: note}`` for the dry run: how each signed source's requests are signed when
+    sent (``AWS SigV4 (sagemaker)``; ``--sigv4`` ones say so)."""
+    from arazzo.aws._detect import detect_sigv4
+
+    notes: dict[str, str] = {}
+    for name, source in _openapi_sources(document).items():
+        hint = detect_sigv4(source.raw)
+        if hint is not None:
+            notes[name] = f"AWS SigV4 ({hint.service or 'service from the host'})"
+    for name, (service, region) in forced_sigv4(args, document).items():
+        where = ", ".join(x for x in (service or "service from the host", region) if x)
+        notes[name] = f"AWS SigV4 ({where}; --sigv4)"
+    return notes
+
+
+class AwsCliOptions:
+    """The AWS options of ``arazzo run``, as the CLI asks them of a provider's ``cli``."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add ``--aws-region``, ``--aws-profile``, ``--sigv4`` and ``--emulator*``."""
+        add_run_arguments(parser)
+
+    def handled(self, args: argparse.Namespace, document: Document) -> set[str]:
+        """The sources these options authenticate themselves (``--sigv4``)."""
+        return set(forced_sigv4(args, document))
+
+    def dry_run_servers(self, args: argparse.Namespace, document: Document) -> dict[str, str]:
+        """The ``{region}`` servers a real run would call (:func:`regional_cli_servers`)."""
+        return regional_cli_servers(args, document)
+
+    def signing_notes(self, args: argparse.Namespace, document: Document) -> dict[str, str]:
+        """How each source's requests are signed, for the dry run (:func:`signing_notes`)."""
+        return signing_notes(args, document)
+
+    def overrides(self, args: argparse.Namespace,
+                  document: Document) -> contextlib.AbstractContextManager[RunOverrides]:
+        """The servers, transports and loop delay of one run (:func:`run_overrides`)."""
+        return run_overrides(args, document)

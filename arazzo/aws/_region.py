@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from arazzo.aws._exceptions import AwsConfigurationError
 
 if TYPE_CHECKING:
-    from arazzo._loading import Document
+    from arazzo import Document
 
 __all__ = ["configured_region", "regional_server_url", "regional_servers", "sigv4_sources"]
 
@@ -91,7 +91,7 @@ def sigv4_sources(document: Document, service: str | None = None) -> dict[str, M
     """``{source name: OpenAPI dict}`` of every source (of ``document`` and the Arazzo documents
     it references) whose OpenAPI declares SigV4, optionally only for signing name ``service``
     (a description whose service cannot be told is included)."""
-    from arazzo._loading import OpenAPISource
+    from arazzo import OpenAPISource
     from arazzo.aws._detect import detect_sigv4
 
     found: dict[str, Mapping[str, Any]] = {}
