@@ -27,11 +27,10 @@ ALLOWED_MODULES = {
     "arazzo._cli_inspect": "a CLI command",
     "arazzo._cli_validate": "a CLI command",
     "arazzo._cli_transport": "the --header transport of arazzo run",
-    "arazzo.aws._cli": "the AWS options of arazzo run (owned by arazzo.aws)",
     # presentation of a run on a terminal and in files
     "arazzo._progress": "the live progress line",
     "arazzo._timeline": "the text timeline of a result",
-    "arazzo._reports": "the --report formats (a registry of its own)",
+    "arazzo._reports": "the --report formats (the registry the Python API reads too)",
 }
 
 #: ``_``-attributes the CLI may read: argparse has no public API for walking a parser
