@@ -14,18 +14,6 @@ if TYPE_CHECKING:
         Diagnostic,
         Severity,
     )
-    from arazzo._events import (
-        ActionTaken,
-        CriterionEvaluated,
-        LoopIteration,
-        RequestSent,
-        ResponseReceived,
-        RetryScheduled,
-        RunFinished,
-        RunStarted,
-        StepFinished,
-        StepStarted,
-    )
     from arazzo._exceptions import (
         AccessDenied,
         ArazzoError,
@@ -40,16 +28,6 @@ if TYPE_CHECKING:
         ReferenceError_,
         UnsupportedVersion,
         ValidationFailed,
-        WorkflowFailed,
-    )
-    from arazzo._loading import (
-        Document,
-        OpenAPISource,
-        OperationRef,
-        load,
-    )
-    from arazzo._plan import (
-        LoopPacing,
     )
     from arazzo._preview import (
         DryRequest,
@@ -70,111 +48,131 @@ if TYPE_CHECKING:
         source_transport,
         sources,
     )
-    from arazzo._providers import (
-        DEFAULT_PROVIDERS,
-        LazyProvider,
-        Provider,
-    )
-    from arazzo._reports import (
-        REPORT_FORMATS,
-        Recorder,
-        ReportFormat,
-        render_report,
-    )
-    from arazzo._requests import (
-        is_secret_header,
-    )
-    from arazzo._results import (
-        ActionRecord,
-        Failure,
-        FailureKind,
-        RunResult,
-        StepRecord,
-    )
     from arazzo._run import (
         run,
         run_async,
-    )
-    from arazzo._validation import (
-        validate,
     )
     from arazzo.criteria import (
         DEFAULT_CRITERIA,
         CriterionEvaluator,
         CriterionTypes,
     )
+    from arazzo.documents._loading import (
+        Document,
+        OpenAPISource,
+        OperationRef,
+        load,
+    )
+    from arazzo.documents._validation import (
+        validate,
+    )
+    from arazzo.engine._events import (
+        ActionTaken,
+        CriterionEvaluated,
+        LoopIteration,
+        RequestSent,
+        ResponseReceived,
+        RetryScheduled,
+        RunFinished,
+        RunStarted,
+        StepFinished,
+        StepStarted,
+    )
+    from arazzo.engine._providers import (
+        DEFAULT_PROVIDERS,
+        LazyProvider,
+        LoopPacing,
+        Provider,
+    )
+    from arazzo.engine._requests import (
+        is_secret_header,
+    )
+    from arazzo.engine._results import (
+        ActionRecord,
+        Failure,
+        FailureKind,
+        RunResult,
+        StepRecord,
+        WorkflowFailed,
+    )
+    from arazzo.observers._reports import (
+        REPORT_FORMATS,
+        Recorder,
+        ReportFormat,
+        render_report,
+    )
 
-__version__ = "0.1.0"
+from arazzo._version import __version__ as __version__
 
 #: public name -> the private module that defines it
 _LAZY: dict[str, str] = {
     "AccessDenied": "arazzo._exceptions",
-    "ActionRecord": "arazzo._results",
-    "ActionTaken": "arazzo._events",
+    "ActionRecord": "arazzo.engine._results",
+    "ActionTaken": "arazzo.engine._events",
     "ArazzoError": "arazzo._exceptions",
     "CriterionError": "arazzo._exceptions",
-    "CriterionEvaluated": "arazzo._events",
+    "CriterionEvaluated": "arazzo.engine._events",
     "CriterionEvaluator": "arazzo.criteria",
     "CriterionTypes": "arazzo.criteria",
     "DEFAULT_CRITERIA": "arazzo.criteria",
-    "DEFAULT_PROVIDERS": "arazzo._providers",
+    "DEFAULT_PROVIDERS": "arazzo.engine._providers",
     "Diagnostic": "arazzo._diagnostics",
-    "Document": "arazzo._loading",
+    "Document": "arazzo.documents._loading",
     "DocumentError": "arazzo._exceptions",
     "DryRequest": "arazzo._preview",
     "DryRun": "arazzo._preview",
     "ExpressionError": "arazzo._exceptions",
     "ExpressionSyntaxError": "arazzo._exceptions",
-    "Failure": "arazzo._results",
-    "FailureKind": "arazzo._results",
+    "Failure": "arazzo.engine._results",
+    "FailureKind": "arazzo.engine._results",
     "InputError": "arazzo._exceptions",
-    "LazyProvider": "arazzo._providers",
+    "LazyProvider": "arazzo.engine._providers",
     "LoadError": "arazzo._exceptions",
     "Location": "arazzo._exceptions",
-    "LoopIteration": "arazzo._events",
-    "LoopPacing": "arazzo._plan",
+    "LoopIteration": "arazzo.engine._events",
+    "LoopPacing": "arazzo.engine._providers",
     "MissingCredentials": "arazzo._exceptions",
-    "REPORT_FORMATS": "arazzo._reports",
-    "Recorder": "arazzo._reports",
+    "REPORT_FORMATS": "arazzo.observers._reports",
+    "Recorder": "arazzo.observers._reports",
     "OperationInfo": "arazzo._preview",
     "PlannedAction": "arazzo._preview",
     "PlannedCriterion": "arazzo._preview",
     "PlannedOperation": "arazzo._preview",
     "PlannedStep": "arazzo._preview",
-    "OpenAPISource": "arazzo._loading",
-    "OperationRef": "arazzo._loading",
-    "Provider": "arazzo._providers",
+    "OpenAPISource": "arazzo.documents._loading",
+    "OperationRef": "arazzo.documents._loading",
+    "Provider": "arazzo.engine._providers",
     "ReferenceError_": "arazzo._exceptions",
-    "ReportFormat": "arazzo._reports",
-    "RequestSent": "arazzo._events",
-    "ResponseReceived": "arazzo._events",
-    "RetryScheduled": "arazzo._events",
-    "RunFinished": "arazzo._events",
+    "ReportFormat": "arazzo.observers._reports",
+    "RequestSent": "arazzo.engine._events",
+    "ResponseReceived": "arazzo.engine._events",
+    "RetryScheduled": "arazzo.engine._events",
+    "RunFinished": "arazzo.engine._events",
     "RunPlan": "arazzo._preview",
-    "RunResult": "arazzo._results",
-    "RunStarted": "arazzo._events",
+    "RunResult": "arazzo.engine._results",
+    "RunStarted": "arazzo.engine._events",
     "SecuritySchemeInfo": "arazzo._preview",
     "Severity": "arazzo._diagnostics",
     "SourceInfo": "arazzo._preview",
-    "StepFinished": "arazzo._events",
-    "StepRecord": "arazzo._results",
-    "StepStarted": "arazzo._events",
+    "StepFinished": "arazzo.engine._events",
+    "StepRecord": "arazzo.engine._results",
+    "StepStarted": "arazzo.engine._events",
     "UnloadedOperation": "arazzo._preview",
     "Unresolved": "arazzo._preview",
     "UnsupportedVersion": "arazzo._exceptions",
     "ValidationFailed": "arazzo._exceptions",
-    "WorkflowFailed": "arazzo._exceptions",
+    "WorkflowFailed": "arazzo.engine._results",
     "check_run": "arazzo._preview",
     "dry_run": "arazzo._preview",
-    "is_secret_header": "arazzo._requests",
-    "load": "arazzo._loading",
-    "render_report": "arazzo._reports",
+    "is_secret_header": "arazzo.engine._requests",
+    "load": "arazzo.documents._loading",
+    "render_report": "arazzo.observers._reports",
     "plan": "arazzo._preview",
     "run": "arazzo._run",
     "run_async": "arazzo._run",
     "source_transport": "arazzo._preview",
     "sources": "arazzo._preview",
-    "validate": "arazzo._validation",
+    "validate": "arazzo.documents._validation",
 }
 
 __all__ = [

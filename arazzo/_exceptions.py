@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from arazzo._diagnostics import Diagnostic
-    from arazzo._results import Failure, RunResult
 
 __all__ = [
     "AccessDenied",
@@ -47,7 +46,6 @@ __all__ = [
     "ReferenceError_",
     "UnsupportedVersion",
     "ValidationFailed",
-    "WorkflowFailed",
 ]
 
 
@@ -171,17 +169,3 @@ class MissingCredentials(InputError):
     def __init__(self, message: str, missing: list[tuple[str, str, str]]) -> None:
         super().__init__(message)
         self.missing = missing
-
-
-class WorkflowFailed(ArazzoError):
-    """A run failed and the caller asked for an exception (:meth:`RunResult.raise_for_failure`).
-
-    The text is the failure's message, masked (an exception is shown); ``result`` is the
-    :class:`~arazzo.RunResult` with its real values and ``failure`` its
-    :class:`~arazzo.Failure`.
-    """
-
-    def __init__(self, result: RunResult) -> None:
-        super().__init__(result.error or f"workflow {result.workflow_id!r} failed")
-        self.result = result
-        self.failure: Failure | None = result.failure

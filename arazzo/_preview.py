@@ -21,14 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from arazzo._loading import Document, MissingSource, OpenAPISource
+from arazzo.documents._loading import Document, MissingSource, OpenAPISource
 
 if TYPE_CHECKING:
     import httpx
 
-    from arazzo._auth import AuthArg
-    from arazzo._plan import ActionPlan, CriterionPlan, StepPlan
-    from arazzo._requests import Masker
+    from arazzo.engine._auth import AuthArg
+    from arazzo.engine._plan import ActionPlan, CriterionPlan, StepPlan
+    from arazzo.engine._requests import Masker
     from arazzo.expressions import EvaluationContext
 
 __all__ = [
@@ -158,7 +158,7 @@ def _body_text(content: bytes | None, masker: Masker) -> str | None:
 
 
 def _signing(source: OpenAPISource | None) -> str | None:
-    from arazzo._providers import describe_source
+    from arazzo.engine._providers import describe_source
 
     return describe_source(source)
 
@@ -195,12 +195,12 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
     Raises what :func:`~arazzo.run` raises before sending (:class:`~arazzo.ValidationFailed`,
     :class:`~arazzo.InputError`).
     """
-    from arazzo._auth import apply, describe_choice
     from arazzo._exceptions import ArazzoError
-    from arazzo._requests import RequestError, build_request
     from arazzo._run import _prepare
-    from arazzo._transports import USER_AGENT
+    from arazzo.engine._auth import apply, describe_choice
+    from arazzo.engine._requests import RequestError, build_request
     from arazzo.expressions import EvaluationContext
+    from arazzo.transports._httpx import USER_AGENT
 
     doc, engine = _prepare(spec, workflow_id, inputs, servers=servers, auth=auth,
                            check_auth=False, handled=set(authenticated))
@@ -383,8 +383,8 @@ def plan(spec: Spec, workflow_id: str | None = None) -> RunPlan:
     (:attr:`PlannedStep.unloaded`), not an error. The document is not validated first
     (:func:`~arazzo.validate` does that).
     """
-    from arazzo._plan import Plan
     from arazzo._run import _pick_workflow
+    from arazzo.engine._plan import Plan
 
     doc = _document(spec)
     chosen = _pick_workflow(doc, workflow_id)
@@ -435,7 +435,7 @@ class SourceInfo:
 
 
 def _source_info(doc: Document, source: Any) -> SourceInfo:
-    from arazzo._auth import SchemeUse, _raw_schemes, env_name
+    from arazzo.engine._auth import SchemeUse, _raw_schemes, env_name
 
     declared = next((s for s in doc.spec.source_descriptions if s.name == source.name), None)
     kind = (declared.type if declared is not None else None) or "openapi"
@@ -466,7 +466,7 @@ def source_transport(spec: Spec, source: str) -> httpx.BaseTransport:
     transport when the source's OpenAPI declares AWS SigV4. For a transport that wraps the
     default (adds headers, records) without losing the signing."""
     from arazzo._run import _Transports
-    from arazzo._transports import default_transport
+    from arazzo.transports._httpx import default_transport
 
     chooser = _Transports(_document(spec), None, default_transport(), asynchronous=False)
     transport: httpx.BaseTransport = chooser.get(source)

@@ -1,4 +1,5 @@
-"""``run`` / ``run_async``: thin drivers around the sans-I/O :class:`~arazzo._engine.Engine`."""
+"""``run`` / ``run_async``: thin drivers around the sans-I/O engine
+(:class:`~arazzo.engine._machine.Engine`)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from arazzo._auth import AuthArg, Authenticator, parse_auth
 from arazzo._diagnostics import Diagnostic
-from arazzo._engine import DEFAULT_RECORD_LIMIT, Engine, RunAborted
-from arazzo._events import Hook
 from arazzo._exceptions import InputError, ValidationFailed
-from arazzo._loading import Document, load
-from arazzo._logging import normalize_hooks
-from arazzo._messages import Effect, ResponseData, Send, Sleep, TransportFailure
-from arazzo._plan import plan_for
-from arazzo._providers import (
+from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
+from arazzo.documents._loading import Document, load
+from arazzo.documents._validation import validate
+from arazzo.engine._auth import AuthArg, Authenticator, parse_auth
+from arazzo.engine._events import Hook
+from arazzo.engine._machine import DEFAULT_RECORD_LIMIT, Engine, RunAborted
+from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, TransportFailure
+from arazzo.engine._plan import plan_for
+from arazzo.engine._providers import (
     DEFAULT_PROVIDERS,
     Provider,
     check_providers,
@@ -27,8 +29,9 @@ from arazzo._providers import (
     provider_servers,
     provider_transport,
 )
-from arazzo._results import RunResult
-from arazzo._transports import (
+from arazzo.engine._results import RunResult
+from arazzo.observers._logging import normalize_hooks
+from arazzo.transports._httpx import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT,
     USER_AGENT,
@@ -39,8 +42,6 @@ from arazzo._transports import (
     send_async,
     send_sync,
 )
-from arazzo._validation import validate
-from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
 
 __all__ = ["prepare", "run", "run_async"]
 

@@ -97,8 +97,8 @@ def main() -> None:
     del request
 
     # the sans-I/O core alone: a driver that answers each Send with ready ResponseData
-    from arazzo._messages import Headers, ResponseData
     from arazzo._run import prepare
+    from arazzo.engine._messages import Headers, ResponseData
 
     headers = Headers([("content-type", "application/json")])
     _, engine = prepare(document, "loop", {"limit": iterations}, loop_delay=0,

@@ -1,4 +1,4 @@
-"""Derive arazzo/schemas/arazzo-1.0.json from the official Arazzo 1.0 JSON Schema.
+"""Derive arazzo/documents/schemas/arazzo-1.0.json from the official Arazzo 1.0 JSON Schema.
 
 Source: https://spec.openapis.org/arazzo/1.0/schema/2025-10-15 (a verbatim copy lives in the
 shared reference folder as schemas/arazzo-1.0-schema-2025-10-15.json). The spec text wins over
@@ -19,7 +19,7 @@ the schema where they disagree (inventory section Q), so these fixes are applied
    versions of ``jsonpath`` and ``xpath`` stay enumerated; a type object cannot name
    ``simple`` or ``regex`` (they have no versions).
 
-Usage: python scripts/make_schema.py OFFICIAL.json > arazzo/schemas/arazzo-1.0.json
+Usage: python scripts/make_schema.py OFFICIAL.json > arazzo/documents/schemas/arazzo-1.0.json
 """
 
 from __future__ import annotations

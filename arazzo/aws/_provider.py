@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from arazzo import LoopPacing, OpenAPISource, OperationRef
     from arazzo.aws._cli import AwsCliOptions
-    from arazzo.models import Parameter
+    from arazzo.documents.models import Parameter
 
 __all__ = ["AwsProvider"]
 

@@ -23,9 +23,9 @@ from auth_support import (
 from server import Reply, ScriptedServer
 
 import arazzo
-from arazzo._events import StepFinished
 from arazzo._run import _Transports, drive_sync, prepare
-from arazzo._transports import default_transport
+from arazzo.engine._events import StepFinished
+from arazzo.transports._httpx import default_transport
 
 CLIENT = {"client_id": "my-client", "client_secret": CLIENT_SECRET}
 

@@ -134,7 +134,7 @@ def test_environment_credentials(server: ScriptedServer, tmp_path: Path,
 
 
 def test_env_name_rule() -> None:
-    from arazzo._auth import env_name
+    from arazzo.engine._auth import env_name
 
     assert env_name("petStore", "api_key") == "ARAZZO_AUTH_PETSTORE_API_KEY"
     assert env_name("my-api", "oauth.cc") == "ARAZZO_AUTH_MY_API_OAUTH_CC"

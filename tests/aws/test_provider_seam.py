@@ -18,7 +18,7 @@ import pytest
 import arazzo
 from arazzo import LoopPacing, OpenAPISource, OperationRef, Provider
 from arazzo._run import prepare
-from arazzo.models import Parameter
+from arazzo.documents.models import Parameter
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "specs" / "amazon-sagemaker" / "arazzo" / \
@@ -355,7 +355,7 @@ def test_no_core_module_imports_arazzo_aws() -> None:
     assert _core_files(), "no core modules found"
     assert offenders == []
     # the one mention: the lazy default provider's module path
-    assert strings == ["arazzo/_providers.py: arazzo.aws._provider:AwsProvider"]
+    assert strings == ["arazzo/engine/_providers.py: arazzo.aws._provider:AwsProvider"]
 
 
 def test_the_aws_cli_uses_only_public_core_names() -> None:

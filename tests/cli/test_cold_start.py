@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from server import Reply, ScriptedServer
 
-import arazzo.models._arazzo
-import arazzo.models._base
-import arazzo.models._openapi
+import arazzo.documents.models._arazzo
+import arazzo.documents.models._base
+import arazzo.documents.models._openapi
 
 #: modules a plain run must not load
 HEAVY = ("jsonschema", "referencing", "httpx", "httpcore", "asyncio", "ssl", "regex",
@@ -87,7 +87,7 @@ PROBE = textwrap.dedent("""\
         code = exit.code
     heavy = json.loads(sys.argv[1])
     loaded = [m for m in heavy if m in sys.modules]
-    pools = sys.modules.get("arazzo._transports")
+    pools = sys.modules.get("arazzo.transports._httpx")
     atexit._run_exitfuncs()  # what the interpreter runs at exit, run now to look after it
     left = 0
     if pools is not None and pools._CLIENT is not None:
@@ -154,14 +154,14 @@ def test_invalid_inputs_still_get_jsonschemas_message(workflow: Path,
 
 def test_help_loads_neither_the_models_nor_the_engine(tmp_path: Path) -> None:
     code, loaded, out, _ = _probe(["--help"], tmp_path,
-                                  (*HEAVY, "pydantic", "yaml", "arazzo._engine"))
+                                  (*HEAVY, "pydantic", "yaml", "arazzo.engine._machine"))
     assert code == 0
     assert "validate" in out
     assert loaded == []
 
 
-@pytest.mark.parametrize("module", [arazzo.models._arazzo, arazzo.models._base,
-                                    arazzo.models._openapi])
+@pytest.mark.parametrize("module", [arazzo.documents.models._arazzo, arazzo.documents.models._base,
+                                    arazzo.documents.models._openapi])
 def test_model_modules_keep_real_annotations(module: object) -> None:
     """``from __future__ import annotations`` in a model module makes pydantic evaluate every
     field annotation from its string (a compile() each): a slower import of the models."""

@@ -10,8 +10,8 @@ from cli_support import PASSWORD, PETS, PETS_INPUTS, TOKEN, script_pets
 from server import ScriptedServer
 
 import arazzo
-from arazzo._logging import LoggingHook, logging_hooks, normalize_hooks
 from arazzo.cli import main
+from arazzo.observers._logging import LoggingHook, logging_hooks, normalize_hooks
 
 
 def test_logging_levels(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:

@@ -15,8 +15,8 @@ from cli_support import FLAGSHIP, FLAGSHIP_INPUTS, PETS, PETS_INPUTS, ROOT, scri
 from server import ScriptedServer
 
 from arazzo import LoopIteration, RunFinished, RunStarted, StepFinished, StepStarted
-from arazzo._progress import Progress, polled_state, wanted
 from arazzo.cli import main
+from arazzo.observers._progress import Progress, polled_state, wanted
 
 pty = pytest.importorskip("pty", reason="pseudo-terminals need a POSIX system")
 

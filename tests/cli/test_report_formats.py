@@ -14,8 +14,8 @@ from cli_support import PASSWORD, PETS, PETS_INPUTS, script_pets
 from server import ScriptedServer
 
 import arazzo
-from arazzo import _reports
 from arazzo.cli import build_parser, main
+from arazzo.observers import _reports
 
 
 def _report_help() -> str:

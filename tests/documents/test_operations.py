@@ -8,7 +8,7 @@ import pytest
 
 import arazzo
 from arazzo._exceptions import ReferenceError_
-from arazzo._operations import (
+from arazzo.documents._operations import (
     Resolved,
     SourceUnavailable,
     parse_operation_path,
@@ -24,7 +24,7 @@ TWO_SOURCES = """\
 """
 
 
-def _step(doc: arazzo.Document, workflow: int = 0, step: int = 0) -> arazzo.models.Step:
+def _step(doc: arazzo.Document, workflow: int = 0, step: int = 0) -> arazzo.documents.models.Step:
     return doc.spec.workflows[workflow].steps[step]
 
 

@@ -1,9 +1,9 @@
-"""The fast schema check (``arazzo._schemacheck``) against jsonschema, differentially.
+"""The fast schema check (``arazzo.documents._schemacheck``) against jsonschema, differentially.
 
 Its one claim is "valid": a ``True`` must mean jsonschema reports no error. Every test here
 asserts that on real documents (the repository's and the shared corpus's), on mutated ones,
 on random ``inputs`` schemas inside a document (the 2020-12 meta-schema path) and on random
-input schemas with random inputs (the ``arazzo._plan`` path). Where the check is not meant to
+input schemas with random inputs (the ``arazzo.engine._plan`` path). Where the check is not meant to
 be unsure, it must also say ``True`` for everything jsonschema accepts (else the fast path
 would silently stop being taken).
 """
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arazzo._loading import _schema_validator
-from arazzo._plan import WorkflowPlan
-from arazzo._schemacheck import document_is_valid, inputs_are_valid
-from arazzo._yaml import parse_text
+from arazzo.documents._loading import _schema_validator
+from arazzo.documents._schemacheck import document_is_valid, inputs_are_valid
+from arazzo.documents._yaml import parse_text
+from arazzo.engine._plan import WorkflowPlan
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -219,7 +219,7 @@ def test_meta_schema_details_agree(inputs: Any, valid: bool) -> None:
     assert (not _schema_errors(raw)) == valid
 
 
-# -- input schemas and inputs: the arazzo._plan path ----------------------------------------
+# -- input schemas and inputs: the arazzo.engine._plan path ----------------------------------------
 
 _PROPS = ["a", "b", "c", "x-d"]
 _PATTERNS = ["^a", "b$", "[0-9]", "^x-"]
@@ -424,7 +424,7 @@ def test_any_of_after_its_first_valid_branch_is_decided(schema: Any, instance: A
 def test_any_of_with_unknown_annotations_leaves_unevaluated_properties_to_jsonschema() -> None:
     """A branch after the first valid one was not decided: which properties it evaluated is
     unknown, so an unevaluatedProperties beside it is not decided either."""
-    from arazzo._schemacheck import _Checker, _Unsure
+    from arazzo.documents._schemacheck import _Checker, _Unsure
 
     schema = {"anyOf": [{"properties": {"a": True}}, {"$ref": "#/loop"}],
               "unevaluatedProperties": False}

@@ -17,9 +17,9 @@ import httpx
 from _docs import doc
 
 import arazzo
-from arazzo._loading import load
-from arazzo._plan import plan_for
-from arazzo._requests import build_request
+from arazzo.documents._loading import load
+from arazzo.engine._plan import plan_for
+from arazzo.engine._requests import build_request
 from arazzo.expressions import EvaluationContext
 
 KEY = "key-5d1f0a"

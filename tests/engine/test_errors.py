@@ -14,7 +14,7 @@ from _docs import doc
 from server import Reply, ScriptedServer, closed_port
 
 import arazzo
-from arazzo._plan import plan_for
+from arazzo.engine._plan import plan_for
 
 SIMPLE = """
 workflows:

@@ -1,4 +1,5 @@
-"""The default sync transport (arazzo._http.HTTPClient) against real sockets on loopback.
+"""The default sync transport (arazzo.transports._client.HTTPClient) against real sockets
+on loopback.
 
 Each test scripts a raw server byte by byte, so framing, keep-alive, stale connections,
 limits and malformed responses are exercised exactly; the URL encoding and the Host header
@@ -23,9 +24,9 @@ import httpx
 import pytest
 from server import Reply, ScriptedServer
 
-from arazzo._http import HTTPClient, _split
-from arazzo._messages import Headers, ResponseData, TransportFailure
-from arazzo._requests import RequestSpec
+from arazzo.engine._messages import Headers, ResponseData, TransportFailure
+from arazzo.engine._requests import RequestSpec
+from arazzo.transports._client import HTTPClient, _split
 
 Handler = Callable[["RawServer", socket.socket, int], None]
 

@@ -17,8 +17,8 @@ from _docs import doc
 from server import Reply, ScriptedServer
 
 import arazzo
-from arazzo._events import RunFinished, StepFinished
 from arazzo.cli import main
+from arazzo.engine._events import RunFinished, StepFinished
 
 TOKEN = "tok-7c1e9a"
 
@@ -120,7 +120,7 @@ def test_command_line_and_reports_show_masked_values(
 
 def test_snapshot_masks_the_run_state(sent_doc: Path, server: ScriptedServer) -> None:
     from arazzo._run import drive_sync, prepare
-    from arazzo._transports import default_client
+    from arazzo.transports._httpx import default_client
 
     _doc, engine = prepare(sent_doc, "w", {"token": TOKEN}, servers={"api": server.url})
     client = default_client()

@@ -415,7 +415,7 @@ def test_RB02_json_family_compact(tmp_path: Path, server: ScriptedServer,
 def test_SEC03_join_url_refuses_to_leave_the_server_every_time() -> None:
     """The joined URL is cached per (base, path, query); a refusal is raised on every call,
     never cached as a result."""
-    from arazzo._requests import RequestError, join_url
+    from arazzo.engine._requests import RequestError, join_url
 
     base = "https://api.example.com/v1"
     assert join_url(base, "/pets/7", ["a=1"]) == "https://api.example.com/v1/pets/7?a=1"

@@ -1,4 +1,4 @@
-"""The compiled existence check of ``jsonpath`` criteria (``arazzo/_jsonpath_exists.py``,
+"""The compiled existence check of ``jsonpath`` criteria (``arazzo/criteria/_jsonpath_exists.py``,
 CRI-07: the condition is RFC 9535, a criterion passes iff the nodelist is non-empty): on the
 compliance suite, on the RFC's comparison table for every pair of values, and against the
 library's full evaluation on generated queries and documents (the library's equality of
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arazzo._jsonpath_exists import compile_exists
 from arazzo.criteria import JsonPathEvaluator, compile_criterion, rfc9535_environment
+from arazzo.criteria._jsonpath_exists import compile_exists
 from arazzo.expressions import EvaluationContext, HttpMessage
 
 from .cts_support import cts_cases

@@ -20,9 +20,9 @@ from _flagship import (
 
 import arazzo
 from arazzo import InputError
-from arazzo._events import LoopIteration
-from arazzo._timeline import ended_line, format_record
 from arazzo.aws import AwsCredentials, RetryEvent, SageMakerEmulator
+from arazzo.engine._events import LoopIteration
+from arazzo.engine._timeline import ended_line, format_record
 
 pytestmark = pytest.mark.emulator
 

@@ -14,8 +14,6 @@ import yaml
 from _flagship import CREATE_JOB, DESCRIBE_JOB, OPENAPI, SOURCE, WORKFLOW, inputs
 
 import arazzo
-from arazzo._engine import DEFAULT_LOOP_DELAY
-from arazzo._plan import plan_for
 from arazzo._run import prepare
 from arazzo.aws import SageMakerEmulator
 from arazzo.aws._pacing import (
@@ -24,6 +22,8 @@ from arazzo.aws._pacing import (
     waiter_for,
     waiters_by_operation,
 )
+from arazzo.engine._machine import DEFAULT_LOOP_DELAY
+from arazzo.engine._plan import plan_for
 
 pytestmark = pytest.mark.emulator
 

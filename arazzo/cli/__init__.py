@@ -1,0 +1,26 @@
+"""The ``arazzo`` command line: ``validate``, ``list``, ``describe``, ``graph`` and ``run``,
+each in its own module, on the public Python API."""
+
+from arazzo.cli._main import (
+    COMMANDS,
+    UsageError,
+    access_kwargs,
+    add_access_options,
+    build_parser,
+    choose_workflow,
+    load_document,
+    main,
+    openapi_sources,
+)
+
+__all__ = [
+    "COMMANDS",
+    "UsageError",
+    "access_kwargs",
+    "add_access_options",
+    "build_parser",
+    "choose_workflow",
+    "load_document",
+    "main",
+    "openapi_sources",
+]

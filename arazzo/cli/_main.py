@@ -1,0 +1,276 @@
+"""The ``arazzo`` command line.
+
+argparse keeps the CLI dependency-free and its cold start short (a benchmark compares it with the
+peers); each command lives in its own module exposing ``register(subparsers)`` which sets
+``handler`` on its parser. Exit codes: 0 success, 1 workflow failed or validation errors,
+2 usage or input errors. Errors are one line on stderr; ``--debug`` shows the traceback.
+
+Helpers shared by the commands live here too: :class:`UsageError` (one line, exit 2),
+:func:`add_access_options` / :func:`load_document` (reading a document under the access
+policy), :func:`choose_workflow` (with a "did you mean" for unknown ids) and
+:func:`openapi_sources`. The commands use ``arazzo``'s public API only (a test checks it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from arazzo import ArazzoError
+
+if TYPE_CHECKING:
+    from arazzo import Document, SourceInfo
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+#: command modules, in the order they appear in ``--help``
+COMMANDS = ("arazzo.cli._validate", "arazzo.cli._inspect", "arazzo.cli._run")
+
+EPILOG = """\
+examples:
+  arazzo validate flow.arazzo.yaml
+  arazzo list flow.arazzo.yaml
+  arazzo describe flow.arazzo.yaml --workflow train-then-deploy
+  arazzo graph flow.arazzo.yaml --markdown > docs/flow.md
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --dry-run
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --report junit=report.xml
+
+'arazzo COMMAND --help' describes each command. Exit status: 0 success, 1 the workflow
+failed or the document has errors, 2 usage or input errors.
+"""
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        hint = _suggestion(self, message)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{hint}\n"
+                              f"Run '{self.prog} --help' for usage.\n")
+
+
+def _all_options(parser: argparse.ArgumentParser) -> list[str]:
+    options: list[str] = []
+    for action in parser._actions:
+        options.extend(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                options.extend(_all_options(sub))
+    return options
+
+
+def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """'; did you mean ...?' for an unknown command or option."""
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if match:
+        choices = re.findall(r"'?([\w.-]+)'?", match.group(2))
+        close = difflib.get_close_matches(match.group(1), choices, n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    match = re.search(r"unrecognized arguments: (\S+)", message)
+    if match and match.group(1).startswith("--"):
+        word = match.group(1).split("=", 1)[0]
+        close = difflib.get_close_matches(word, sorted(set(_all_options(parser))), n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    return ""
+
+
+def add_access_options(parser: argparse.ArgumentParser) -> None:
+    """``--allow-dir`` / ``--allow-host`` / ``--sandbox`` / ``--source``: where source
+    descriptions may be read from (docs/loading.md)."""
+    parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                        help="directory sources may be read from (repeatable; replaces the "
+                             "default: the document's project, i.e. its enclosing .git/.hg/"
+                             ".svn root, else the current directory or the document's "
+                             "directory)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                        help="host remote sources may be fetched from (repeatable; default: "
+                             "none)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="for documents you did not write: no project root; sources only "
+                             "under the current directory (when the document is under it) or "
+                             "the document's own directory")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME_OR_URL=FILE",
+                        help="read the source description with this name or URL (as written "
+                             "in the document) from FILE (repeatable)")
+
+
+def check_file(file: str) -> None:
+    """:class:`UsageError` unless ``file`` is an existing file (URLs pass)."""
+    if "://" in file:
+        return
+    path = Path(file)
+    if not path.exists():
+        raise UsageError(f"file not found: {file}")
+    if path.is_dir():
+        raise UsageError(f"{file} is a directory, not a document")
+
+
+def access_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``load()`` keywords from the access options; :class:`UsageError` for a directory or a
+    ``--source`` file that does not exist, or a ``--source`` without ``=``."""
+    for directory in args.allow_dir:
+        if not Path(directory).is_dir():
+            raise UsageError(f"--allow-dir is not a directory: {directory}")
+    kwargs: dict[str, Any] = {"allow_hosts": args.allow_host}
+    if args.allow_dir:
+        kwargs["allow_dirs"] = args.allow_dir
+    if args.sandbox:
+        kwargs["sandbox"] = True
+    overrides: dict[str, str] = {}
+    for pair in args.source:
+        key, sep, value = pair.rpartition("=")
+        if not sep or not key or not value:
+            raise UsageError("--source takes NAME_OR_URL=FILE, e.g. "
+                             "--source petstore=./petstore.yaml")
+        if not Path(value).is_file():
+            raise UsageError(f"--source file not found: {value}")
+        overrides[key] = str(Path(value).resolve())
+    if overrides:
+        kwargs["overrides"] = overrides
+    return kwargs
+
+
+def load_document(args: argparse.Namespace) -> Document:
+    """Load ``args.file`` with the access options; :class:`UsageError` for a missing file."""
+    from arazzo import load
+
+    check_file(args.file)
+    kwargs = access_kwargs(args)
+    source: Any = args.file if "://" in args.file else Path(args.file)
+    return load(source, **kwargs)
+
+
+def choose_workflow(document: Document, workflow_id: str | None) -> str:
+    """The workflow to work on: the given id, or the only one; :class:`UsageError` otherwise."""
+    ids = [w.workflow_id for w in document.spec.workflows]
+    if workflow_id is None:
+        if len(ids) == 1:
+            return ids[0]
+        raise UsageError("the document has several workflows; choose one with --workflow: "
+                         + ", ".join(ids))
+    if workflow_id in ids:
+        return workflow_id
+    close = difflib.get_close_matches(workflow_id, ids, n=3, cutoff=0.5) or [
+        i for i in ids if i.lower() == workflow_id.lower()]
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UsageError(f"no workflow {workflow_id!r} in the document{hint} "
+                     f"(workflows: {', '.join(ids) or 'none'})")
+
+
+def openapi_sources(document: Document) -> dict[str, SourceInfo]:
+    """The OpenAPI source descriptions that could be loaded, by name (the first of a name
+    among the document and the Arazzo documents it references), as a run resolves them."""
+    from arazzo import sources
+
+    out: dict[str, SourceInfo] = {}
+    for source in sources(document):
+        if source.type == "openapi" and source.loaded:
+            out.setdefault(source.name, source)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="arazzo",
+        description="Read, validate and run Arazzo 1.0 workflow descriptions.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks for errors (for bug reports)")
+    parser.add_argument("--log-level", metavar="LEVEL", type=str.upper,
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="log the 'arazzo' logger to stderr at this level (DEBUG shows "
+                             "requests, secrets masked)")
+    from arazzo import __version__
+
+    parser.add_argument("--version", action="version", version=f"arazzo {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND",
+                                       parser_class=_Parser)
+    for module_name in COMMANDS:
+        importlib.import_module(module_name).register(subparsers)
+    for name, sub in subparsers.choices.items():
+        sub.set_defaults(command_name=name)
+    return parser
+
+
+def _command(args: argparse.Namespace) -> str:
+    name = getattr(args, "command_name", None)
+    return f"arazzo {name}" if name else "arazzo"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if not args.log_level:
+        return _call(handler, args)
+    import logging  # local, as traceback below: a plain run's start-up does not need them
+
+    logger = logging.getLogger("arazzo")
+    level = logger.level
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(log_handler)
+    logger.setLevel(args.log_level)
+    try:
+        return _call(handler, args)
+    finally:
+        logger.removeHandler(log_handler)
+        logger.setLevel(level)
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    traceback.print_exc()
+
+
+def _call(handler: Any, args: argparse.Namespace) -> int:
+    try:
+        return int(handler(args))
+    except UsageError as exc:
+        if args.debug:
+            _print_traceback()
+        print(f"{_command(args)}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArazzoError as exc:
+        if args.debug:
+            _print_traceback()
+        print(f"{_command(args)}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if args.debug:
+            _print_traceback()
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"{_command(args)}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("arazzo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"{_command(args)}: internal error: {type(exc).__name__}: {exc} (run with "
+              "--debug for the traceback, and please report it)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Criteria: the criterion types (simple, regex, JSONPath, XPath) and the registry that maps a
+Criterion Object's type to its evaluator."""
+
+from arazzo.criteria._evaluators import (
+    DEFAULT_CRITERIA,
+    CompiledCriterion,
+    CriterionEvaluator,
+    CriterionResult,
+    CriterionSyntaxError,
+    CriterionTypes,
+    JsonPathEvaluator,
+    RegexEvaluator,
+    SimpleEvaluator,
+    XPathEvaluator,
+    compile_criterion,
+    rfc9535_environment,
+)
+
+__all__ = [
+    "DEFAULT_CRITERIA",
+    "CompiledCriterion",
+    "CriterionEvaluator",
+    "CriterionResult",
+    "CriterionSyntaxError",
+    "CriterionTypes",
+    "JsonPathEvaluator",
+    "RegexEvaluator",
+    "SimpleEvaluator",
+    "XPathEvaluator",
+    "compile_criterion",
+    "rfc9535_environment",
+]

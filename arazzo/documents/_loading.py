@@ -1,0 +1,921 @@
+"""Loading Arazzo documents and their source descriptions.
+
+Reading is confined (SEC-03, docs/loading.md). A local document the caller names may make us
+read files under its project: the nearest enclosing version-control root (a directory holding
+``.git``, ``.hg`` or ``.svn``), else the current directory when the document lies under it,
+else the document's own directory. ``sandbox=True`` keeps the strict rule for services that
+load documents they did not write: the current directory when the document lies under it, else
+the document's directory. A document fetched from a URL, and document text, read no local file
+unless ``allow_dirs`` says so (text: the current directory, as before). ``allow_dirs`` replaces
+the default. Remote URLs are read only from allowed hosts (none by default); symlinks are
+resolved before checking. ``overrides`` map a source to a local file or to document text, keyed
+by the source's name, its URL as written in the document (``./x.yaml``) or the path or URL it
+resolves to; that is how a caller vendors a remote source (or points a document at a fixture).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urljoin, urlsplit
+
+from pydantic import ValidationError
+
+from arazzo._diagnostics import Diagnostic, Severity
+from arazzo._exceptions import (
+    AccessDenied,
+    ArazzoError,
+    DocumentError,
+    LoadError,
+    Location,
+    UnsupportedVersion,
+    ValidationFailed,
+)
+from arazzo.documents._yaml import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_NODES,
+    ParsedText,
+    SourceMap,
+    parse_text,
+)
+from arazzo.documents.models import (
+    HTTP_METHODS,
+    SPEC_VERSIONS,
+    ArazzoSpecification,
+    OpenAPIDocument,
+    OpenAPIParameter,
+    Operation,
+    PathItem,
+    Server,
+    assign_locations,
+)
+
+if TYPE_CHECKING:
+    import jsonschema
+
+__all__ = [
+    "AccessPolicy",
+    "ArazzoSource",
+    "Document",
+    "MissingSource",
+    "OpenAPISource",
+    "OperationRef",
+    "load",
+]
+
+_T = TypeVar("_T")
+
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)(-.+)?$")
+_SCHEMES = ("http://", "https://")
+
+
+# --------------------------------------------------------------------------------------------
+# access policy and retrieval
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What a document may make us read."""
+
+    allow_dirs: tuple[Path, ...] = ()
+    allow_hosts: frozenset[str] = frozenset()
+    overrides: Mapping[str, str | Path] = field(default_factory=dict)
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_nodes: int = DEFAULT_MAX_NODES
+    http_timeout: float = 30.0
+
+    def check_path(self, path: Path, location: Location | None) -> Path:
+        real = path.resolve()
+        for root in self.allow_dirs:
+            if real == root or root in real.parents:
+                return real
+        if not self.allow_dirs:
+            raise AccessDenied(
+                f"refusing to read {str(path)!r}: no local directory is allowed (a document "
+                "loaded from a URL reads none by default); name one with allow_dirs=... / "
+                "--allow-dir if you trust the document, or map the source with overrides= "
+                "(--source NAME=FILE)",
+                location=location,
+            )
+        allowed = ", ".join(str(d) for d in self.allow_dirs)
+        raise AccessDenied(
+            f"refusing to read {str(path)!r}: it is outside the allowed directories ({allowed}); "
+            "allow its directory explicitly (allow_dirs=... / --allow-dir) if you trust it",
+            location=location,
+        )
+
+    def check_url(self, url: str, location: Location | None) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.allow_hosts:
+            raise AccessDenied(
+                f"refusing to fetch {url!r}: remote sources are read only from allowed hosts; "
+                f"pass allow_hosts=[{host!r}] (--allow-host {host}) or map the URL to a local "
+                "file with overrides= (--source URL=FILE)",
+                location=location,
+            )
+
+
+def _is_url(ref: str) -> bool:
+    return ref.startswith(_SCHEMES)
+
+
+class _Retriever:
+    """Resolves references against their referring document and reads them once."""
+
+    def __init__(self, policy: AccessPolicy) -> None:
+        self.policy = policy
+        self.cache: dict[str, ParsedText] = {}
+
+    def resolve(self, ref: str, base: str | None) -> str:
+        """Absolute key (file path or URL) for ``ref`` relative to the document ``base``."""
+        ref = ref.split("#", 1)[0]
+        if _is_url(ref):
+            return ref
+        if ref.startswith("file://"):
+            return unquote(urlsplit(ref).path)
+        if base is not None and _is_url(base):
+            return urljoin(base, ref)
+        base_dir = Path(base).parent if base else Path.cwd()
+        return str(base_dir / unquote(ref))
+
+    def fetch(self, key: str, location: Location | None, *, name: str | None = None,
+              written: str | None = None) -> ParsedText:
+        """Read ``key``; an override for it (by ``key``, the URL as ``written`` in the
+        document, or the source ``name``) is read instead."""
+        overrides = self.policy.overrides
+        override = overrides.get(key)
+        if override is None and overrides and not _is_url(key):
+            override = overrides.get(str(Path(key).resolve()))  # ``a/../b`` is ``b``
+        if override is None and written is not None:
+            override = overrides.get(written)
+        if override is None and name is not None:
+            override = overrides.get(name)
+        if override is not None:
+            return self._read_override(key, override, location)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        if _is_url(key):
+            self.policy.check_url(key, location)
+            parsed = self._fetch_url(key, location)
+        else:
+            path = self.policy.check_path(Path(key), location)
+            parsed = self._read_file(path, key, location)
+        self.cache[key] = parsed
+        return parsed
+
+    def _read_override(self, key: str, override: str | Path, location: Location | None
+                       ) -> ParsedText:
+        cache_key = f"override:{key}"
+        cached = self.cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if isinstance(override, Path) or ("\n" not in override and Path(override).exists()):
+            path = Path(override).resolve()
+            parsed = self._read_file(path, str(path), location)
+        else:
+            parsed = parse_text(override, key, max_bytes=self.policy.max_bytes,
+                                max_nodes=self.policy.max_nodes)
+        self.cache[cache_key] = parsed
+        return parsed
+
+    def _read_file(self, path: Path, display: str, location: Location | None) -> ParsedText:
+        try:
+            size = path.stat().st_size
+            if size > self.policy.max_bytes:
+                raise LoadError(
+                    f"{display} is {size / 1048576:.1f} MiB, over the "
+                    f"{self.policy.max_bytes / 1048576:.0f} MiB limit; pass a larger max_bytes "
+                    "if it is genuine",
+                    location=location or Location(display),
+                )
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise LoadError(f"file not found: {display}",
+                            location=location or Location(display)) from None
+        except IsADirectoryError:
+            raise LoadError(f"{display} is a directory, not a document",
+                            location=location or Location(display)) from None
+        except OSError as exc:
+            raise LoadError(f"cannot read {display}: {exc.strerror}",
+                            location=location or Location(display)) from None
+        return parse_text(data, display, max_bytes=self.policy.max_bytes,
+                          max_nodes=self.policy.max_nodes)
+
+    def _fetch_url(self, url: str, location: Location | None) -> ParsedText:
+        import httpx  # local: most loads never touch the network
+
+        try:
+            with httpx.Client(timeout=self.policy.http_timeout, follow_redirects=False) as client, \
+                    client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise LoadError(f"fetching {url} answered HTTP {response.status_code}",
+                                    location=location or Location(url))
+                chunks: list[bytes] = []
+                total = 0
+                for chunk in response.iter_bytes():
+                    total += len(chunk)
+                    if total > self.policy.max_bytes:
+                        raise LoadError(f"{url} is larger than the "
+                                        f"{self.policy.max_bytes // 1048576} MiB limit",
+                                        location=location or Location(url))
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise LoadError(f"cannot fetch {url}: {exc}",
+                            location=location or Location(url)) from None
+        return parse_text(b"".join(chunks), url, max_bytes=self.policy.max_bytes,
+                          max_nodes=self.policy.max_nodes)
+
+
+# --------------------------------------------------------------------------------------------
+# OpenAPI sources
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _walk_pointer(data: Any, pointer: str) -> Any:
+    node = data
+    if pointer in ("", "/") and pointer == "":
+        return node
+    for raw in pointer.lstrip("/").split("/") if pointer else []:
+        token = _unescape(raw)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+class OperationRef:
+    """One operation of an OpenAPI source: where it is and what it says.
+
+    The Operation and Path Item models are built (and their ``$ref``s resolved) on first use:
+    a workflow touches a handful of the operations of a big API description.
+    """
+
+    __slots__ = ("_operation", "_path_item", "_source", "method", "operation_id", "path")
+
+    def __init__(self, source: OpenAPISource, path: str, method: str,
+                 operation_id: str | None) -> None:
+        # The source indexes its operations: a strong reference back would make every loaded
+        # description a reference cycle, freed only by the cyclic GC (tens of ms for a large
+        # one) instead of when its Document is dropped.
+        self._source = weakref.ref(source)
+        self.path = path
+        self.method = method
+        self.operation_id = operation_id
+        self._operation: Operation | None = None
+        self._path_item: PathItem | None = None
+
+    @property
+    def source(self) -> OpenAPISource:
+        """The OpenAPI description this operation belongs to (alive as long as its Document)."""
+        source = self._source()
+        if source is None:
+            raise ReferenceError(f"operation {self.method.upper()} {self.path}: its OpenAPI "
+                                 "description is no longer loaded (the Document was dropped)")
+        return source
+
+    @property
+    def pointer(self) -> str:
+        return f"/paths/{_escape(self.path)}/{self.method}"
+
+    @property
+    def location(self) -> Location:
+        return self.source.source_map.locate(self.pointer)
+
+    @property
+    def operation(self) -> Operation:
+        if self._operation is None:
+            self._operation = self.source._build_operation(self.path, self.method)
+        return self._operation
+
+    @property
+    def path_item(self) -> PathItem:
+        if self._path_item is None:
+            self._path_item = self.source._build_path_item(self.path)
+        return self._path_item
+
+    def servers(self) -> list[Server]:
+        """Operation > path > root servers (OpenAPI), or ``/`` when none is declared."""
+        for servers in (self.operation.servers, self.path_item.servers,
+                        self.source.model.servers):
+            if servers:
+                return servers
+        return [Server(url="/")]
+
+    def parameters(self) -> list[OpenAPIParameter]:
+        """Path-level parameters overridden by operation-level ones with the same (name, in)."""
+        merged: dict[tuple[str, str], OpenAPIParameter] = {}
+        for param in (self.path_item.parameters or []) + (self.operation.parameters or []):
+            merged[(param.name, param.in_)] = param
+        return list(merged.values())
+
+    def __repr__(self) -> str:
+        return f"<OperationRef {self.source.name}:{self.method.upper()} {self.path}>"
+
+
+@dataclass(eq=False)
+class OpenAPISource:
+    """A loaded OpenAPI description named by a Source Description Object.
+
+    ``model`` holds the root (servers, security, security schemes); operations are indexed at
+    load time (``operations``, ``by_id``) and modelled on first use.
+    """
+
+    name: str
+    url: str
+    file: str
+    raw: dict[str, Any]
+    model: OpenAPIDocument
+    source_map: SourceMap
+    resolver: _RefResolver
+    paths: dict[str, Any] = field(default_factory=dict)
+    operations: list[OperationRef] = field(default_factory=list)
+    by_id: dict[str, list[OperationRef]] = field(default_factory=dict)
+    by_path: dict[tuple[str, str], OperationRef] = field(default_factory=dict)
+
+    kind = "openapi"
+
+    def operation_at(self, pointer: str) -> OperationRef | None:
+        """The operation at a JSON pointer such as ``/paths/~1pets/get``."""
+        tokens = [_unescape(t) for t in pointer.lstrip("/").split("/")]
+        if len(tokens) != 3 or tokens[0] != "paths":
+            return None
+        return self.by_path.get((tokens[1], tokens[2].lower()))
+
+    def _model_error(self, exc: ValidationError, base: str) -> LoadError:
+        first = exc.errors(include_input=False)[0]
+        pointer = base + "".join(f"/{_escape(str(p))}" for p in first["loc"])
+        return LoadError(f"source {self.name!r} is not a usable OpenAPI description: "
+                         f"{first['msg']} at {pointer}", location=self.source_map.locate(pointer))
+
+    def _build_operation(self, path: str, method: str) -> Operation:
+        pointer = f"/paths/{_escape(path)}/{method}"
+        raw = self.resolver.resolve_operation(self.paths[path][method], pointer)
+        try:
+            return Operation.model_validate(raw)
+        except ValidationError as exc:
+            raise self._model_error(exc, pointer) from None
+
+    def _build_path_item(self, path: str) -> PathItem:
+        pointer = f"/paths/{_escape(path)}"
+        item = {k: v for k, v in self.paths[path].items() if k not in HTTP_METHODS}
+        if isinstance(item.get("parameters"), list):
+            item["parameters"] = [
+                self.resolver.deref(p, self.file, f"{pointer}/parameters/{i}")
+                for i, p in enumerate(item["parameters"])]
+        try:
+            return PathItem.model_validate(item)
+        except ValidationError as exc:
+            raise self._model_error(exc, pointer) from None
+
+
+@dataclass(eq=False)
+class ArazzoSource:
+    """A referenced Arazzo document (``type: arazzo``)."""
+
+    name: str
+    url: str
+    document: Document
+
+    kind = "arazzo"
+
+
+@dataclass(eq=False)
+class MissingSource:
+    """A source description that could not be loaded; ``error`` says why."""
+
+    name: str
+    url: str
+    error: ArazzoError
+
+    kind = "missing"
+
+
+Source = OpenAPISource | ArazzoSource | MissingSource
+
+
+class _RefResolver:
+    """Inlines OpenAPI ``$ref``s of parameters, request bodies, responses and path items."""
+
+    def __init__(self, retriever: _Retriever, file: str, raw: dict[str, Any]) -> None:
+        self.retriever = retriever
+        self.file = file
+        self.raw = raw
+
+    def deref(self, node: Any, file: str, pointer: str, seen: tuple[str, ...] = ()) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            target_file, _, fragment = ref.partition("#")
+            key = self.retriever.resolve(target_file, file) if target_file else file
+            ident = f"{key}#{fragment}"
+            location = Location(file, None, None, pointer)
+            if ident in seen:
+                chain = " -> ".join((*seen, ident))
+                raise DocumentError(f"$ref cycle: {chain}", location=location)
+            seen = (*seen, ident)
+            doc = self.raw if key == self.file else self.retriever.fetch(key, location).data
+            try:
+                node = _walk_pointer(doc, unquote(fragment))
+            except KeyError:
+                raise DocumentError(f"$ref {ref!r} does not resolve", location=location) from None
+            file = key
+        return node
+
+    def resolve_operation(self, op: dict[str, Any], pointer: str) -> dict[str, Any]:
+        op = dict(op)
+        if isinstance(op.get("parameters"), list):
+            op["parameters"] = [self.deref(p, self.file, f"{pointer}/parameters/{i}")
+                                for i, p in enumerate(op["parameters"])]
+        if "requestBody" in op:
+            op["requestBody"] = self.deref(op["requestBody"], self.file, f"{pointer}/requestBody")
+        if isinstance(op.get("responses"), dict):
+            op["responses"] = {
+                str(code): self.deref(r, self.file, f"{pointer}/responses/{_escape(str(code))}")
+                for code, r in op["responses"].items()
+            }
+        return op
+
+
+def _build_openapi(name: str, url: str, key: str, parsed: ParsedText,
+                   retriever: _Retriever, location: Location) -> OpenAPISource:
+    raw = parsed.data
+    version = str(raw.get("openapi", ""))
+    if not version.startswith("3."):
+        raise LoadError(f"source {name!r}: OpenAPI {version or '(no version)'} is not supported; "
+                        "this library reads OpenAPI 3.0.x and 3.1.x", location=location)
+    resolver = _RefResolver(retriever, key, raw)
+    root = {k: v for k, v in raw.items() if k not in ("paths", "components", "webhooks")}
+    components = raw.get("components")
+    if isinstance(components, dict) and isinstance(components.get("securitySchemes"), dict):
+        root["components"] = {"securitySchemes": {
+            k: resolver.deref(v, key, f"/components/securitySchemes/{_escape(k)}")
+            for k, v in components["securitySchemes"].items()}}
+    try:
+        model = OpenAPIDocument.model_validate(root)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False)[0]
+        pointer = "".join(f"/{_escape(str(p))}" for p in first["loc"])
+        raise LoadError(f"source {name!r} is not a usable OpenAPI description: "
+                        f"{first['msg']} at {pointer}",
+                        location=parsed.source_map.locate(pointer)) from None
+    source = OpenAPISource(name=name, url=url, file=key, raw=raw, model=model,
+                           source_map=parsed.source_map, resolver=resolver)
+    paths = raw.get("paths")
+    for path, raw_item in (paths.items() if isinstance(paths, dict) else ()):
+        item = resolver.deref(raw_item, key, f"/paths/{_escape(str(path))}")
+        if not isinstance(item, dict):
+            continue
+        source.paths[path] = item
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            op_id = op.get("operationId")
+            ref = OperationRef(source, path, method, op_id if isinstance(op_id, str) else None)
+            source.operations.append(ref)
+            source.by_path[(path, method)] = ref
+            if ref.operation_id is not None:
+                source.by_id.setdefault(ref.operation_id, []).append(ref)
+    return source
+
+
+# --------------------------------------------------------------------------------------------
+# the Document
+
+
+class Document:
+    """An Arazzo description with every source description it names, loaded.
+
+    ``diagnostics`` holds what was found while loading (schema errors, sources that could not be
+    read). :func:`arazzo.validate` adds the semantic checks.
+    """
+
+    def __init__(self, *, spec: ArazzoSpecification, raw: dict[str, Any], file: str | None,
+                 source_map: SourceMap, sources: dict[str, Source],
+                 diagnostics: list[Diagnostic], policy: AccessPolicy) -> None:
+        self.spec = spec
+        self.raw = raw
+        self.file = file
+        self.source_map = source_map
+        self.sources = sources
+        self.diagnostics = diagnostics
+        self.policy = policy
+        self._memo: dict[Hashable, Any] = {}
+
+    @property
+    def workflows(self) -> list[Any]:
+        return list(self.spec.workflows)
+
+    def workflow(self, workflow_id: str) -> Any:
+        return self.spec.workflow(workflow_id)
+
+    @property
+    def openapi_sources(self) -> list[OpenAPISource]:
+        return [s for s in self.sources.values() if isinstance(s, OpenAPISource)]
+
+    @property
+    def arazzo_sources(self) -> list[ArazzoSource]:
+        return [s for s in self.sources.values() if isinstance(s, ArazzoSource)]
+
+    def memo(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """What the library derives from this document once (validation findings, compiled
+        plans), kept under ``key``: ``build()`` runs the first time only. The one cache a
+        ``Document`` holds; a document is not changed after loading, so it never goes stale.
+        """
+        try:
+            value: _T = self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+        return value
+
+    def locate(self, pointer: str, *, key: bool = False) -> Location:
+        return self.source_map.locate(pointer, key=key)
+
+    def deref(self, value: Any) -> Any:
+        """``value`` with its ``$ref`` followed while it is a local one (``#/components/...``)
+        in this document, as the engine reads a workflow's inputs schema; a reference that
+        does not resolve gives ``{}``, a non-local one is left as it is."""
+        return deref_local(value, self.raw)
+
+    def iter_documents(self) -> Iterator[Document]:
+        """This document and every Arazzo document reachable through its sources, once each."""
+        seen: set[int] = set()
+        stack = [self]
+        while stack:
+            doc = stack.pop()
+            if id(doc) in seen:
+                continue
+            seen.add(id(doc))
+            yield doc
+            stack.extend(s.document for s in doc.arazzo_sources)
+
+    def __repr__(self) -> str:
+        ids = ", ".join(w.workflow_id for w in self.spec.workflows)
+        return f"<Document {self.file or '<string>'} workflows=[{ids}]>"
+
+
+@functools.cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # local: a valid document never needs it (see schema_diagnostics)
+
+    from arazzo.documents._schemacheck import arazzo_schema_text
+
+    return jsonschema.Draft202012Validator(json.loads(arazzo_schema_text()))
+
+
+STEP_TARGETS = ("operationId", "operationPath", "workflowId")
+
+
+def step_target_message(named: Iterable[str]) -> str:
+    """STP-02: what is wrong with a step naming ``named`` of its three possible targets."""
+    shown = [repr(n) for n in named]
+    what = ("names none of them - add the one it calls" if not shown else
+            f"names {', '.join(shown[:-1])} and {shown[-1]} - keep only one")
+    return ("a step MUST name exactly one of 'operationId', 'operationPath' or 'workflowId'; "
+            f"it {what} (STP-02)")
+
+
+def _is_step_target_choice(error: jsonschema.ValidationError) -> bool:
+    """The step object's ``oneOf`` of the three ``required`` targets."""
+    branches = error.schema.get("oneOf") if isinstance(error.schema, dict) else None
+    return (error.validator == "oneOf" and isinstance(branches, list)
+            and sorted(str(b.get("required")) for b in branches if isinstance(b, dict))
+            == sorted(str([n]) for n in STEP_TARGETS))
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "unevaluatedProperties":
+        return (f"{error.message}: only the fields of the specification and 'x-' extensions "
+                "are allowed (EXT-02)")
+    instance = error.instance
+    if isinstance(instance, dict) and instance.get("type") == "goto" and (
+            error.validator in ("oneOf", "required")):
+        has = [k for k in ("stepId", "workflowId") if k in instance]
+        if len(has) != 1:
+            problem = "names both" if has else "has no target"
+            return (f"a goto action {problem}: give exactly one of 'stepId' (a step of this "
+                    "workflow) or 'workflowId' (ACT-01, ACT-04)")
+    if isinstance(instance, dict) and _is_step_target_choice(error):
+        return step_target_message(n for n in STEP_TARGETS if n in instance)
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
+        return str(best.message)
+    return str(error.message)
+
+
+def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a failed oneOf/anyOf, the error of the branch that got furthest into the instance
+    (e.g. a bad criterion inside an action, rather than "'reference' is a required property"
+    from the Reusable Object branch)."""
+    from jsonschema.exceptions import best_match
+
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        depth = len(error.absolute_path)
+        context = list(error.context)
+        instance = error.instance
+        if isinstance(instance, dict) and "reference" not in instance:
+            # 'reference' tells a Reusable Object from an inline parameter or action: without
+            # it, the Reusable Object branch's complaints are beside the point.
+            inline = [e for e in context
+                      if not isinstance(e.schema, dict)
+                      or "reference" not in (e.schema.get("required") or [])]
+            context = inline or context
+        deeper = [e for e in context if len(e.absolute_path) > depth]
+        if deeper:
+            error = best_match(deeper)
+        elif len(context) < len(error.context):
+            best: jsonschema.ValidationError = best_match(context)
+            return best
+        else:
+            break
+    return error
+
+
+def schema_diagnostics(raw: Any, source_map: SourceMap) -> list[Diagnostic]:
+    """JSON Schema findings against the corrected Arazzo 1.0 schema, with positions.
+
+    A document that the fast check (:mod:`arazzo.documents._schemacheck`) finds certainly valid has
+    none; any other is checked by jsonschema, which gives the findings."""
+    from arazzo.documents._schemacheck import document_is_valid
+
+    if document_is_valid(raw):
+        return []
+    out: list[Diagnostic] = []
+    errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.path])
+    for raw_error in errors:
+        error = _specific(raw_error)
+        pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        loc = source_map.locate(pointer)
+        if error.validator == "unevaluatedProperties":
+            match = re.findall(r"'([^']+)' (?:was|were) unexpected", error.message)
+            names = match or re.findall(r"'([^']+)'", error.message.split("(")[-1])
+            for name in names or [""]:
+                sub = f"{pointer}/{_escape(name)}" if name else pointer
+                key_loc = source_map.locate(sub, key=True)
+                out.append(Diagnostic(
+                    Severity.ERROR,
+                    f"unknown field {name!r}: only the fields of the specification and 'x-' "
+                    "extensions are allowed (EXT-02)",
+                    key_loc.file, key_loc.line, key_loc.column, sub, "schema"))
+            continue
+        out.append(Diagnostic(Severity.ERROR, _schema_message(error), loc.file, loc.line,
+                              loc.column, pointer, "schema"))
+    return out
+
+
+def _check_version(raw: dict[str, Any], source_map: SourceMap) -> str | None:
+    version = raw.get("arazzo")
+    if not isinstance(version, str):
+        return None  # the schema reports it (e.g. YAML `arazzo: 1.0` is a number)
+    match = _VERSION_RE.match(version)
+    if match is None:
+        return None
+    minor = f"{match.group(1)}.{match.group(2)}"
+    if minor not in SPEC_VERSIONS:
+        supported = ", ".join(f"{v}.x" for v in SPEC_VERSIONS)
+        raise UnsupportedVersion(
+            f"Arazzo {version} is not supported: this library runs Arazzo {supported}",
+            location=source_map.locate("/arazzo"),
+        )
+    return minor
+
+
+def _pydantic_diagnostics(exc: ValidationError, source_map: SourceMap) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_input=False, include_url=False):
+        parts = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-"))]
+        parts = [p for p in parts if p not in ("parameter", "reusable", "action")]
+        pointer = "".join(f"/{_escape(p)}" for p in parts)
+        loc = source_map.locate(pointer)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        out.append(Diagnostic(Severity.ERROR, message, loc.file, loc.line, loc.column, pointer,
+                              "model"))
+    return out
+
+
+def _sniff(data: Any) -> str | None:
+    if isinstance(data, dict):
+        if "openapi" in data:
+            return "openapi"
+        if "arazzo" in data:
+            return "arazzo"
+        if "swagger" in data:
+            return "swagger"
+    return None
+
+
+class _Loader:
+    def __init__(self, policy: AccessPolicy) -> None:
+        self.policy = policy
+        self.retriever = _Retriever(policy)
+        self.documents: dict[str, Document] = {}
+        self.in_progress: set[str] = set()
+
+    def build(self, parsed: ParsedText, key: str | None) -> Document:
+        raw = parsed.data
+        smap = parsed.source_map
+        if not isinstance(raw, dict):
+            kind = type(raw).__name__ if raw is not None else "empty"
+            raise DocumentError(f"the document root must be a mapping (an Arazzo object), "
+                                f"not {kind}", location=smap.locate(""))
+        _check_version(raw, smap)
+        diagnostics = schema_diagnostics(raw, smap)
+        try:
+            spec = ArazzoSpecification.model_validate(raw)
+        except ValidationError as exc:
+            errors = [d for d in diagnostics if d.is_error] or _pydantic_diagnostics(exc, smap)
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ValidationFailed(
+                f"{first.message}{more}", errors,
+                location=Location(first.file, first.line, first.column, first.pointer),
+            ) from None
+        assign_locations(spec, smap)
+        doc = Document(spec=spec, raw=raw, file=key, source_map=smap, sources={},
+                       diagnostics=diagnostics, policy=self.policy)
+        if key is not None:
+            self.documents[key] = doc
+            self.in_progress.add(key)
+        try:
+            for index, source in enumerate(spec.source_descriptions):
+                doc.sources[source.name] = self._load_source(doc, index, source.name,
+                                                             source.url, source.type)
+        finally:
+            if key is not None:
+                self.in_progress.discard(key)
+        for index, source in enumerate(spec.source_descriptions):
+            loaded = doc.sources.get(source.name)
+            if isinstance(loaded, MissingSource):
+                loc = doc.locate(f"/sourceDescriptions/{index}/url")
+                # A remote source we were not allowed to fetch is a limit of this run, not a
+                # mistake in the document: warn, and say what goes unchecked.
+                remote_denied = isinstance(loaded.error, AccessDenied) and _is_url(
+                    self.retriever.resolve(source.url, doc.file))
+                severity = Severity.WARNING if remote_denied else Severity.ERROR
+                suffix = ("; references into it are not checked and its steps cannot run"
+                          if remote_denied else "")
+                doc.diagnostics.append(Diagnostic(
+                    severity, f"source description {source.name!r}: {loaded.error.message}"
+                    f"{suffix}", loc.file, loc.line, loc.column, loc.pointer or "",
+                    "source-load"))
+        return doc
+
+    def _load_source(self, doc: Document, index: int, name: str, url: str,
+                     declared: str | None) -> Source:
+        location = doc.locate(f"/sourceDescriptions/{index}/url")
+        try:
+            key = self.retriever.resolve(url, doc.file)
+            parsed = self.retriever.fetch(key, location, name=name, written=url)
+            kind = _sniff(parsed.data)
+            if kind == "swagger":
+                raise LoadError("Swagger 2.0 descriptions are not supported; convert it to "
+                                "OpenAPI 3", location=location)
+            if kind is None:
+                raise LoadError("not an OpenAPI or Arazzo document (no 'openapi' or 'arazzo' "
+                                "field at its root)", location=location)
+            if declared is not None and declared != kind:
+                raise LoadError(f"declared type {declared!r} but the document is {kind}",
+                                location=location)
+            if kind == "openapi":
+                return _build_openapi(name, url, key, parsed, self.retriever, location)
+            if key in self.documents:  # already loaded (or a cycle of Arazzo documents)
+                return ArazzoSource(name, url, self.documents[key])
+            return ArazzoSource(name, url, self.build(parsed, key))
+        except ArazzoError as exc:
+            return MissingSource(name, url, exc)
+
+
+_VCS_MARKERS = (".git", ".hg", ".svn")
+
+
+def _vcs_root(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` holding a version-control marker."""
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).exists() for marker in _VCS_MARKERS):
+            return candidate
+    return None
+
+
+def _default_dirs(entry: Path | None, *, sandbox: bool = False) -> tuple[Path, ...]:
+    """Where a document may make us read files when the caller did not say (module doc)."""
+    cwd = Path.cwd().resolve()
+    if entry is None:
+        return (cwd,)
+    parent = entry.resolve().parent
+    if not sandbox:
+        root = _vcs_root(parent)
+        if root is not None:
+            return (root,)
+    if parent == cwd or cwd in parent.parents:
+        return (cwd,)
+    return (parent,)
+
+
+def _looks_like_text(value: str) -> bool:
+    return "\n" in value or value.lstrip().startswith(("{", "arazzo:", "[")) or (
+        ":" in value and not Path(value).suffix and not _is_url(value) and len(value) > 200)
+
+
+def load(source: str | os.PathLike[str] | bytes, *,
+         allow_dirs: Iterable[str | os.PathLike[str]] | None = None,
+         allow_hosts: Iterable[str] = (),
+         overrides: Mapping[str, str | os.PathLike[str]] | None = None,
+         max_bytes: int = DEFAULT_MAX_BYTES,
+         max_nodes: int = DEFAULT_MAX_NODES,
+         sandbox: bool = False) -> Document:
+    """Load an Arazzo description from a path, an ``http(s)`` URL or YAML/JSON text.
+
+    Every source description is loaded too, relative to the document that names it, with its
+    type sniffed when omitted. Raises :class:`DocumentError` (a subclass of
+    :class:`ArazzoError`) when no model can be built; softer problems end up in
+    ``Document.diagnostics``.
+
+    Local files a path document may read: those under its project (the nearest enclosing
+    ``.git``/``.hg``/``.svn`` root, else the current directory when the document lies under
+    it, else the document's directory); ``sandbox=True`` drops the project root (for
+    documents you did not write); ``allow_dirs`` replaces the default. A document loaded from
+    a URL reads no local file unless ``allow_dirs`` names one. ``overrides`` keys: a source's
+    name, its URL as written, or the path or URL it resolves to.
+    """
+    entry: Path | None = None
+    text: str | bytes | None = None
+    url: str | None = None
+    if isinstance(source, bytes):
+        text = source
+    elif isinstance(source, os.PathLike):
+        entry = Path(source)
+    elif _is_url(source):
+        url = source
+    elif _looks_like_text(source):
+        text = source
+    else:
+        entry = Path(source)
+    if allow_dirs is not None:
+        dirs = tuple(Path(d).resolve() for d in allow_dirs)
+    elif url is not None:
+        dirs = ()  # a document from elsewhere never reads this machine's files by default
+    else:
+        dirs = _default_dirs(entry, sandbox=sandbox)
+    hosts = frozenset(h.lower() for h in allow_hosts)
+    if url is not None:
+        hosts = hosts | {(urlsplit(url).hostname or "").lower()}
+    mapped: dict[str, str | Path] = {}
+    for k, v in (overrides or {}).items():
+        value = Path(v) if isinstance(v, os.PathLike) else v
+        mapped[str(k)] = value
+        if not _is_url(str(k)) and ("/" in str(k) or os.sep in str(k)):
+            # a path key also matches the file it names (relative to the current directory)
+            mapped.setdefault(str(Path(k).resolve()), value)
+    policy = AccessPolicy(allow_dirs=dirs, allow_hosts=hosts, overrides=mapped,
+                          max_bytes=max_bytes, max_nodes=max_nodes)
+    loader = _Loader(policy)
+    if entry is not None:
+        key = str(entry.resolve())
+        if not entry.exists():
+            raise LoadError(f"file not found: {entry}", location=Location(str(entry)))
+        parsed = loader.retriever._read_file(entry.resolve(), str(entry), None)
+        return loader.build(parsed, key)
+    if url is not None:
+        return loader.build(loader.retriever.fetch(url, None), url)
+    assert text is not None
+    parsed = parse_text(text, None, max_bytes=max_bytes, max_nodes=max_nodes)
+    return loader.build(parsed, None)
+
+
+def deref_local(schema: Any, raw: Mapping[str, Any]) -> Any:
+    """``schema`` with its local ``$ref`` (``#/...`` into ``raw``) followed, at most 32 deep;
+    ``{}`` for one that does not resolve, a non-local one left as it is."""
+    from arazzo.expressions import MISSING, JsonPointer
+
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 32:
+        ref = schema["$ref"]
+        if not ref.startswith("#"):
+            return schema
+        try:
+            schema = JsonPointer.from_fragment(ref[1:]).resolve(raw)
+        except Exception:
+            return {}
+        if schema is MISSING:
+            return {}
+        seen += 1
+    return schema

@@ -1,0 +1,70 @@
+"""Pydantic v2 models of Arazzo 1.0.x and of the OpenAPI subset an engine needs."""
+
+from arazzo.documents.models._arazzo import (
+    ArazzoSpecification,
+    Components,
+    Criterion,
+    CriterionExpressionType,
+    FailureAction,
+    Info,
+    Parameter,
+    PayloadReplacement,
+    RequestBody,
+    ReusableObject,
+    SourceDescription,
+    Step,
+    SuccessAction,
+    Workflow,
+)
+from arazzo.documents.models._base import ArazzoModel, LenientModel, assign_locations, iter_models
+from arazzo.documents.models._openapi import (
+    HTTP_METHODS,
+    MediaType,
+    OpenAPIComponents,
+    OpenAPIDocument,
+    OpenAPIParameter,
+    Operation,
+    PathItem,
+    RequestBodySpec,
+    Response,
+    SecurityScheme,
+    Server,
+    ServerVariable,
+)
+
+#: Arazzo ``major.minor`` -> root model. 1.1 registers here when it is supported (inventory U).
+SPEC_VERSIONS: dict[str, type[ArazzoSpecification]] = {"1.0": ArazzoSpecification}
+
+__all__ = [
+    "HTTP_METHODS",
+    "SPEC_VERSIONS",
+    "ArazzoModel",
+    "ArazzoSpecification",
+    "Components",
+    "Criterion",
+    "CriterionExpressionType",
+    "FailureAction",
+    "Info",
+    "LenientModel",
+    "MediaType",
+    "OpenAPIComponents",
+    "OpenAPIDocument",
+    "OpenAPIParameter",
+    "Operation",
+    "Parameter",
+    "PathItem",
+    "PayloadReplacement",
+    "RequestBody",
+    "RequestBodySpec",
+    "Response",
+    "ReusableObject",
+    "SecurityScheme",
+    "Server",
+    "ServerVariable",
+    "SourceDescription",
+    "Step",
+    "SuccessAction",
+    "Workflow",
+    "assign_locations",
+    "iter_models",
+]

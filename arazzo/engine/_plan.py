@@ -1,0 +1,586 @@
+"""Compile-once execution plans.
+
+A :class:`Plan` belongs to one entry :class:`~arazzo.Document` (cached on it) and compiles each
+workflow the first time a run needs it: operations resolved (``_operations``), reusable objects
+resolved (REU-01..04), workflow-level parameters and actions merged with the step's (ACT-07,
+STP-06), every value, output and criterion compiled. Evaluation never re-parses.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
+from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
+from arazzo.documents._loading import Document, OperationRef
+from arazzo.documents._loading import deref_local as _deref
+from arazzo.documents._operations import (
+    SourceUnavailable,
+    document_of,
+    resolve_operation,
+    resolve_workflow,
+)
+from arazzo.documents._schemacheck import DOCUMENT_URI, inputs_are_valid
+from arazzo.documents.models import (
+    Criterion,
+    CriterionExpressionType,
+    FailureAction,
+    OpenAPIParameter,
+    Parameter,
+    ReusableObject,
+    Step,
+    SuccessAction,
+    Workflow,
+)
+from arazzo.engine._auth import Requirement, effective_security
+from arazzo.engine._providers import DEFAULT_PROVIDERS, LoopPacing, Provider, claimant
+from arazzo.engine._responses import media_type
+from arazzo.expressions import (
+    CompiledValue,
+    EvaluationContext,
+    JsonPointer,
+    compile_value,
+)
+
+if TYPE_CHECKING:
+    import jsonschema
+
+__all__ = [
+    "LOOP_DELAY_EXTENSION",
+    "MAX_ITERATIONS_EXTENSION",
+    "ActionPlan",
+    "BodyPlan",
+    "CriterionPlan",
+    "ParamPlan",
+    "Plan",
+    "StepPlan",
+    "WorkflowPlan",
+    "plan_for",
+]
+
+LOOP_DELAY_EXTENSION = "x-arazzo-loop-delay"
+#: step extension: the most times the step may run in one workflow run (a loop bound)
+MAX_ITERATIONS_EXTENSION = "x-arazzo-max-iterations"
+
+
+@dataclass(slots=True)
+class CriterionPlan:
+    """A compiled criterion: ``check(ctx) -> (passed, reason)``."""
+
+    text: str
+    compiled: CompiledCriterion
+    kind: str
+
+    def check(self, ctx: EvaluationContext) -> tuple[bool, str | None]:
+        result = self.compiled.evaluate(ctx)
+        if result.passed:
+            return True, None
+        return False, result.reason or f"{self.text!r} is false"
+
+
+def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> CriterionPlan:
+    kind = criterion.type
+    type_arg: str | dict[str, str] | None
+    if isinstance(kind, CriterionExpressionType):
+        type_arg = {"type": kind.type, "version": kind.version}
+    else:
+        type_arg = kind
+    compiled = compile_criterion(criterion.condition, type_arg, criterion.context,
+                                 registry=criteria)
+    return CriterionPlan(criterion.condition, compiled, criterion.type_name)
+
+
+@dataclass(slots=True)
+class ParamPlan:
+    name: str
+    location: str
+    value: CompiledValue
+    style: str
+    explode: bool
+    allow_reserved: bool = False
+    content_type: str | None = None
+
+
+@dataclass(slots=True)
+class BodyPlan:
+    content_type: str | None
+    payload: CompiledValue | None
+    replacements: tuple[tuple[tuple[str, ...], str, CompiledValue], ...] = ()
+    form_string: bool = False  # a form-urlencoded string: split into fields for replacements
+
+
+@dataclass(slots=True)
+class ActionPlan:
+    name: str
+    type: str  # end | goto | retry
+    step_id: str | None = None
+    step_index: int | None = None
+    workflow: tuple[Document, str] | None = None
+    workflow_ref: str | None = None
+    retry_after: float | None = None
+    retry_limit: int = 1
+    criteria: tuple[CriterionPlan, ...] = ()
+
+    @property
+    def target(self) -> str | None:
+        return self.step_id or self.workflow_ref
+
+
+@dataclass(slots=True)
+class StepPlan:
+    step_id: str
+    index: int
+    operation: OperationRef | None = None
+    source: str | None = None
+    method: str = "GET"
+    path: str = ""
+    server_url: str | None = None
+    server_problem: str | None = None
+    params: tuple[ParamPlan, ...] = ()
+    body: BodyPlan | None = None
+    workflow: tuple[Document, str] | None = None
+    workflow_inputs: tuple[tuple[str, CompiledValue], ...] = ()
+    success_criteria: tuple[CriterionPlan, ...] = ()
+    on_success: tuple[ActionPlan, ...] = ()
+    on_failure: tuple[ActionPlan, ...] = ()
+    outputs: tuple[tuple[str, CompiledValue], ...] = ()
+    loop_delay: float | None = None
+    has_content_type_param: bool = False
+    #: the pacing hook's default (used when neither the step nor the run sets a delay)
+    pacing: LoopPacing | None = None
+    #: x-arazzo-max-iterations, else the pacing hook's bound; None: only max_steps applies
+    max_iterations: int | None = None
+    max_iterations_origin: str | None = None
+    #: the operation's effective security requirements (alternatives; ``()``: none)
+    security: tuple[Requirement, ...] = ()
+    #: partial plans only (``Plan(doc, partial=True)``, what list/describe/graph show): the
+    #: step's target as written, when the source it needs could not be loaded, and why
+    unresolved: tuple[str, SourceUnavailable] | None = None
+
+
+@dataclass(eq=False)
+class WorkflowPlan:
+    workflow_id: str
+    document: Document
+    workflow: Workflow
+    steps: list[StepPlan]
+    by_id: dict[str, StepPlan]
+    outputs: tuple[tuple[str, CompiledValue], ...]
+    depends_on: tuple[tuple[Document, str], ...]
+    source_descriptions: dict[str, dict[str, Any]]
+    components: dict[str, Any]
+    inputs_schema: dict[str, Any] | None
+    secret_inputs: frozenset[str] = frozenset()
+    _validator: Any = None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (id(self.document), self.workflow_id)
+
+    @property
+    def label(self) -> str:
+        return self.workflow_id
+
+    # -- inputs (WF-03) --------------------------------------------------------------------
+
+    @functools.cached_property
+    def _index(self) -> int:
+        """This workflow's position in the document (found once per plan, not per run)."""
+        return next(i for i, w in enumerate(self.document.spec.workflows)
+                    if w.workflow_id == self.workflow_id)
+
+    def validator(self) -> jsonschema.protocols.Validator | None:
+        if self.inputs_schema is None:
+            return None
+        if self._validator is None:
+            import jsonschema  # local: valid inputs never need it (see prepare_inputs)
+            import referencing
+            import referencing.jsonschema
+
+            resource = referencing.Resource.from_contents(
+                self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
+            registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+                DOCUMENT_URI, resource)
+            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index}/inputs"}
+            self._validator = jsonschema.Draft202012Validator(schema, registry=registry)
+        return self._validator  # type: ignore[no-any-return]
+
+    def prepare_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Inputs with schema defaults applied, validated; raises :class:`InputError`.
+
+        Inputs that the fast check (:mod:`arazzo.documents._schemacheck`) finds certainly valid are
+        not given to jsonschema; any others are, and its errors make the message."""
+        data: dict[str, Any] = copy.deepcopy(dict(inputs or {}))
+        if self.inputs_schema is None:
+            return data
+        data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
+        if inputs_are_valid(self.document.raw, self._index, data):
+            return data
+        validator = self.validator()
+        assert validator is not None
+        errors = list(validator.iter_errors(data))
+        if not errors:
+            return data
+        missing: list[str] = []
+        others: list[str] = []
+        for error in errors:
+            if error.validator == "required" and not list(error.absolute_path):
+                missing.extend(n for n in _missing_names(error) if n not in missing)
+            else:
+                where = "/".join(str(p) for p in error.absolute_path) or "(inputs)"
+                message = error.message
+                if any(n in self.secret_inputs for n in error.absolute_path if isinstance(n, str)):
+                    message = "invalid value (secret, not shown)"
+                others.append(f"{where}: {message}")
+        parts = []
+        if missing:
+            parts.append("missing required inputs: " + ", ".join(missing))
+        parts.extend(others)
+        raise InputError(f"workflow {self.workflow_id!r}: " + "; ".join(parts))
+
+
+def _missing_names(error: jsonschema.ValidationError) -> list[str]:
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [str(n) for n in required if n not in instance]
+
+
+def _apply_defaults(schema: Any, value: Any, raw: Mapping[str, Any], depth: int) -> Any:
+    """Fill ``default``s of object properties, recursively (also through ``$ref``/allOf)."""
+    schema = _deref(schema, raw)
+    if depth > 32 or not isinstance(schema, dict) or not isinstance(value, dict):
+        return value
+    for sub in schema.get("allOf", []) or []:
+        value = _apply_defaults(sub, value, raw, depth + 1)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for name, raw_prop in properties.items():
+            prop = _deref(raw_prop, raw)
+            if not isinstance(prop, dict):
+                continue
+            if name not in value and "default" in prop:
+                value[name] = copy.deepcopy(prop["default"])
+            if name in value:
+                value[name] = _apply_defaults(prop, value[name], raw, depth + 1)
+    return value
+
+
+def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
+    schema = _deref(schema, raw)
+    out: set[str] = set()
+    if isinstance(schema, dict):
+        for name, raw_prop in (schema.get("properties") or {}).items():
+            prop = _deref(raw_prop, raw)
+            if isinstance(prop, dict) and (prop.get("format") == "password"
+                                           or prop.get("writeOnly") is True):
+                out.add(name)
+    return frozenset(out)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _resolve_reusable(doc: Document, item: Any, section: str) -> Any:
+    if not isinstance(item, ReusableObject):
+        return item
+    ref = item.reference
+    prefix = f"$components.{section}."
+    components = doc.spec.components
+    table = getattr(components, {"parameters": "parameters",
+                                 "successActions": "success_actions",
+                                 "failureActions": "failure_actions"}[section], None) \
+        if components is not None else None
+    if not ref.startswith(prefix) or not table or ref[len(prefix):] not in table:
+        raise ReferenceError_(f"reusable object {ref!r} does not resolve to "
+                              f"components.{section} of this document (REU-01)",
+                              location=item.location)
+    target = table[ref[len(prefix):]]
+    if section == "parameters" and item.has_value:
+        target = target.model_copy(update={"value": item.value})
+    return target
+
+
+def _param_key(param: Parameter) -> tuple[str, str | None]:
+    if param.in_ == "header":
+        return (param.name.lower(), param.in_)
+    return (param.name, param.in_)
+
+
+def _merged_parameters(doc: Document, workflow: Workflow, step: Step) -> list[Parameter]:
+    merged: dict[tuple[str, str | None], Parameter] = {}
+    for item in (workflow.parameters or []):
+        param = _resolve_reusable(doc, item, "parameters")
+        merged[_param_key(param)] = param
+    for item in (step.parameters or []):
+        param = _resolve_reusable(doc, item, "parameters")
+        merged.pop(_param_key(param), None)
+        merged[_param_key(param)] = param
+    return list(merged.values())
+
+
+def _merged_actions(doc: Document, step_actions: list[Any] | None,
+                    workflow_actions: list[Any] | None, section: str
+                    ) -> list[SuccessAction | FailureAction]:
+    """ACT-07: the step's actions in order, then workflow actions not redefined by name."""
+    out: list[SuccessAction | FailureAction] = []
+    names: set[str] = set()
+    for item in step_actions or []:
+        action = _resolve_reusable(doc, item, section)
+        out.append(action)
+        names.add(action.name)
+    for item in workflow_actions or []:
+        action = _resolve_reusable(doc, item, section)
+        if action.name not in names:
+            out.append(action)
+    return out
+
+
+def _concrete_media_type(content: dict[str, Any]) -> str | None:
+    """RB-01: the operation's first media type that can label a request (``*/*`` or
+    ``application/*`` cannot: then the payload decides, JSON or text)."""
+    for media in content:
+        if "*" not in media:
+            return media
+    return None
+
+
+def _find_openapi_param(op: OperationRef, name: str, location: str) -> OpenAPIParameter | None:
+    for param in op.parameters():
+        if param.in_ != location:
+            continue
+        if param.name == name or (location == "header" and param.name.lower() == name.lower()):
+            return param
+    return None
+
+
+def _server(op: OperationRef) -> tuple[str | None, str | None]:
+    server = op.servers()[0]
+    url = server.expand()
+    if url.startswith(("http://", "https://")):
+        return url, None
+    base = op.source.file
+    if base.startswith(("http://", "https://")):
+        return urljoin(base, url), None
+    return None, (f"the server URL {url!r} of source {op.source.name!r} is relative and its "
+                  f"OpenAPI document is a local file; pass servers={{{op.source.name!r}: "
+                  "'https://...'}} (--server NAME=URL)")
+
+
+def _loop_delay(step: Step) -> float | None:
+    value = step.extensions.get(LOOP_DELAY_EXTENSION)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+            isinstance(value, float) and math.isnan(value)):
+        raise ArazzoError(f"step {step.step_id!r}: {LOOP_DELAY_EXTENSION} must be a number of "
+                          "seconds >= 0", location=step.location)
+    return float(value)
+
+
+def _max_iterations(step: Step) -> int | None:
+    value = step.extensions.get(MAX_ITERATIONS_EXTENSION)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArazzoError(f"step {step.step_id!r}: {MAX_ITERATIONS_EXTENSION} must be an "
+                          "integer >= 1", location=step.location)
+    return value
+
+
+class Plan:
+    """Compiled workflows of one entry document (and the Arazzo documents it references)."""
+
+    def __init__(self, document: Document, *, partial: bool = False,
+                 criteria: CriterionTypes = DEFAULT_CRITERIA,
+                 providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> None:
+        """``partial``: a step whose source could not be loaded compiles without its
+        operation (``StepPlan.unresolved``) instead of raising; never run such a plan.
+        ``criteria``: the criterion types the criteria are compiled with.
+        ``providers``: asked for pacing and security scheme kinds (:class:`Provider`)."""
+        self.document = document
+        self.partial = partial
+        self.criteria = criteria
+        self.providers = tuple(providers)
+        self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
+
+    def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
+        """The pacing hook: a default loop pacing for an operation step, asked once per
+        compiled step (never per iteration), of the provider that claims the step's source
+        (:meth:`Provider.pacing <arazzo.Provider.pacing>`; for AWS sources the botocore
+        waiter of the step's operation, ``docs/flagship.md``). Other sources get ``None``
+        (the engine default applies).
+        """
+        provider = claimant(op.source, self.providers)
+        return provider.pacing(op, params) if provider is not None else None
+
+    def workflow(self, doc: Document, workflow_id: str) -> WorkflowPlan:
+        key = (id(doc), workflow_id)
+        found = self._workflows.get(key)
+        if found is None:
+            workflow = doc.spec.workflow(workflow_id)
+            if workflow is None:
+                raise ReferenceError_(f"no workflow {workflow_id!r}")
+            found = self._compile(doc, workflow)
+            self._workflows[key] = found
+        return found
+
+    def resolve(self, doc: Document, ref: str) -> tuple[Document, str]:
+        target_doc, workflow = resolve_workflow(doc, ref)
+        return target_doc, workflow.workflow_id
+
+    # -- compilation -----------------------------------------------------------------------
+
+    def _compile(self, doc: Document, workflow: Workflow) -> WorkflowPlan:
+        doc = document_of(doc, workflow)
+        steps: list[StepPlan] = []
+        by_id: dict[str, StepPlan] = {}
+        for index, step in enumerate(workflow.steps):
+            plan = self._compile_step(doc, workflow, step, index)
+            steps.append(plan)
+            by_id.setdefault(step.step_id, plan)
+        for plan in steps:
+            for action in (*plan.on_success, *plan.on_failure):
+                if action.step_id is not None:
+                    target = by_id.get(action.step_id)
+                    if target is None:
+                        raise ReferenceError_(
+                            f"step {plan.step_id!r}: action {action.name!r} targets step "
+                            f"{action.step_id!r}, which is not in workflow "
+                            f"{workflow.workflow_id!r} (ACT-04)")
+                    action.step_index = target.index
+        depends = tuple(self.resolve(doc, ref) for ref in (workflow.depends_on or []))
+        sources = {s.name: {"name": s.name, "url": s.url, **({"type": s.type} if s.type else {})}
+                   for s in doc.spec.source_descriptions}
+        components = doc.raw.get("components") if isinstance(doc.raw.get("components"),
+                                                               dict) else {}
+        schema = workflow.inputs
+        return WorkflowPlan(
+            workflow_id=workflow.workflow_id, document=doc, workflow=workflow, steps=steps,
+            by_id=by_id,
+            outputs=tuple((k, compile_value(v)) for k, v in (workflow.outputs or {}).items()),
+            depends_on=depends, source_descriptions=sources, components=components or {},
+            inputs_schema=schema,
+            secret_inputs=_secret_inputs(schema, doc.raw) if schema else frozenset(),
+        )
+
+    def _compile_actions(self, doc: Document, actions: list[SuccessAction | FailureAction]
+                         ) -> tuple[ActionPlan, ...]:
+        out = []
+        for action in actions:
+            workflow = None
+            if action.workflow_id is not None:
+                workflow = self.resolve(doc, action.workflow_id)
+            retry_after = getattr(action, "retry_after", None)
+            retry_limit = getattr(action, "retry_limit", None)
+            out.append(ActionPlan(
+                name=action.name, type=action.type, step_id=action.step_id,
+                workflow=workflow, workflow_ref=action.workflow_id,
+                retry_after=retry_after, retry_limit=1 if retry_limit is None else retry_limit,
+                criteria=tuple(_compile_criterion(c, self.criteria)
+                               for c in action.criteria or [])))
+        return tuple(out)
+
+    def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
+                      ) -> StepPlan:
+        plan = StepPlan(step_id=step.step_id, index=index)
+        params = _merged_parameters(doc, workflow, step)
+        if step.workflow_id is not None:
+            plan.workflow = self.resolve(doc, step.workflow_id)
+            plan.workflow_inputs = tuple((p.name, compile_value(p.value)) for p in params)
+        else:
+            op: OperationRef | None
+            try:
+                op = resolve_operation(doc, step).operation
+            except SourceUnavailable as exc:
+                if not self.partial:
+                    raise
+                op = None
+                plan.source = exc.source.name
+                plan.unresolved = (step.operation_id or step.operation_path or "", exc)
+            if op is not None:
+                plan.operation = op
+                plan.source = op.source.name
+                plan.method = op.method.upper()
+                plan.path = op.path.split("#", 1)[0]  # APIs.guru '/#X-Amz-Target=...' keys
+                plan.server_url, plan.server_problem = _server(op)
+                plan.pacing = self.pacing(op, params)
+                plan.security = effective_security(op, self.providers)
+            compiled = []
+            for param in params:
+                if param.in_ is None:
+                    continue  # a workflow-level parameter meant for workflowId steps (WF-09)
+                spec = _find_openapi_param(op, param.name, param.in_) if op else None
+                default_style = "form" if param.in_ in ("query", "cookie") else "simple"
+                content_type = None
+                if spec is not None and spec.content:
+                    content_type = next(iter(spec.content))
+                compiled.append(ParamPlan(
+                    name=spec.name if spec is not None and param.in_ == "header" else param.name,
+                    location=param.in_, value=compile_value(param.value),
+                    style=spec.effective_style if spec else default_style,
+                    explode=spec.effective_explode if spec else default_style == "form",
+                    allow_reserved=bool(spec.allow_reserved) if spec else False,
+                    content_type=content_type))
+                if param.in_ == "header" and param.name.lower() == "content-type":
+                    plan.has_content_type_param = True
+            plan.params = tuple(compiled)
+            body = step.request_body
+            if body is not None:
+                content_type = body.content_type
+                if (content_type is None and op is not None
+                        and op.operation.request_body is not None):
+                    content_type = _concrete_media_type(op.operation.request_body.content)
+                replacements = []
+                for rep in body.replacements or []:
+                    target = rep.target
+                    tokens: tuple[str, ...] = ()
+                    if target not in ("", "/"):
+                        if not target.startswith("/"):
+                            raise ArazzoError(
+                                f"step {step.step_id!r}: replacement target {target!r} is not "
+                                "a JSON pointer (XPath targets are not supported yet)",
+                                location=rep.location)
+                        tokens = tuple(JsonPointer.parse(target).tokens)
+                    replacements.append((tokens, target, compile_value(rep.value)))
+                plan.body = BodyPlan(
+                    content_type=content_type,
+                    payload=compile_value(body.payload) if body.has_payload else None,
+                    replacements=tuple(replacements),
+                    form_string=bool(replacements) and isinstance(body.payload, str)
+                    and media_type(content_type or "") == "application/x-www-form-urlencoded")
+        plan.success_criteria = tuple(_compile_criterion(c, self.criteria)
+                                      for c in step.success_criteria or [])
+        plan.on_success = self._compile_actions(
+            doc, _merged_actions(doc, step.on_success, workflow.success_actions,
+                                 "successActions"))
+        plan.on_failure = self._compile_actions(
+            doc, _merged_actions(doc, step.on_failure, workflow.failure_actions,
+                                 "failureActions"))
+        plan.outputs = tuple((k, compile_value(v)) for k, v in (step.outputs or {}).items())
+        plan.loop_delay = _loop_delay(step)
+        plan.max_iterations = _max_iterations(step)
+        if plan.max_iterations is not None:
+            plan.max_iterations_origin = MAX_ITERATIONS_EXTENSION
+        elif plan.pacing is not None and plan.pacing.max_iterations is not None:
+            plan.max_iterations = plan.pacing.max_iterations
+            plan.max_iterations_origin = f"maxAttempts of the {plan.pacing.origin}"
+        return plan
+
+
+
+
+def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,
+             providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> Plan:
+    """The plan of ``document`` for ``criteria`` and ``providers``, compiled once and kept in
+    the document's cache (:meth:`Document.memo`): one plan per criterion types value and
+    providers (by identity; the plan holds them, so an identity is never reused)."""
+    wanted = tuple(providers)
+    return document.memo(("plan", criteria, tuple(map(id, wanted))),
+                         lambda: Plan(document, criteria=criteria, providers=wanted))
+

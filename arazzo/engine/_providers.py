@@ -1,0 +1,294 @@
+"""Providers: what the engine asks about a source description beyond OpenAPI itself.
+
+A source may need more than its OpenAPI description says how to do: AWS APIs are signed with
+SigV4, get their ``{region}`` server from the AWS configuration and are polled at the pace of
+botocore's waiters. The core does not know any of that; it asks the run's *providers*
+(``arazzo.run(..., providers=...)``, default :data:`DEFAULT_PROVIDERS`), in order:
+
+- :meth:`Provider.security_kind`: is this security scheme yours (the credentials it needs
+  are then the provider's business, not ``auth=``'s)?
+- :meth:`Provider.claims`: is this source yours? The first provider that claims a source is
+  the only one asked the questions below about it.
+- :meth:`Provider.servers`: base URLs for claimed sources that ``servers=`` does not name;
+- :meth:`Provider.transport` / :meth:`Provider.async_transport`: the transport of a claimed
+  source that ``transports=`` does not name, wrapping the engine's default one (signing);
+- :meth:`Provider.pacing`: the default pace of a claimed source's polling step (asked once
+  per compiled step).
+
+:data:`DEFAULT_PROVIDERS` names the AWS provider by its module path
+(:class:`LazyProvider`): nothing of the AWS package is imported until a source's security
+scheme looks like SigV4. ``providers=()`` turns all of it off.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import argparse
+    from contextlib import AbstractContextManager
+
+    import httpx
+
+    from arazzo.documents._loading import Document, OpenAPISource, OperationRef
+    from arazzo.documents.models import Parameter
+
+__all__ = [
+    "DEFAULT_PROVIDERS",
+    "CliOptions",
+    "LazyProvider",
+    "Provider",
+    "check_providers",
+    "claimant",
+    "cli_options",
+    "openapi_sources",
+    "provider_servers",
+    "provider_transport",
+    "security_kind",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LoopPacing:
+    """The default pacing of a step's loop, given by the pacing hook (:meth:`Plan.pacing`):
+    ``delay`` seconds before re-entering the step, at most ``max_iterations`` runs of it per
+    workflow run, and where the numbers come from (``origin``)."""
+
+    delay: float | None
+    max_iterations: int | None
+    origin: str
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the core asks a provider about source descriptions (module docstring).
+
+    Methods other than :meth:`claims` and :meth:`security_kind` are only asked about
+    sources the provider claims. A provider may also have a ``cli`` attribute: the options
+    it adds to ``arazzo run`` (:class:`CliOptions`).
+    """
+
+    def claims(self, source: OpenAPISource) -> bool:
+        """Whether this provider handles ``source`` (e.g. its OpenAPI declares SigV4)."""
+        ...
+
+    def security_kind(self, scheme: Mapping[str, Any]) -> str | None:
+        """The kind of a Security Scheme Object this provider satisfies itself (``"sigv4"``),
+        else ``None``. Steps requiring it need no credentials from ``auth=``."""
+        ...
+
+    def servers(self, sources: Mapping[str, OpenAPISource]) -> Mapping[str, str]:
+        """``{source name: base URL}`` for some of ``sources`` (claimed, not named by
+        ``servers=``); a source left out keeps its description's server."""
+        ...
+
+    def transport(self, source: OpenAPISource,
+                  inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        """The transport of a sync run for ``source``, sending through ``inner``."""
+        ...
+
+    def async_transport(self, source: OpenAPISource,
+                        inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        """The transport of an async run for ``source``, sending through ``inner``."""
+        ...
+
+    def pacing(self, operation: OperationRef,
+               parameters: Sequence[Parameter]) -> LoopPacing | None:
+        """The default loop pacing of a step calling ``operation`` with ``parameters`` (the
+        step's, as written), or ``None`` for the engine's default."""
+        ...
+
+
+class CliOptions(Protocol):
+    """What ``arazzo run`` asks of a provider's ``cli`` (its command-line options)."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add the provider's options to the ``arazzo run`` parser."""
+        ...
+
+    def handled(self, args: argparse.Namespace, document: Document) -> set[str]:
+        """The sources the options make the provider authenticate (like a transport)."""
+        ...
+
+    def dry_run_servers(self, args: argparse.Namespace, document: Document) -> dict[str, str]:
+        """``{source: URL}`` a real run would call, for ``--dry-run``."""
+        ...
+
+    def signing_notes(self, args: argparse.Namespace, document: Document) -> dict[str, str]:
+        """``{source: note}``: how a source's requests are signed when sent (dry run)."""
+        ...
+
+    def overrides(self, args: argparse.Namespace,
+                  document: Document) -> AbstractContextManager[Any]:
+        """Entered around the run: yields ``servers``, ``transports``, ``loop_delay``."""
+        ...
+
+
+def cli_options(providers: Sequence[Provider] = ()) -> list[CliOptions]:
+    """The ``cli`` of each provider that has one (default: :data:`DEFAULT_PROVIDERS`)."""
+    found = (getattr(p, "cli", None) for p in (providers or DEFAULT_PROVIDERS))
+    return [options for options in found if options is not None]
+
+
+def _schemes(raw: Mapping[str, Any]) -> Iterable[Any]:
+    components = raw.get("components")
+    schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
+    if isinstance(schemes, Mapping):
+        yield from schemes.values()
+    definitions = raw.get("securityDefinitions")  # Swagger 2
+    if isinstance(definitions, Mapping):
+        yield from definitions.values()
+
+
+class LazyProvider:
+    """A provider named by ``"module:attribute"``, imported the first time a source or a
+    security scheme may concern it: when a security scheme's text (keys and values,
+    lower-cased) contains one of ``words``. Until then it claims nothing."""
+
+    def __init__(self, target: str, *, words: Iterable[str]) -> None:
+        self.target = target
+        self.words = tuple(word.lower() for word in words)
+        self._loaded: Provider | None = None
+
+    def __repr__(self) -> str:
+        return f"LazyProvider({self.target!r})"
+
+    def load(self) -> Provider:
+        """The provider itself (imported now if it was not)."""
+        if self._loaded is None:
+            module, _, attribute = self.target.partition(":")
+            found = getattr(importlib.import_module(module), attribute)
+            self._loaded = found() if isinstance(found, type) else found
+        assert self._loaded is not None
+        return self._loaded
+
+    def _may_concern(self, scheme: Any) -> bool:
+        if not isinstance(scheme, Mapping):
+            return False
+        text = str(dict(scheme)).lower()
+        return any(word in text for word in self.words)
+
+    def claims(self, source: OpenAPISource) -> bool:
+        if self._loaded is None and not any(self._may_concern(s) for s in _schemes(source.raw)):
+            return False
+        return self.load().claims(source)
+
+    def security_kind(self, scheme: Mapping[str, Any]) -> str | None:
+        if self._loaded is None and not self._may_concern(scheme):
+            return None
+        return self.load().security_kind(scheme)
+
+    def servers(self, sources: Mapping[str, OpenAPISource]) -> Mapping[str, str]:
+        return self.load().servers(sources)
+
+    def transport(self, source: OpenAPISource,
+                  inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        return self.load().transport(source, inner)
+
+    def async_transport(self, source: OpenAPISource,
+                        inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return self.load().async_transport(source, inner)
+
+    def pacing(self, operation: OperationRef,
+               parameters: Sequence[Parameter]) -> LoopPacing | None:
+        return self.load().pacing(operation, parameters)
+
+    def describe(self, source: OpenAPISource) -> str | None:
+        """The loaded provider's ``describe`` (what a dry run shows), if it has one."""
+        describe = getattr(self.load(), "describe", None)
+        return describe(source) if describe is not None else None
+
+    @property
+    def cli(self) -> Any:
+        """The loaded provider's ``cli`` (its ``arazzo run`` options), if it has one."""
+        return getattr(self.load(), "cli", None)
+
+
+#: The providers a run asks by default: AWS (SigV4 signing, ``{region}`` servers, botocore
+#: waiter pacing; ``docs/aws.md``), imported only for a source whose security scheme
+#: mentions SigV4 (the words cover every spelling the AWS provider recognises).
+DEFAULT_PROVIDERS: tuple[Provider, ...] = (
+    LazyProvider("arazzo.aws._provider:AwsProvider",
+                 words=("x-amazon-apigateway-authtype", "sig", "aws4")),
+)
+
+
+def check_providers(providers: Any) -> tuple[Provider, ...]:
+    """``providers=`` as a tuple; raises :class:`InputError` for anything else."""
+    from arazzo._exceptions import InputError
+
+    if isinstance(providers, (str, bytes, Mapping)) or not isinstance(providers, Iterable):
+        raise InputError(f"providers must be a sequence of providers, not "
+                         f"{type(providers).__name__}")
+    out = tuple(providers)
+    for provider in out:
+        if not isinstance(provider, Provider):
+            raise InputError(f"providers: {provider!r} is not a Provider (it needs claims, "
+                             "security_kind, servers, transport, async_transport, pacing)")
+    return out
+
+
+def claimant(source: OpenAPISource | None,
+             providers: Sequence[Provider]) -> Provider | None:
+    """The first provider that claims ``source``."""
+    if source is None:
+        return None
+    return next((p for p in providers if p.claims(source)), None)
+
+
+def describe_source(source: OpenAPISource | None,
+                    providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> str | None:
+    """How the provider that claims ``source`` changes its requests when sent (its optional
+    ``describe(source)``: ``AWS SigV4 (sagemaker)``), for dry runs; ``None`` otherwise."""
+    provider = claimant(source, providers)
+    describe = getattr(provider, "describe", None)
+    return describe(source) if describe is not None and source is not None else None
+
+
+def security_kind(scheme: Mapping[str, Any], providers: Sequence[Provider]) -> str | None:
+    """The kind the first provider that satisfies ``scheme`` gives it."""
+    for provider in providers:
+        kind = provider.security_kind(scheme)
+        if kind is not None:
+            return kind
+    return None
+
+
+def openapi_sources(doc: Document) -> dict[str, OpenAPISource]:
+    """Every OpenAPI source of ``doc`` and the Arazzo documents it references, by name."""
+    out: dict[str, OpenAPISource] = {}
+    for document in doc.iter_documents():
+        for source in document.openapi_sources:
+            out.setdefault(source.name, source)
+    return out
+
+
+def provider_servers(doc: Document, servers: Mapping[str, str] | None,
+                     providers: Sequence[Provider]) -> Mapping[str, str] | None:
+    """``servers`` with what the providers add for the claimed sources it does not name."""
+    given = servers or {}
+    by_provider: dict[int, tuple[Provider, dict[str, OpenAPISource]]] = {}
+    for name, source in openapi_sources(doc).items():
+        if name in given:
+            continue
+        provider = claimant(source, providers)
+        if provider is not None:
+            by_provider.setdefault(id(provider), (provider, {}))[1][name] = source
+    extra: dict[str, str] = {}
+    for provider, sources in by_provider.values():
+        extra.update(provider.servers(sources))
+    return {**extra, **given} if extra and servers else (extra or servers)
+
+
+def provider_transport(source: OpenAPISource | None, inner: Any, *, asynchronous: bool,
+                       providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> Any:
+    """``inner``, wrapped by the transport of the provider that claims ``source`` (if any)."""
+    provider = claimant(source, providers)
+    if provider is None or source is None:
+        return inner
+    if asynchronous:
+        return provider.async_transport(source, inner)
+    return provider.transport(source, inner)
