@@ -163,12 +163,6 @@ def _signing(source: OpenAPISource | None) -> str | None:
     return describe_source(source)
 
 
-def _openapi_sources(doc: Document) -> dict[str, OpenAPISource]:
-    from arazzo._run import _openapi_sources as found
-
-    return found(doc)
-
-
 def dry_run(spec: Spec, workflow_id: str | None = None,
             inputs: Mapping[str, Any] | None = None, *,
             servers: Mapping[str, str] | None = None,
@@ -207,7 +201,7 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
     extra = list(headers)
     masker = engine.masker
     root = engine.root
-    openapi = _openapi_sources(doc)
+    openapi = doc.reachable_openapi_sources()
     ctx = EvaluationContext(inputs=engine.inputs, outputs={}, steps={}, workflows={},
                             source_descriptions=root.source_descriptions,
                             components=root.components)

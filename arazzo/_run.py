@@ -25,7 +25,6 @@ from arazzo.engine._providers import (
     Provider,
     check_providers,
     claimant,
-    openapi_sources,
     provider_servers,
     provider_transport,
 )
@@ -34,7 +33,6 @@ from arazzo.observers._logging import normalize_hooks
 from arazzo.transports._httpx import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT,
-    USER_AGENT,
     AnyTransport,
     default_async_transport,
     default_client,
@@ -45,9 +43,7 @@ from arazzo.transports._httpx import (
 
 __all__ = ["prepare", "run", "run_async"]
 
-_USER_AGENT = USER_AGENT  # what the CLI's dry run shows
 
-_openapi_sources = openapi_sources  # the CLI's name for it
 
 
 def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
@@ -154,7 +150,7 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
     servers = provider_servers(doc, servers, providers)
     plan = plan_for(doc, criteria, providers)
     workflow = plan.workflow(doc, chosen)
-    authenticator = Authenticator(parse_auth(auth, _openapi_sources(doc), providers),
+    authenticator = Authenticator(parse_auth(auth, doc.reachable_openapi_sources(), providers),
                                   handled=frozenset(handled_sources(transports)
                                                     if handled is None else handled),
                                   environ=os.environ if environ is None else environ)
@@ -186,7 +182,7 @@ class _Transports:
         self.default = default
         self.signed_inner = signed_inner
         self.asynchronous = asynchronous
-        self.sources = _openapi_sources(doc)
+        self.sources = doc.reachable_openapi_sources()
         self.chosen: dict[str, Any] = {}
 
     def get(self, source: str) -> Any:

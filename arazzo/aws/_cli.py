@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from arazzo import Document, OpenAPISource
+    from arazzo import Document
     from arazzo.aws._retry import RetryEvent
 
 __all__ = [
@@ -56,14 +56,6 @@ class RunOverrides:
     servers: dict[str, str] = field(default_factory=dict)
     transports: dict[str, Any] = field(default_factory=dict)
     loop_delay: float | None = None
-
-
-def _openapi_sources(document: Document) -> dict[str, OpenAPISource]:
-    out: dict[str, OpenAPISource] = {}
-    for doc in document.iter_documents():
-        for source in doc.openapi_sources:
-            out.setdefault(source.name, source)
-    return out
 
 
 def _non_negative_int(text: str) -> int:
@@ -163,7 +155,7 @@ def regional_cli_servers(args: argparse.Namespace, document: Document) -> dict[s
     profile = getattr(args, "aws_profile", None)
     out = regional_servers(document, region=region, profile=profile,
                            exclude=_given_servers(args))
-    openapi = _openapi_sources(document)
+    openapi = document.reachable_openapi_sources()
     for name, (_, forced_region) in forced_sigv4(args, document).items():
         out.update(regional_servers(document, region=forced_region or region, profile=profile,
                                     exclude=_given_servers(args),
@@ -180,7 +172,7 @@ def forced_sigv4(args: argparse.Namespace, document: Document
     pairs = getattr(args, "sigv4", None) or []
     if not pairs:
         return {}
-    sources = _openapi_sources(document)
+    sources = document.reachable_openapi_sources()
     out: dict[str, tuple[str | None, str | None]] = {}
     for pair in pairs:
         name, sep, rest = str(pair).partition("=")
@@ -232,7 +224,7 @@ def run_overrides(args: argparse.Namespace, document: Document) -> Iterator[RunO
                 service=hint.service if hint else None,
                 default_region=(hint.region if hint else None) or region,
                 profile=profile, on_retry=on_retry)
-        openapi = _openapi_sources(document)
+        openapi = document.reachable_openapi_sources()
         for name, (service, forced_region) in forced.items():
             # a {region} server variable gets the region too (unless --server names it)
             servers.update(regional_servers(
@@ -296,7 +288,7 @@ def signing_notes(args: argparse.Namespace, document: Document) -> dict[str, str
     from arazzo.aws._detect import detect_sigv4
 
     notes: dict[str, str] = {}
-    for name, source in _openapi_sources(document).items():
+    for name, source in document.reachable_openapi_sources().items():
         hint = detect_sigv4(source.raw)
         if hint is not None:
             notes[name] = f"AWS SigV4 ({hint.service or 'service from the host'})"

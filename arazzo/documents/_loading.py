@@ -530,6 +530,16 @@ class Document:
     def openapi_sources(self) -> list[OpenAPISource]:
         return [s for s in self.sources.values() if isinstance(s, OpenAPISource)]
 
+    def reachable_openapi_sources(self) -> dict[str, OpenAPISource]:
+        """The OpenAPI sources of this document and of every Arazzo document reachable
+        through its sources, by name (the first of each name, in :meth:`iter_documents`
+        order): the sources a run of this document may send to."""
+        out: dict[str, OpenAPISource] = {}
+        for document in self.iter_documents():
+            for source in document.openapi_sources:
+                out.setdefault(source.name, source)
+        return out
+
     @property
     def arazzo_sources(self) -> list[ArazzoSource]:
         return [s for s in self.sources.values() if isinstance(s, ArazzoSource)]

@@ -44,7 +44,6 @@ __all__ = [
     "check_providers",
     "claimant",
     "cli_options",
-    "openapi_sources",
     "provider_servers",
     "provider_transport",
     "security_kind",
@@ -257,21 +256,12 @@ def security_kind(scheme: Mapping[str, Any], providers: Sequence[Provider]) -> s
     return None
 
 
-def openapi_sources(doc: Document) -> dict[str, OpenAPISource]:
-    """Every OpenAPI source of ``doc`` and the Arazzo documents it references, by name."""
-    out: dict[str, OpenAPISource] = {}
-    for document in doc.iter_documents():
-        for source in document.openapi_sources:
-            out.setdefault(source.name, source)
-    return out
-
-
 def provider_servers(doc: Document, servers: Mapping[str, str] | None,
                      providers: Sequence[Provider]) -> Mapping[str, str] | None:
     """``servers`` with what the providers add for the claimed sources it does not name."""
     given = servers or {}
     by_provider: dict[int, tuple[Provider, dict[str, OpenAPISource]]] = {}
-    for name, source in openapi_sources(doc).items():
+    for name, source in doc.reachable_openapi_sources().items():
         if name in given:
             continue
         provider = claimant(source, providers)
