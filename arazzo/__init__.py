@@ -29,6 +29,9 @@ if TYPE_CHECKING:
         UnsupportedVersion,
         ValidationFailed,
     )
+    from arazzo._options import (
+        RunOptions,
+    )
     from arazzo._preview import (
         DryRequest,
         DryRun,
@@ -143,6 +146,7 @@ _LAZY: dict[str, str] = {
     "OperationRef": "arazzo.documents._loading",
     "Provider": "arazzo.engine._providers",
     "ReferenceError_": "arazzo._exceptions",
+    "RunOptions": "arazzo._options",
     "ReportFormat": "arazzo.observers._reports",
     "RequestSent": "arazzo.engine._events",
     "ResponseReceived": "arazzo.engine._events",
@@ -218,6 +222,7 @@ __all__ = [
     "ResponseReceived",
     "RetryScheduled",
     "RunFinished",
+    "RunOptions",
     "RunPlan",
     "RunResult",
     "RunStarted",

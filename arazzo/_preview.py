@@ -25,8 +25,9 @@ from arazzo.documents._loading import Document, MissingSource, OpenAPISource
 
 if TYPE_CHECKING:
     import httpx
+    from typing_extensions import Unpack
 
-    from arazzo.engine._auth import AuthArg
+    from arazzo._options import RunOptions, RunOptionsArgs
     from arazzo.engine._plan import ActionPlan, CriterionPlan, StepPlan
     from arazzo.engine._requests import Masker
     from arazzo.expressions import EvaluationContext
@@ -165,12 +166,12 @@ def _signing(source: OpenAPISource | None) -> str | None:
 
 def dry_run(spec: Spec, workflow_id: str | None = None,
             inputs: Mapping[str, Any] | None = None, *,
-            servers: Mapping[str, str] | None = None,
-            auth: AuthArg | None = None,
+            options: RunOptions | None = None,
             authenticated: Iterable[str] = (),
-            headers: Iterable[tuple[str | None, str, str]] = ()) -> DryRun:
+            headers: Iterable[tuple[str | None, str, str]] = (),
+            **overrides: Unpack[RunOptionsArgs]) -> DryRun:
     """The requests the workflow's steps would send, built from the inputs alone: nothing is
-    sent. Takes the arguments of :func:`~arazzo.run`.
+    sent. Takes the arguments of :func:`~arazzo.run` (``options=`` and its fields).
 
     The rule: steps are taken in document order, once each (branches need responses). A value
     that needs an earlier response (``$steps``, ``$response``, ``$statusCode``...) has no
@@ -181,23 +182,26 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
 
     Secrets (secret inputs, credentials, secret headers and query parameters) are masked.
     Missing credentials are not an error here: the step's ``auth`` notes say what is missing.
-    ``authenticated``: sources whose transport authenticates the requests itself.
-    ``headers``: ``(source or None for every source, name, value)`` headers a transport adds
-    to the requests (they replace a header of the same name); pass ``***`` as the value of
-    one that must not be shown.
+    ``authenticated``: sources whose transport authenticates the requests itself (besides
+    those of ``transports``, trusted as :func:`~arazzo.run` trusts them). ``headers``:
+    ``(source or None for every source, name, value)`` headers a transport adds to the
+    requests (they replace a header of the same name); pass ``***`` as the value of one that
+    must not be shown.
 
     Raises what :func:`~arazzo.run` raises before sending (:class:`~arazzo.ValidationFailed`,
     :class:`~arazzo.InputError`).
     """
     from arazzo._exceptions import ArazzoError
-    from arazzo._run import _prepare
+    from arazzo._options import resolve_options
+    from arazzo._run import _prepare, handled_sources
     from arazzo.engine._auth import apply, describe_choice
     from arazzo.engine._requests import RequestError, build_request
     from arazzo.expressions import EvaluationContext
     from arazzo.transports._httpx import USER_AGENT
 
-    doc, engine = _prepare(spec, workflow_id, inputs, servers=servers, auth=auth,
-                           check_auth=False, handled=set(authenticated))
+    options = resolve_options("dry_run", options, overrides)
+    doc, engine = _prepare(spec, workflow_id, inputs, options, check_auth=False,
+                           handled=handled_sources(options.transports) | set(authenticated))
     extra = list(headers)
     masker = engine.masker
     root = engine.root
@@ -247,18 +251,21 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
 
 def check_run(spec: Spec, workflow_id: str | None = None,
               inputs: Mapping[str, Any] | None = None, *,
-              servers: Mapping[str, str] | None = None,
-              auth: AuthArg | None = None,
-              authenticated: Iterable[str] = ()) -> None:
+              options: RunOptions | None = None,
+              authenticated: Iterable[str] = (),
+              **overrides: Unpack[RunOptionsArgs]) -> None:
     """Make every check :func:`~arazzo.run` makes before it sends anything, and send nothing:
     raises :class:`~arazzo.ValidationFailed` (document errors), :class:`~arazzo.InputError`
     (arguments, inputs) or :class:`~arazzo.MissingCredentials`. ``authenticated``: sources
     whose transport authenticates the requests itself (their missing credentials are fine;
-    :func:`~arazzo.run` trusts the transports it is given so)."""
-    from arazzo._run import _prepare
+    :func:`~arazzo.run` trusts the transports it is given so, and so does this).
+    ``options=`` and its fields as keyword arguments: as for :func:`~arazzo.run`."""
+    from arazzo._options import resolve_options
+    from arazzo._run import _prepare, handled_sources
 
-    _prepare(spec, workflow_id, inputs, servers=servers, auth=auth, check_auth=True,
-             handled=set(authenticated))
+    options = resolve_options("check_run", options, overrides)
+    _prepare(spec, workflow_id, inputs, options, check_auth=True,
+             handled=handled_sources(options.transports) | set(authenticated))
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,23 +7,22 @@ import difflib
 import os
 import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from arazzo._diagnostics import Diagnostic
 from arazzo._exceptions import InputError, ValidationFailed
+from arazzo._options import RunOptions, RunOptionsArgs, resolve_options
 from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
 from arazzo.documents._loading import Document, load
 from arazzo.documents._validation import validate
-from arazzo.engine._auth import AuthArg, Authenticator, parse_auth
-from arazzo.engine._events import Hook
-from arazzo.engine._machine import DEFAULT_RECORD_LIMIT, Engine, RunAborted
+from arazzo.engine._auth import Authenticator, parse_auth
+from arazzo.engine._machine import Engine, RunAborted
 from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, TransportFailure
 from arazzo.engine._plan import plan_for
 from arazzo.engine._providers import (
     DEFAULT_PROVIDERS,
     Provider,
-    check_providers,
     claimant,
     provider_servers,
     provider_transport,
@@ -31,7 +30,6 @@ from arazzo.engine._providers import (
 from arazzo.engine._results import RunResult
 from arazzo.observers._logging import normalize_hooks
 from arazzo.transports._httpx import (
-    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT,
     AnyTransport,
     default_async_transport,
@@ -41,7 +39,10 @@ from arazzo.transports._httpx import (
     send_sync,
 )
 
-__all__ = ["prepare", "run", "run_async"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["RunOptions", "prepare", "run", "run_async"]
 
 
 
@@ -86,47 +87,30 @@ def _all_source_names(doc: Document) -> set[str]:
 
 
 def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
-            inputs: Mapping[str, Any] | None = None, *,
-            servers: Mapping[str, str] | None = None,
-            transports: Mapping[str, AnyTransport] | None = None,
-            max_steps: int | None = None, loop_delay: float | None = None,
-            hooks: Hook | Iterable[Hook] | None = None,
-            record_limit: int | None = DEFAULT_RECORD_LIMIT,
-            auth: AuthArg | None = None,
-            criteria: CriterionTypes = DEFAULT_CRITERIA,
-            providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> tuple[Document, Engine]:
+            inputs: Mapping[str, Any] | None = None, *, options: RunOptions | None = None,
+            **overrides: Unpack[RunOptionsArgs]) -> tuple[Document, Engine]:
     """Load, validate and check the arguments; returns the engine ready to run.
 
-    Raises :class:`ValidationFailed` for a document with errors and :class:`InputError` for
-    bad arguments (:class:`MissingCredentials` when a step's security scheme has no
-    credentials), before any request is sent. ``criteria``: the criterion types the
-    document is validated and compiled with.
+    ``options``: a :class:`RunOptions`; its fields may also be given as keyword arguments
+    (they replace the option's value). Raises :class:`ValidationFailed` for a document with
+    errors and :class:`InputError` for bad arguments (:class:`MissingCredentials` when a
+    step's security scheme has no credentials), before any request is sent. The drivers'
+    options (``timeout``, ``max_response_bytes``) are left to whoever drives the engine.
     """
-    return _prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
-                    max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                    record_limit=record_limit, auth=auth, check_auth=True,
-                    criteria=criteria, providers=providers)
+    return _prepare(spec, workflow_id, inputs, resolve_options("prepare", options, overrides))
 
 
 def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
-             inputs: Mapping[str, Any] | None = None, *,
-             servers: Mapping[str, str] | None = None,
-             transports: Mapping[str, AnyTransport] | None = None,
-             max_steps: int | None = None, loop_delay: float | None = None,
-             hooks: Hook | Iterable[Hook] | None = None,
-             record_limit: int | None = DEFAULT_RECORD_LIMIT,
-             auth: AuthArg | None = None, check_auth: bool = True,
-             handled: Iterable[str] | None = None,
-             environ: Mapping[str, str] | None = None,
-             criteria: CriterionTypes = DEFAULT_CRITERIA,
-             providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> tuple[Document, Engine]:
+             inputs: Mapping[str, Any] | None, options: RunOptions, *,
+             check_auth: bool = True, handled: Iterable[str] | None = None,
+             environ: Mapping[str, str] | None = None) -> tuple[Document, Engine]:
     """:func:`prepare`; ``check_auth=False`` (dry runs) keeps missing credentials in
     ``engine.auth.missing`` instead of raising. ``handled``: the sources trusted to
     authenticate through their transport when credentials are missing (default: those of
-    ``transports`` whose transport does not say ``handles_auth = False``)."""
-    providers = check_providers(providers)
+    ``options.transports`` whose transport does not say ``handles_auth = False``)."""
+    providers = options.providers
     doc = _load(spec)
-    errors = _validation_errors(doc, criteria)
+    errors = _validation_errors(doc, options.criteria)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ValidationFailed(f"the document has validation errors, nothing was run: "
@@ -136,27 +120,27 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
                          f"{type(inputs).__name__}")
     chosen = _pick_workflow(doc, workflow_id)
     names = _all_source_names(doc)
-    for label, mapping in (("servers", servers), ("transports", transports)):
-        for name in mapping or {}:
+    for label, mapping in (("servers", options.servers), ("transports", options.transports)):
+        for name in mapping:
             if name not in names:
                 hint = difflib.get_close_matches(name, sorted(names), n=1)
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise InputError(f"{label}: no source description named {name!r}{extra} "
                                  f"(sources: {', '.join(sorted(names))})")
-    for name, url in (servers or {}).items():
+    for name, url in options.servers.items():
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
-    servers = provider_servers(doc, servers, providers)
-    plan = plan_for(doc, criteria, providers)
+    servers = provider_servers(doc, options.servers or None, providers)
+    plan = plan_for(doc, options.criteria, providers)
     workflow = plan.workflow(doc, chosen)
-    authenticator = Authenticator(parse_auth(auth, doc.reachable_openapi_sources(), providers),
-                                  handled=frozenset(handled_sources(transports)
-                                                    if handled is None else handled),
-                                  environ=os.environ if environ is None else environ)
-    engine = Engine(plan, workflow, inputs, servers=servers, max_steps=max_steps,
-                    loop_delay=loop_delay, hooks=normalize_hooks(hooks),
-                    record_limit=record_limit, auth=authenticator)
+    authenticator = Authenticator(
+        parse_auth(options.auth, doc.reachable_openapi_sources(), providers),
+        handled=frozenset(handled_sources(options.transports) if handled is None else handled),
+        environ=os.environ if environ is None else environ)
+    engine = Engine(plan, workflow, inputs, servers=servers, max_steps=options.max_steps,
+                    loop_delay=options.loop_delay, hooks=normalize_hooks(options.hooks),
+                    record_limit=options.record_limit, auth=authenticator)
     if check_auth:
         authenticator.check()
     return doc, engine
@@ -206,21 +190,19 @@ def _timeout_message(timeout: float) -> str:
 
 
 def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None = None,
-        inputs: Mapping[str, Any] | None = None, *,
-        servers: Mapping[str, str] | None = None,
-        transports: Mapping[str, AnyTransport] | None = None,
-        max_steps: int | None = None, loop_delay: float | None = None,
-        timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
-        record_limit: int | None = DEFAULT_RECORD_LIMIT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        auth: AuthArg | None = None,
-        criteria: CriterionTypes = DEFAULT_CRITERIA,
-        providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> RunResult:
+        inputs: Mapping[str, Any] | None = None, *, options: RunOptions | None = None,
+        **overrides: Unpack[RunOptionsArgs]) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
     ``spec``: a path, URL, YAML/JSON text or a loaded :class:`Document`. A workflow that fails
     returns ``succeeded=False``; bad arguments raise :class:`InputError`, a document with
     validation errors :class:`ValidationFailed` - both before any request is sent.
+
+    ``options``: a :class:`RunOptions` (servers, transports, auth, hooks, limits, criterion
+    types, providers); each of its fields may also be given as a keyword argument, which
+    replaces the option's value for this call::
+
+        arazzo.run(path, "buy", inputs, servers={"shop": url}, timeout=30)
 
     ``auth``: credentials for the OpenAPI security schemes, ``{source: {scheme:
     credential}}`` (a string for apiKey/bearer, ``(user, password)`` for basic,
@@ -235,17 +217,15 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
     servers, poll pacing: :class:`Provider`); default :data:`DEFAULT_PROVIDERS` (AWS),
     ``()`` for none.
     """
-    doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
-                          max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth, criteria=criteria,
-                          providers=providers)
-    for name, transport in (transports or {}).items():
+    options = resolve_options("run", options, overrides)
+    for name, transport in options.transports.items():
         if not hasattr(transport, "handle_request"):
             raise InputError(f"transports: {name!r} is an async transport; use run_async")
-    chooser = _Transports(doc, transports, default_client(), asynchronous=False,
-                          signed_inner=default_transport, providers=providers)
-    return drive_sync(engine.run(), chooser.get, timeout=timeout,
-                      max_response_bytes=max_response_bytes)
+    doc, engine = _prepare(spec, workflow_id, inputs, options)
+    chooser = _Transports(doc, options.transports, default_client(), asynchronous=False,
+                          signed_inner=default_transport, providers=options.providers)
+    return drive_sync(engine.run(), chooser.get, timeout=options.timeout,
+                      max_response_bytes=options.max_response_bytes)
 
 
 def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
@@ -290,29 +270,21 @@ def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
 async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     workflow_id: str | None = None,
                     inputs: Mapping[str, Any] | None = None, *,
-                    servers: Mapping[str, str] | None = None,
-                    transports: Mapping[str, AnyTransport] | None = None,
-                    max_steps: int | None = None, loop_delay: float | None = None,
-                    timeout: float | None = None, hooks: Hook | Iterable[Hook] | None = None,
-                    record_limit: int | None = DEFAULT_RECORD_LIMIT,
-                    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                    auth: AuthArg | None = None,
-                    criteria: CriterionTypes = DEFAULT_CRITERIA,
-                    providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> RunResult:
+                    options: RunOptions | None = None,
+                    **overrides: Unpack[RunOptionsArgs]) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
     The default is an ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
     """
-    doc, engine = prepare(spec, workflow_id, inputs, servers=servers, transports=transports,
-                          max_steps=max_steps, loop_delay=loop_delay, hooks=hooks,
-                          record_limit=record_limit, auth=auth, criteria=criteria,
-                          providers=providers)
+    options = resolve_options("run_async", options, overrides)
+    doc, engine = _prepare(spec, workflow_id, inputs, options)
     default = default_async_transport()
-    chooser = _Transports(doc, transports, default, asynchronous=True, providers=providers)
+    chooser = _Transports(doc, options.transports, default, asynchronous=True,
+                          providers=options.providers)
     try:
-        return await _drive_async(engine.run(), chooser.get, timeout=timeout,
-                                  max_response_bytes=max_response_bytes)
+        return await _drive_async(engine.run(), chooser.get, timeout=options.timeout,
+                                  max_response_bytes=options.max_response_bytes)
     finally:
         await default.aclose()
 

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("validation", ("arazzo.documents._validation",)),
     ("transports", ("arazzo.transports",)),
     ("observers", ("arazzo.observers", "arazzo.tracing")),
-    ("drivers", ("arazzo._run", "arazzo._preview", "arazzo")),
+    ("drivers", ("arazzo._options", "arazzo._run", "arazzo._preview", "arazzo")),
     ("cli", ("arazzo.cli", "arazzo.__main__")),
     # the AWS plug-in: a provider (asked by the engine through the Provider protocol, loaded
     # by name) and its own `arazzo run` options, built on the CLI's helpers
