@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -71,34 +71,13 @@ class RunOptions:
     providers: Sequence[Provider] = DEFAULT_PROVIDERS
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "servers", _mapping("servers", self.servers, "{source: base URL}"))
-        for name, url in self.servers.items():
-            if not isinstance(url, str):
-                raise InputError(f"servers: the URL of {name!r} must be a string, "
-                                 f"not {type(url).__name__}")
-        set_(self, "transports",
-             _mapping("transports", self.transports, "{source: httpx transport}"))
-        if self.auth is not None and not isinstance(self.auth, Mapping):
-            raise InputError(f"auth must be a mapping {{source: {{scheme: credential}}}}, not "
-                             f"{type(self.auth).__name__}")
-        set_(self, "hooks", _hooks(self.hooks))
-        if self.providers is not DEFAULT_PROVIDERS:
-            set_(self, "providers", check_providers(self.providers))
-        if not isinstance(self.criteria, CriterionTypes):
-            raise InputError(f"criteria must be CriterionTypes (DEFAULT_CRITERIA.with_type(...)),"
-                             f" not {type(self.criteria).__name__}")
-        _number("max_steps", self.max_steps, integer=True, least=1, text="at least 1")
-        _number("loop_delay", self.loop_delay, least=0, text=">= 0 seconds")
-        _number("timeout", self.timeout, least=0, text="> 0 seconds", strict=True)
-        _number("record_limit", self.record_limit, integer=True, least=0, text=">= 0")
-        _number("max_response_bytes", self.max_response_bytes, integer=True, least=1,
-                text="at least 1", optional=False)
+        for name, check in _CHECKS.items():
+            object.__setattr__(self, name, check(getattr(self, name)))
 
     def replace(self, **changes: Any) -> RunOptions:
         """A copy with ``changes`` (fields by name); an unknown name is a ``TypeError``."""
         _check_names("RunOptions.replace", changes)
-        return dataclasses.replace(self, **changes)
+        return _with(self, changes)
 
 
 class RunOptionsArgs(TypedDict, total=False):
@@ -127,15 +106,54 @@ def resolve_options(caller: str, options: RunOptions | None,
     if not overrides:
         return base
     _check_names(caller, overrides)
-    return dataclasses.replace(base, **overrides)
+    return _with(base, overrides)
+
+
+def _with(base: RunOptions, changes: Mapping[str, Any]) -> RunOptions:
+    # what dataclasses.replace does, checking only the changed fields (a run given keyword
+    # arguments pays for those, not for re-checking every option)
+    new = object.__new__(RunOptions)
+    new.__dict__.update(base.__dict__)
+    for name, value in changes.items():
+        object.__setattr__(new, name, _CHECKS[name](value))
+    return new
 
 
 def _check_names(caller: str, given: Mapping[str, Any]) -> None:
+    if given.keys() <= _FIELDS:
+        return
     for name in given:
         if name not in _FIELDS:
             close = difflib.get_close_matches(name, sorted(_FIELDS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}{hint}")
+
+
+def _servers(value: Any) -> Mapping[str, str]:
+    servers = _mapping("servers", value, "{source: base URL}")
+    for name, url in servers.items():
+        if not isinstance(url, str):
+            raise InputError(f"servers: the URL of {name!r} must be a string, "
+                             f"not {type(url).__name__}")
+    return servers
+
+
+def _auth(value: Any) -> Any:
+    if value is not None and not isinstance(value, Mapping):
+        raise InputError(f"auth must be a mapping {{source: {{scheme: credential}}}}, not "
+                         f"{type(value).__name__}")
+    return value
+
+
+def _providers(value: Any) -> Any:
+    return value if value is DEFAULT_PROVIDERS else check_providers(value)
+
+
+def _criteria(value: Any) -> Any:
+    if not isinstance(value, CriterionTypes):
+        raise InputError(f"criteria must be CriterionTypes (DEFAULT_CRITERIA.with_type(...)),"
+                         f" not {type(value).__name__}")
+    return value
 
 
 def _mapping(label: str, value: Any, shape: str) -> Mapping[str, Any]:
@@ -163,10 +181,19 @@ def _hooks(hooks: Any) -> tuple[Hook, ...]:
     return out
 
 
-def _number(label: str, value: Any, *, least: float, text: str, integer: bool = False,
-            strict: bool = False, optional: bool = True) -> None:
-    if value is None and optional:
-        return
+def _number(label: str, *, least: float, text: str, integer: bool = False,
+            strict: bool = False, optional: bool = True) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return value
+        _check_number(label, value, least=least, text=text, integer=integer, strict=strict)
+        return value
+
+    return check
+
+
+def _check_number(label: str, value: Any, *, least: float, text: str, integer: bool,
+                  strict: bool) -> None:
     if (isinstance(value, bool) or not isinstance(value, (int, float))
             or (integer and not isinstance(value, int))):
         kind = "an integer" if integer else "a number"
@@ -175,6 +202,21 @@ def _number(label: str, value: Any, *, least: float, text: str, integer: bool = 
         raise InputError(f"{label} must be {text}")
 
 
+#: each field's check, which returns the value kept (a read-only copy, a tuple)
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "servers": _servers,
+    "transports": lambda value: _mapping("transports", value, "{source: httpx transport}"),
+    "auth": _auth,
+    "hooks": _hooks,
+    "max_steps": _number("max_steps", integer=True, least=1, text="at least 1"),
+    "loop_delay": _number("loop_delay", least=0, text=">= 0 seconds"),
+    "timeout": _number("timeout", least=0, text="> 0 seconds", strict=True),
+    "record_limit": _number("record_limit", integer=True, least=0, text=">= 0"),
+    "max_response_bytes": _number("max_response_bytes", integer=True, least=1,
+                                  text="at least 1", optional=False),
+    "criteria": _criteria,
+    "providers": _providers,
+}
 _FIELDS = frozenset(f.name for f in dataclasses.fields(RunOptions))
 #: the options of a call that gives none
 DEFAULT_OPTIONS = RunOptions()

@@ -23,7 +23,7 @@ from arazzo.engine._plan import plan_for
 from arazzo.engine._providers import (
     DEFAULT_PROVIDERS,
     Provider,
-    claimant,
+    claimed_sources,
     provider_servers,
     provider_transport,
 )
@@ -166,7 +166,7 @@ class _Transports:
         self.default = default
         self.signed_inner = signed_inner
         self.asynchronous = asynchronous
-        self.sources = doc.reachable_openapi_sources()
+        self.claimed = claimed_sources(doc, self.providers)
         self.chosen: dict[str, Any] = {}
 
     def get(self, source: str) -> Any:
@@ -175,11 +175,11 @@ class _Transports:
             return transport
         transport = self.chosen.get(source)
         if transport is None:
-            openapi = self.sources.get(source)
             transport = self.default
-            if claimant(openapi, self.providers) is not None:
+            claimed = self.claimed.get(source)
+            if claimed is not None:
                 inner = self.signed_inner() if self.signed_inner is not None else self.default
-                transport = provider_transport(openapi, inner, asynchronous=self.asynchronous,
+                transport = provider_transport(claimed[1], inner, asynchronous=self.asynchronous,
                                                 providers=self.providers)
             self.chosen[source] = transport
         return transport

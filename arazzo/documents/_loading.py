@@ -533,12 +533,16 @@ class Document:
     def reachable_openapi_sources(self) -> dict[str, OpenAPISource]:
         """The OpenAPI sources of this document and of every Arazzo document reachable
         through its sources, by name (the first of each name, in :meth:`iter_documents`
-        order): the sources a run of this document may send to."""
-        out: dict[str, OpenAPISource] = {}
-        for document in self.iter_documents():
-            for source in document.openapi_sources:
-                out.setdefault(source.name, source)
-        return out
+        order): the sources a run of this document may send to. Walked once (memo); each
+        call returns its own dict."""
+        def walk() -> dict[str, OpenAPISource]:
+            out: dict[str, OpenAPISource] = {}
+            for document in self.iter_documents():
+                for source in document.openapi_sources:
+                    out.setdefault(source.name, source)
+            return out
+
+        return dict(self.memo("reachable_openapi_sources", walk))
 
     @property
     def arazzo_sources(self) -> list[ArazzoSource]:
@@ -914,6 +918,8 @@ def load(source: str | os.PathLike[str] | bytes, *,
 def deref_local(schema: Any, raw: Mapping[str, Any]) -> Any:
     """``schema`` with its local ``$ref`` (``#/...`` into ``raw``) followed, at most 32 deep;
     ``{}`` for one that does not resolve, a non-local one left as it is."""
+    if not isinstance(schema, dict) or "$ref" not in schema:
+        return schema  # the common case, before the import below
     from arazzo.expressions import MISSING, JsonPointer
 
     seen = 0

@@ -23,6 +23,7 @@ scheme looks like SigV4. ``providers=()`` turns all of it off.
 from __future__ import annotations
 
 import importlib
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -43,6 +44,7 @@ __all__ = [
     "Provider",
     "check_providers",
     "claimant",
+    "claimed_sources",
     "cli_options",
     "provider_servers",
     "provider_transport",
@@ -151,6 +153,10 @@ class LazyProvider:
         self.target = target
         self.words = tuple(word.lower() for word in words)
         self._loaded: Provider | None = None
+        # sources whose schemes were read and say nothing of this provider, by identity (a
+        # weak map: a dropped document's sources leave it, and their ids cannot be mistaken)
+        self._declined: weakref.WeakValueDictionary[int, OpenAPISource] = (
+            weakref.WeakValueDictionary())
 
     def __repr__(self) -> str:
         return f"LazyProvider({self.target!r})"
@@ -171,8 +177,12 @@ class LazyProvider:
         return any(word in text for word in self.words)
 
     def claims(self, source: OpenAPISource) -> bool:
-        if self._loaded is None and not any(self._may_concern(s) for s in _schemes(source.raw)):
-            return False
+        if self._loaded is None:
+            if self._declined.get(id(source)) is source:
+                return False
+            if not any(self._may_concern(s) for s in _schemes(source.raw)):
+                self._declined[id(source)] = source  # read its schemes once, not every run
+                return False
         return self.load().claims(source)
 
     def security_kind(self, scheme: Mapping[str, Any]) -> str | None:
@@ -256,16 +266,33 @@ def security_kind(scheme: Mapping[str, Any], providers: Sequence[Provider]) -> s
     return None
 
 
+def claimed_sources(doc: Document, providers: Sequence[Provider]
+                    ) -> Mapping[str, tuple[Provider, OpenAPISource]]:
+    """The reachable sources some provider claims, by name, with their claimant (asked once
+    per document and providers: a source's claim depends on its description only)."""
+    def build() -> dict[str, tuple[Provider, OpenAPISource]]:
+        out: dict[str, tuple[Provider, OpenAPISource]] = {}
+        for name, source in doc.reachable_openapi_sources().items():
+            provider = claimant(source, providers)
+            if provider is not None:
+                out[name] = (provider, source)
+        return out
+
+    found: Mapping[str, tuple[Provider, OpenAPISource]] = doc.memo(
+        ("claimed sources", tuple(providers)), build)
+    return found
+
+
 def provider_servers(doc: Document, servers: Mapping[str, str] | None,
                      providers: Sequence[Provider]) -> Mapping[str, str] | None:
     """``servers`` with what the providers add for the claimed sources it does not name."""
+    claimed = claimed_sources(doc, providers)
+    if not claimed:
+        return servers
     given = servers or {}
     by_provider: dict[int, tuple[Provider, dict[str, OpenAPISource]]] = {}
-    for name, source in doc.reachable_openapi_sources().items():
-        if name in given:
-            continue
-        provider = claimant(source, providers)
-        if provider is not None:
+    for name, (provider, source) in claimed.items():
+        if name not in given:
             by_provider.setdefault(id(provider), (provider, {}))[1][name] = source
     extra: dict[str, str] = {}
     for provider, sources in by_provider.values():

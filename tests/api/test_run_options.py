@@ -200,3 +200,9 @@ def test_an_unknown_option_names_the_call_and_the_closest_option(flow: Path) -> 
         RunOptions().replace(hook=print)
     with pytest.raises(arazzo.InputError, match="options must be RunOptions, not dict"):
         arazzo.run(flow, "check", {}, options={"servers": {}})  # type: ignore[arg-type]
+
+
+def test_every_field_has_its_check() -> None:
+    from arazzo._options import _CHECKS
+
+    assert _CHECKS.keys() == {f.name for f in dataclasses.fields(RunOptions)}
