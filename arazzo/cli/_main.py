@@ -106,6 +106,55 @@ def add_access_options(parser: argparse.ArgumentParser) -> None:
                              "in the document) from FILE (repeatable)")
 
 
+def add_criterion_option(parser: argparse.ArgumentParser) -> None:
+    """``--criterion-type NAME=MODULE:ATTR``: a criterion type of the user's own."""
+    parser.add_argument("--criterion-type", action="append", default=[],
+                        metavar="NAME=MODULE:ATTR",
+                        help="a criterion type of your own: MODULE:ATTR names its evaluator "
+                             "(an object with evaluate(compiled, value, ctx), or a class "
+                             "made with no arguments), imported like `python -c 'import "
+                             "MODULE'` would (repeatable; docs/python-api.md)")
+
+
+def criterion_types(args: argparse.Namespace) -> Any:
+    """The :class:`~arazzo.CriterionTypes` of ``--criterion-type`` (the default four plus
+    those named); :class:`UsageError` for a malformed value or an evaluator that cannot be
+    imported."""
+    import importlib
+
+    from arazzo import DEFAULT_CRITERIA
+
+    types = DEFAULT_CRITERIA
+    for given in getattr(args, "criterion_type", ()):
+        name, sep, target = given.partition("=")
+        module_name, colon, attribute = target.partition(":")
+        if not sep or not name or not colon or not module_name or not attribute:
+            raise UsageError(f"--criterion-type takes NAME=MODULE:ATTR, e.g. "
+                             f"--criterion-type semver=my_checks:Semver (got {given!r})")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise UsageError(f"--criterion-type {name}: cannot import {module_name!r}: "
+                             f"{exc}") from None
+        found: Any = module
+        for part in attribute.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                raise UsageError(f"--criterion-type {name}: {module_name!r} has no "
+                                 f"{attribute!r}")
+        if isinstance(found, type):
+            try:
+                found = found()
+            except Exception as exc:
+                raise UsageError(f"--criterion-type {name}: {target} could not be made "
+                                 f"with no arguments: {exc}") from None
+        if not callable(getattr(found, "evaluate", None)):
+            raise UsageError(f"--criterion-type {name}: {target} is not an evaluator (it "
+                             "needs a method evaluate(compiled, value, ctx))")
+        types = types.with_type(name, found)
+    return types
+
+
 def check_file(file: str) -> None:
     """:class:`UsageError` unless ``file`` is an existing file (URLs pass)."""
     if "://" in file:

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from arazzo.cli import (
     UsageError,
     add_access_options,
+    add_criterion_option,
     choose_workflow,
+    criterion_types,
     load_document,
     openapi_sources,
 )
@@ -104,6 +106,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-progress", action="store_true",
                         help="no live progress line (it only shows on a terminal anyway)")
     add_access_options(parser)
+    add_criterion_option(parser)
     for options in _provider_cli():  # the providers' own options (AWS: --aws-region, ...)
         options.add_arguments(parser)
     parser.set_defaults(handler=run)
@@ -393,6 +396,7 @@ def run(args: argparse.Namespace) -> int:
     reports = _reports(args.report)
     if args.dry_run and reports:
         raise UsageError("--report needs a real run; leave out --dry-run")
+    criteria = criterion_types(args)
     document = load_document(args)
     workflow_id = choose_workflow(document, args.workflow)
     _check_input_keys(document, workflow_id, keys)
@@ -401,7 +405,7 @@ def run(args: argparse.Namespace) -> int:
         regional = {k: v for options in _provider_cli()
                     for k, v in options.dry_run_servers(args, document).items()}
         servers = {**regional, **servers}
-        return dry_run(args, document, workflow_id, inputs, servers, headers, auth)
+        return dry_run(args, document, workflow_id, inputs, servers, headers, auth, criteria)
     # Check the document and the inputs before anything starts (the emulator, a progress line):
     # bad inputs are a usage error with nothing sent and nothing started.
     # sources that get a secret --header or --sigv4 are trusted to authenticate
@@ -410,7 +414,8 @@ def run(args: argparse.Namespace) -> int:
     for options in _provider_cli():
         handled.update(options.handled(args, document))
     try:
-        check_run(document, workflow_id, inputs, auth=auth, authenticated=handled)
+        check_run(document, workflow_id, inputs, auth=auth, authenticated=handled,
+                  criteria=criteria)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
@@ -440,7 +445,8 @@ def run(args: argparse.Namespace) -> int:
                                   servers={**extra.servers, **servers} or None,
                                   transports=transports or None,
                                   max_steps=args.max_steps, loop_delay=loop_delay,
-                                  timeout=args.timeout, hooks=hooks, auth=auth)
+                                  timeout=args.timeout, hooks=hooks, auth=auth,
+                                  criteria=criteria)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
@@ -507,8 +513,8 @@ def dry_requests(requests: tuple[DryRequest, ...],
 
 def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
             inputs: dict[str, Any], servers: dict[str, str], headers: list[_Header],
-            auth: dict[str, Any] | None = None) -> int:
-    from arazzo import ValidationFailed
+            auth: dict[str, Any] | None = None, criteria: Any = None) -> int:
+    from arazzo import DEFAULT_CRITERIA, ValidationFailed
     from arazzo import dry_run as build_dry_run
     handled: set[str] = set()
     signing: dict[str, str] = {}  # per source, how the providers sign it when sent
@@ -518,6 +524,7 @@ def dry_run(args: argparse.Namespace, document: Document, workflow_id: str,
     try:
         found = build_dry_run(document, workflow_id, inputs, servers=servers or None,
                               auth=auth, authenticated=handled,
+                              criteria=DEFAULT_CRITERIA if criteria is None else criteria,
                               headers=[(h.source, h.name, "***" if h.secret else h.value)
                                        for h in headers])
     except ValidationFailed as exc:

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from arazzo import Diagnostic
-from arazzo.cli import UsageError, access_kwargs, add_access_options
+from arazzo.cli import (
+    UsageError,
+    access_kwargs,
+    add_access_options,
+    add_criterion_option,
+    criterion_types,
+)
 
 __all__ = ["register"]
 
@@ -42,6 +48,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     add_access_options(parser)
+    add_criterion_option(parser)
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print errors only, and no summary line")
     parser.set_defaults(handler=run)
@@ -67,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         kwargs = access_kwargs(args)
+        kwargs["criteria"] = criterion_types(args)
     except UsageError as exc:
         return _usage(str(exc))
     for file in args.files:  # local files only (unlike `run`, no URLs here)
