@@ -269,18 +269,21 @@ def security_kind(scheme: Mapping[str, Any], providers: Sequence[Provider]) -> s
 def claimed_sources(doc: Document, providers: Sequence[Provider]
                     ) -> Mapping[str, tuple[Provider, OpenAPISource]]:
     """The reachable sources some provider claims, by name, with their claimant (asked once
-    per document and providers: a source's claim depends on its description only)."""
-    def build() -> dict[str, tuple[Provider, OpenAPISource]]:
+    per document and providers: a source's claim depends on its description only). Kept by
+    the providers' identities, with the providers (so an identity is never reused), as the
+    plan is: a provider need not be hashable."""
+    wanted = tuple(providers)
+
+    def build() -> tuple[tuple[Provider, ...], dict[str, tuple[Provider, OpenAPISource]]]:
         out: dict[str, tuple[Provider, OpenAPISource]] = {}
         for name, source in doc.reachable_openapi_sources().items():
-            provider = claimant(source, providers)
+            provider = claimant(source, wanted)
             if provider is not None:
                 out[name] = (provider, source)
-        return out
+        return wanted, out
 
-    found: Mapping[str, tuple[Provider, OpenAPISource]] = doc.memo(
-        ("claimed sources", tuple(providers)), build)
-    return found
+    found = doc.memo(("claimed sources", tuple(map(id, wanted))), build)
+    return found[1]
 
 
 def provider_servers(doc: Document, servers: Mapping[str, str] | None,

@@ -208,6 +208,24 @@ def test_custom_provider_signs_serves_and_paces_a_sync_run(tmp_path: Path) -> No
     assert provider.asked == ["servers", "pacing getStatus", "transport"]
 
 
+class EqualByHandler(HmacProvider):
+    """A provider with value equality and so no hash (as a dataclass would be)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EqualByHandler) and other.handler is self.handler
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_a_provider_need_not_be_hashable_and_each_run_asks_its_own(tmp_path: Path) -> None:
+    document = arazzo.load(_write(tmp_path, scheme=HMAC, security="{hmac: []}"))
+    for _ in range(2):  # the document's cache keeps what the providers said, by identity
+        provider = EqualByHandler(_ready)
+        result = arazzo.run(document, None, providers=(provider,))
+        assert result.succeeded, result.error
+        assert provider.asked == ["servers", "pacing getStatus", "transport"]
+
+
 def test_custom_provider_serves_an_async_run(tmp_path: Path) -> None:
     path = _write(tmp_path, scheme=HMAC, security="{hmac: []}")
     seen: list[httpx.Request] = []
