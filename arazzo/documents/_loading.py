@@ -56,6 +56,7 @@ from arazzo.documents.models import (
     Server,
     assign_locations,
 )
+from arazzo.documents.models._base import v11_only
 
 if TYPE_CHECKING:
     import jsonschema
@@ -586,12 +587,12 @@ class Document:
 
 
 @functools.cache
-def _schema_validator() -> jsonschema.Draft202012Validator:
+def _schema_validator(version: str = "1.0") -> jsonschema.Draft202012Validator:
     import jsonschema  # local: a valid document never needs it (see schema_diagnostics)
 
     from arazzo.documents._schemacheck import arazzo_schema_text
 
-    return jsonschema.Draft202012Validator(json.loads(arazzo_schema_text()))
+    return jsonschema.Draft202012Validator(json.loads(arazzo_schema_text(version)))
 
 
 STEP_TARGETS = ("operationId", "operationPath", "workflowId")
@@ -664,36 +665,66 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     return error
 
 
-def schema_diagnostics(raw: Any, source_map: SourceMap) -> list[Diagnostic]:
-    """JSON Schema findings against the corrected Arazzo 1.0 schema, with positions.
+def schema_diagnostics(raw: Any, source_map: SourceMap, version: str = "1.0"
+                       ) -> list[Diagnostic]:
+    """JSON Schema findings against the corrected Arazzo schema of ``version``, with positions.
 
     A document that the fast check (:mod:`arazzo.documents._schemacheck`) finds certainly valid has
     none; any other is checked by jsonschema, which gives the findings."""
     from arazzo.documents._schemacheck import document_is_valid
 
-    if document_is_valid(raw):
+    if document_is_valid(raw, version):
         return []
     out: list[Diagnostic] = []
-    errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.path])
+    errors = sorted(_schema_validator(version).iter_errors(raw),
+                    key=lambda e: [str(p) for p in e.path])
     for raw_error in errors:
         error = _specific(raw_error)
         pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
         loc = source_map.locate(pointer)
         if error.validator == "unevaluatedProperties":
-            match = re.findall(r"'([^']+)' (?:was|were) unexpected", error.message)
-            names = match or re.findall(r"'([^']+)'", error.message.split("(")[-1])
+            listed = re.search(r"\(([^()]*) (?:was|were) unexpected\)", error.message)
+            names = re.findall(r"'([^']+)'", listed.group(1) if listed else
+                               error.message.split("(")[-1])
             for name in names or [""]:
                 sub = f"{pointer}/{_escape(name)}" if name else pointer
                 key_loc = source_map.locate(sub, key=True)
-                out.append(Diagnostic(
-                    Severity.ERROR,
-                    f"unknown field {name!r}: only the fields of the specification and 'x-' "
-                    "extensions are allowed (EXT-02)",
-                    key_loc.file, key_loc.line, key_loc.column, sub, "schema"))
+                message = (f"unknown field {name!r}: only the fields of the specification and "
+                           "'x-' extensions are allowed (EXT-02)")
+                if version == "1.0" and _V11_FIELDS.match(sub):
+                    message = v11_only(f"the field {name!r}")
+                out.append(Diagnostic(Severity.ERROR, message, key_loc.file, key_loc.line,
+                                      key_loc.column, sub, "schema"))
             continue
-        out.append(Diagnostic(Severity.ERROR, _schema_message(error), loc.file, loc.line,
-                              loc.column, pointer, "schema"))
+        message = _schema_message(error)
+        if version == "1.0":
+            message = _v11_value(pointer, error.instance) or message
+        out.append(Diagnostic(Severity.ERROR, message, loc.file, loc.line, loc.column, pointer,
+                              "schema"))
     return out
+
+
+_STEP = r"/workflows/\d+/steps/\d+"
+_ACTION = (r"(?:/workflows/\d+(?:/steps/\d+/(?:onSuccess|onFailure)|/(?:successActions|"
+           r"failureActions))/\d+|/components/(?:successActions|failureActions)/[^/]+)")
+#: where a field is one Arazzo 1.1 added (docs/spec-1.1.md), for a 1.0 document's message
+_V11_FIELDS = re.compile(
+    rf"^(?:/\$self|{_STEP}/(?:channelPath|action|correlationId|timeout|dependsOn)"
+    rf"|{_ACTION}/parameters|(?:{_STEP}|/components/[^/]+/[^/]+)?.*/replacements/\d+"
+    r"/targetSelectorType)$")
+_V11_OUTPUT = re.compile(rf"^(?:{_STEP}|/workflows/\d+)/outputs/[^/]+$")
+
+
+def _v11_value(pointer: str, instance: Any) -> str | None:
+    """For a 1.0 document, the message for a value only Arazzo 1.1 allows (V11-VER-01)."""
+    if pointer.endswith("/type") and pointer.startswith("/sourceDescriptions/") \
+            and instance == "asyncapi":
+        return v11_only("an 'asyncapi' source description (V11-SRC-01)")
+    if pointer.endswith("/in") and instance == "querystring":
+        return v11_only("'in: querystring' (V11-PAR-01)")
+    if isinstance(instance, dict) and _V11_OUTPUT.match(pointer):
+        return v11_only("a Selector Object output (V11-SEL-05)")
+    return None
 
 
 def _check_version(raw: dict[str, Any], source_map: SourceMap) -> str | None:
@@ -751,10 +782,10 @@ class _Loader:
             kind = type(raw).__name__ if raw is not None else "empty"
             raise DocumentError(f"the document root must be a mapping (an Arazzo object), "
                                 f"not {kind}", location=smap.locate(""))
-        _check_version(raw, smap)
-        diagnostics = schema_diagnostics(raw, smap)
+        minor = _check_version(raw, smap) or "1.0"
+        diagnostics = schema_diagnostics(raw, smap, minor)
         try:
-            spec = ArazzoSpecification.model_validate(raw)
+            spec = ArazzoSpecification.model_validate(raw, context={"arazzo": minor})
         except ValidationError as exc:
             errors = [d for d in diagnostics if d.is_error] or _pydantic_diagnostics(exc, smap)
             first = errors[0]

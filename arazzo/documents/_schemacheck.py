@@ -640,32 +640,34 @@ def _meta_schema_files() -> dict[str, Any] | None:
     return out if _DRAFT in out else None
 
 
-def arazzo_schema_text() -> str:
-    """The corrected Arazzo 1.0 JSON Schema (``arazzo/documents/schemas/arazzo-1.0.json``)."""
-    path = Path(__file__).with_name("schemas") / "arazzo-1.0.json"
+def arazzo_schema_text(version: str = "1.0") -> str:
+    """The corrected Arazzo JSON Schema of ``version`` (``"1.0"`` or ``"1.1"``), from
+    ``arazzo/documents/schemas/arazzo-<version>.json`` (made by ``scripts/make_schema.py``)."""
+    name = f"arazzo-{version}.json"
+    path = Path(__file__).with_name("schemas") / name
     try:
         return path.read_text(encoding="utf-8")
     except OSError:  # pragma: no cover - not a plain directory install (a zip)
         from importlib import resources
 
         schemas = resources.files("arazzo.documents.schemas")
-        return schemas.joinpath("arazzo-1.0.json").read_text("utf-8")
+        return schemas.joinpath(name).read_text("utf-8")
 
 
 @functools.cache
-def _document_checker() -> tuple[_Checker, Any, str] | None:
+def _document_checker(version: str) -> tuple[_Checker, Any, str] | None:
     metas = _meta_schema_files()
     if metas is None:
         return None
-    schema = json.loads(arazzo_schema_text())
+    schema = json.loads(arazzo_schema_text(version))
     uri = schema["$id"]
     return _Checker({uri: schema, **metas}, trusted=True), schema, uri
 
 
-def document_is_valid(raw: Any) -> bool:
-    """True when the corrected Arazzo 1.0 schema (``arazzo/schemas``) certainly accepts
-    ``raw``: jsonschema would report no error. False: ask jsonschema."""
-    found = _document_checker()
+def document_is_valid(raw: Any, version: str = "1.0") -> bool:
+    """True when the corrected Arazzo schema of ``version`` (``arazzo/documents/schemas``)
+    certainly accepts ``raw``: jsonschema would report no error. False: ask jsonschema."""
+    found = _document_checker(version)
     if found is None:
         return False
     checker, schema, uri = found

@@ -52,6 +52,7 @@ from arazzo.documents.models import (
     Parameter,
     RequestBody,
     ReusableObject,
+    Selector,
     Step,
     SuccessAction,
     Workflow,
@@ -820,7 +821,10 @@ class _Checker:
         self.warn_all(expression.warnings, pointer, text)
         self.check_refs([expression], pointer, scope)
 
-    def check_output(self, value: str, pointer: str, scope: _Scope) -> None:
+    def check_output(self, value: str | Selector, pointer: str, scope: _Scope) -> None:
+        if isinstance(value, Selector):
+            self.check_selector(value, pointer, scope)
+            return
         if value.startswith("$"):
             self.check_expression(value, pointer, scope, "output expression")
         elif "{$" in value:
@@ -830,6 +834,10 @@ class _Checker:
                       f"output value {value!r} is not a runtime expression, so it is a "
                       "constant; outputs are normally '$response.body#/...' or "
                       "'$steps.<id>.outputs.<name>' (WF-08, STP-11)")
+
+    def check_selector(self, selector: Selector, pointer: str, scope: _Scope) -> None:
+        """V11-SEL-01..04: the context is one whole runtime expression."""
+        self.check_expression(selector.context, f"{pointer}/context", scope, "selector context")
 
     def check_value(self, value: Any, pointer: str, scope: _Scope) -> None:
         """A parameter value, payload or replacement value: walk it, check every string."""

@@ -217,12 +217,20 @@ def test_sec03_remote_url_refused_unless_allowed_or_overridden(tmp_path: Path) -
 
 
 def test_ver02_unsupported_version(tmp_path: Path) -> None:
-    path = write(tmp_path, WORKFLOW, header=HEADER.replace("1.0.1", "1.1.0"))
+    path = write(tmp_path, WORKFLOW, header=HEADER.replace("1.0.1", "1.2.0"))
     with pytest.raises(arazzo.UnsupportedVersion):
         arazzo.load(path)
     (d,) = arazzo.validate(path)
     assert (d.rule, d.pointer, d.line) == ("unsupported-version", "/arazzo", 1)
-    assert "1.1.0 is not supported" in d.message
+    assert "1.2.0 is not supported" in d.message
+    assert "1.0.x, 1.1.x" in d.message
+
+
+def test_V11_VER_01_a_1_1_document_is_read_by_the_1_1_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, WORKFLOW, header=HEADER.replace("1.0.1", "1.1.0"))
+    doc = arazzo.load(path)
+    assert doc.spec.spec_minor == "1.1"
+    assert arazzo.validate(path) == []
 
 
 def test_ver01_patch_versions_are_equivalent(tmp_path: Path) -> None:

@@ -1,20 +1,25 @@
 """Pydantic v2 models of Arazzo 1.0.x and of the OpenAPI subset an engine needs."""
 
 from arazzo.documents.models._arazzo import (
+    DEFAULT_EXPRESSION_VERSIONS,
+    SELECTOR_TYPES,
     ArazzoSpecification,
     Components,
     Criterion,
     CriterionExpressionType,
+    ExpressionType,
     FailureAction,
     Info,
     Parameter,
     PayloadReplacement,
     RequestBody,
     ReusableObject,
+    Selector,
     SourceDescription,
     Step,
     SuccessAction,
     Workflow,
+    is_selector_like,
 )
 from arazzo.documents.models._base import ArazzoModel, LenientModel, assign_locations, iter_models
 from arazzo.documents.models._openapi import (
@@ -32,17 +37,22 @@ from arazzo.documents.models._openapi import (
     ServerVariable,
 )
 
-#: Arazzo ``major.minor`` -> root model. 1.1 registers here when it is supported (inventory U).
-SPEC_VERSIONS: dict[str, type[ArazzoSpecification]] = {"1.0": ArazzoSpecification}
+#: Arazzo ``major.minor`` -> root model. One model reads both versions; what differs is gated on
+#: the version the loader passes as the validation context (V11-VER-01).
+SPEC_VERSIONS: dict[str, type[ArazzoSpecification]] = {"1.0": ArazzoSpecification,
+                                                       "1.1": ArazzoSpecification}
 
 __all__ = [
+    "DEFAULT_EXPRESSION_VERSIONS",
     "HTTP_METHODS",
+    "SELECTOR_TYPES",
     "SPEC_VERSIONS",
     "ArazzoModel",
     "ArazzoSpecification",
     "Components",
     "Criterion",
     "CriterionExpressionType",
+    "ExpressionType",
     "FailureAction",
     "Info",
     "LenientModel",
@@ -59,6 +69,7 @@ __all__ = [
     "Response",
     "ReusableObject",
     "SecurityScheme",
+    "Selector",
     "Server",
     "ServerVariable",
     "SourceDescription",
@@ -66,5 +77,6 @@ __all__ = [
     "SuccessAction",
     "Workflow",
     "assign_locations",
+    "is_selector_like",
     "iter_models",
 ]

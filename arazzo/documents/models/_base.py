@@ -7,7 +7,7 @@
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from arazzo._exceptions import Location
@@ -15,7 +15,8 @@ from arazzo._exceptions import Location
 if TYPE_CHECKING:
     from arazzo.documents._yaml import SourceMap
 
-__all__ = ["ArazzoModel", "LenientModel", "assign_locations", "iter_models"]
+__all__ = ["ArazzoModel", "LenientModel", "assign_locations", "iter_models", "spec_minor",
+           "v11_only"]
 
 
 class _Located(BaseModel):
@@ -57,13 +58,41 @@ class _Located(BaseModel):
         return self._source_map.locate(pointer, key=key)
 
 
+def spec_minor(info: ValidationInfo) -> str | None:
+    """The ``major.minor`` Arazzo version a document is being validated as (``"1.0"``,
+    ``"1.1"``), passed by the loader as the validation context; None when not known (a model
+    validated directly), which then applies no version rule."""
+    context = info.context
+    if isinstance(context, Mapping):
+        version = context.get("arazzo")
+        return version if isinstance(version, str) else None
+    return None
+
+
+def v11_only(what: str) -> str:
+    """The message for an Arazzo 1.1 feature in a 1.0 document (V11-VER-01)."""
+    return (f"{what} is Arazzo 1.1; this document declares Arazzo 1.0 (its 'arazzo' field), "
+            "which does not have it: declare 'arazzo: 1.1.0' to use it, or remove it "
+            "(V11-VER-01)")
+
+
 class ArazzoModel(_Located):
-    """Arazzo objects: unknown fields other than ``x-`` extensions are errors (EXT-02)."""
+    """Arazzo objects: unknown fields other than ``x-`` extensions are errors (EXT-02).
+
+    ``since_1_1`` names (by their document names) the fields Arazzo 1.1 added to the object: in
+    a document validated as 1.0 they are errors that say so (V11-VER-01)."""
 
     allow_unknown: ClassVar[bool] = False
+    since_1_1: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
-    def _no_unknown_fields(self) -> "ArazzoModel":
+    def _no_unknown_fields(self, info: ValidationInfo) -> "ArazzoModel":
+        if self.since_1_1 and spec_minor(info) == "1.0":
+            fields = type(self).model_fields
+            added = sorted(alias for name in self.model_fields_set if name in fields
+                           and (alias := fields[name].alias or name) in self.since_1_1)
+            if added:
+                raise ValueError(v11_only(f"the field {added[0]!r}"))
         if not self.allow_unknown and self.model_extra:
             unknown = sorted(k for k in self.model_extra if not k.startswith("x-"))
             if unknown:
