@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         CriterionTypes,
     )
     from arazzo.documents._loading import (
+        AsyncAPISource,
         Document,
         OpenAPISource,
         OperationRef,
@@ -143,6 +144,7 @@ _LAZY: dict[str, str] = {
     "PlannedOperation": "arazzo._preview",
     "PlannedStep": "arazzo._preview",
     "OpenAPISource": "arazzo.documents._loading",
+    "AsyncAPISource": "arazzo.documents._loading",
     "OperationRef": "arazzo.documents._loading",
     "Provider": "arazzo.engine._providers",
     "ReferenceError_": "arazzo._exceptions",
@@ -187,6 +189,7 @@ __all__ = [
     "ActionRecord",
     "ActionTaken",
     "ArazzoError",
+    "AsyncAPISource",
     "CriterionError",
     "CriterionEvaluated",
     "CriterionEvaluator",

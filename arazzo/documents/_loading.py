@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessPolicy",
     "ArazzoSource",
+    "AsyncAPISource",
     "Document",
     "MissingSource",
     "OpenAPISource",
@@ -388,6 +389,64 @@ class OpenAPISource:
 
 
 @dataclass(eq=False)
+class AsyncAPISource:
+    """A loaded AsyncAPI 3.x description (``type: asyncapi``, Arazzo 1.1, V11-SRC-01).
+
+    Read far enough to resolve and describe steps: ``channels`` and ``operations`` by key,
+    each with its raw object (``$ref``s of an operation's ``channel`` and ``reply`` followed
+    within the document). Messages are not sent or received yet (V11-ASY-01)."""
+
+    name: str
+    url: str
+    file: str
+    raw: dict[str, Any]
+    source_map: SourceMap
+    version: str
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    operations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    kind = "asyncapi"
+
+    def channel_of(self, operation_id: str) -> str | None:
+        """The key of the channel an operation uses (its ``channel`` ``$ref``)."""
+        return _channel_key(self.operations.get(operation_id, {}).get("channel"))
+
+    def reply_channel_of(self, operation_id: str) -> str | None:
+        reply = self.operations.get(operation_id, {}).get("reply")
+        return _channel_key(reply.get("channel")) if isinstance(reply, dict) else None
+
+    def operations_on(self, channel: str) -> list[str]:
+        """The operation ids whose channel is ``channel``."""
+        return [k for k in self.operations if self.channel_of(k) == channel]
+
+
+def _channel_key(ref: Any) -> str | None:
+    if isinstance(ref, dict) and isinstance(ref.get("$ref"), str):
+        target = ref["$ref"]
+        if target.startswith("#/channels/") and target.count("/") == 2:
+            return _unescape(target[len("#/channels/"):])
+    return None
+
+
+def _build_asyncapi(name: str, url: str, key: str, parsed: ParsedText,
+                    location: Location) -> AsyncAPISource:
+    raw = parsed.data
+    version = str(raw.get("asyncapi", ""))
+    if not version.startswith("3."):
+        raise LoadError(f"source {name!r}: AsyncAPI {version or '(no version)'} is not "
+                        "supported; this library reads AsyncAPI 3.x (V11-AMB-04)",
+                        location=location)
+    source = AsyncAPISource(name=name, url=url, file=key, raw=raw, source_map=parsed.source_map,
+                            version=version)
+    for section, target in (("channels", source.channels), ("operations", source.operations)):
+        items = raw.get(section)
+        for item_key, item in (items.items() if isinstance(items, dict) else ()):
+            if isinstance(item, dict):
+                target[str(item_key)] = item
+    return source
+
+
+@dataclass(eq=False)
 class ArazzoSource:
     """A referenced Arazzo document (``type: arazzo``)."""
 
@@ -409,7 +468,7 @@ class MissingSource:
     kind = "missing"
 
 
-Source = OpenAPISource | ArazzoSource | MissingSource
+Source = OpenAPISource | AsyncAPISource | ArazzoSource | MissingSource
 
 
 class _RefResolver:
@@ -596,15 +655,42 @@ def _schema_validator(version: str = "1.0") -> jsonschema.Draft202012Validator:
 
 
 STEP_TARGETS = ("operationId", "operationPath", "workflowId")
+STEP_TARGETS_1_1 = ("operationId", "operationPath", "channelPath", "workflowId")
 
 
-def step_target_message(named: Iterable[str]) -> str:
-    """STP-02: what is wrong with a step naming ``named`` of its three possible targets."""
+def step_target_message(named: Iterable[str], *, v11: bool = False) -> str:
+    """STP-02 (V11-STP-03 in 1.1): what is wrong with a step naming ``named`` of its
+    possible targets."""
     shown = [repr(n) for n in named]
     what = ("names none of them - add the one it calls" if not shown else
             f"names {', '.join(shown[:-1])} and {shown[-1]} - keep only one")
+    if v11:
+        return ("a step MUST name exactly one of 'operationId', 'operationPath', "
+                f"'channelPath' or 'workflowId'; it {what} (STP-02, V11-STP-03)")
     return ("a step MUST name exactly one of 'operationId', 'operationPath' or 'workflowId'; "
             f"it {what} (STP-02)")
+
+
+def _v11_step_message(instance: dict[str, Any]) -> str | None:
+    """For a 1.1 step the schema's three branches (OpenAPI, AsyncAPI, workflow) refused: the
+    one thing to fix, as the step's fields show it."""
+    named = [n for n in STEP_TARGETS_1_1 if n in instance]
+    if len(named) != 1:
+        return step_target_message(named, v11=True)
+    target = named[0]
+    if target in ("workflowId", "operationPath"):
+        extra = [n for n in ("action", "correlationId") if n in instance]
+        if extra:
+            what = "a workflow step" if target == "workflowId" else "an OpenAPI step"
+            return (f"{extra[0]!r} applies to AsyncAPI steps only (an operationId or "
+                    f"channelPath into an 'asyncapi' source); this is {what}: remove it "
+                    "(V11-STP-05, V11-STP-06)")
+    if target == "channelPath" and "action" not in instance:
+        return ("an AsyncAPI step (channelPath) needs 'action: send' or 'action: receive' "
+                "(V11-STP-05, V11-AMB-06)")
+    if "correlationId" in instance and instance.get("action") != "receive":
+        return "'correlationId' applies to receive steps only ('action: receive', V11-STP-06)"
+    return None
 
 
 def _is_step_target_choice(error: jsonschema.ValidationError) -> bool:
@@ -613,6 +699,15 @@ def _is_step_target_choice(error: jsonschema.ValidationError) -> bool:
     return (error.validator == "oneOf" and isinstance(branches, list)
             and sorted(str(b.get("required")) for b in branches if isinstance(b, dict))
             == sorted(str([n]) for n in STEP_TARGETS))
+
+
+def _is_v11_step_choice(error: jsonschema.ValidationError) -> bool:
+    """The 1.1 step object's ``oneOf`` of the OpenAPI, AsyncAPI and workflow step branches."""
+    branches = error.schema.get("oneOf") if isinstance(error.schema, dict) else None
+    return (error.validator == "oneOf" and isinstance(branches, list)
+            and [b.get("$ref") for b in branches if isinstance(b, dict)] == [
+                "#/$defs/openapi-step-object", "#/$defs/asyncapi-step-object",
+                "#/$defs/workflow-step-object"])
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -629,6 +724,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
                     "workflow) or 'workflowId' (ACT-01, ACT-04)")
     if isinstance(instance, dict) and _is_step_target_choice(error):
         return step_target_message(n for n in STEP_TARGETS if n in instance)
+    if isinstance(instance, dict) and _is_v11_step_choice(error):
+        message = _v11_step_message(instance)
+        if message is not None:
+            return message
     if error.validator in ("anyOf", "oneOf") and error.context:
         from jsonschema.exceptions import best_match
 
@@ -761,6 +860,8 @@ def _sniff(data: Any) -> str | None:
     if isinstance(data, dict):
         if "openapi" in data:
             return "openapi"
+        if "asyncapi" in data:
+            return "asyncapi"
         if "arazzo" in data:
             return "arazzo"
         if "swagger" in data:
@@ -835,13 +936,18 @@ class _Loader:
                 raise LoadError("Swagger 2.0 descriptions are not supported; convert it to "
                                 "OpenAPI 3", location=location)
             if kind is None:
-                raise LoadError("not an OpenAPI or Arazzo document (no 'openapi' or 'arazzo' "
-                                "field at its root)", location=location)
+                raise LoadError("not an OpenAPI, AsyncAPI or Arazzo document (no 'openapi', "
+                                "'asyncapi' or 'arazzo' field at its root)", location=location)
             if declared is not None and declared != kind:
                 raise LoadError(f"declared type {declared!r} but the document is {kind}",
                                 location=location)
             if kind == "openapi":
                 return _build_openapi(name, url, key, parsed, self.retriever, location)
+            if kind == "asyncapi":
+                if doc.spec.spec_minor == "1.0":
+                    raise LoadError(v11_only("an AsyncAPI source description (V11-SRC-01)"),
+                                    location=location)
+                return _build_asyncapi(name, url, key, parsed, location)
             if key in self.documents:  # already loaded (or a cycle of Arazzo documents)
                 return ArazzoSource(name, url, self.documents[key])
             return ArazzoSource(name, url, self.build(parsed, key))

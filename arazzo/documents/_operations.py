@@ -1,5 +1,6 @@
 """Resolving a step's target: ``operationId`` / ``operationPath`` to an OpenAPI operation,
-``workflowId`` to a workflow (STP-03, STP-04, STP-05, S-21, RTE-10).
+``workflowId`` to a workflow (STP-03, STP-04, STP-05, S-21, RTE-10), and, in Arazzo 1.1,
+``operationId`` / ``channelPath`` to an AsyncAPI operation or channel (V11-STP-01..04).
 
 Both resolvers work against the sources of the document that *contains* the step (a step of a
 referenced Arazzo document sees that document's sources, CMP-03) and raise
@@ -19,6 +20,7 @@ from urllib.parse import unquote
 from arazzo._exceptions import AccessDenied, Location, ReferenceError_
 from arazzo.documents._loading import (
     ArazzoSource,
+    AsyncAPISource,
     Document,
     MissingSource,
     OpenAPISource,
@@ -28,12 +30,15 @@ from arazzo.documents._loading import (
 from arazzo.documents.models import Step, Workflow
 
 __all__ = [
+    "AsyncTarget",
     "Resolved",
     "SourceUnavailable",
     "document_of",
     "parse_operation_path",
+    "resolve_async",
     "resolve_operation",
     "resolve_workflow",
+    "step_kind",
 ]
 
 _PREFIX = "$sourceDescriptions."
@@ -148,6 +153,10 @@ def _resolve_operation_id(doc: Document, op_id: str, location: Location | None) 
         declared = doc.spec.source(name)
         if isinstance(source, MissingSource) and not (declared and declared.type == "arazzo"):
             raise _unavailable(source, where, location)
+        if isinstance(source, AsyncAPISource):
+            raise ReferenceError_(
+                f"{where}: source {name!r} is an AsyncAPI description: this step is an "
+                "AsyncAPI step, not an HTTP request (V11-STP-01)", location=location)
         if not isinstance(source, OpenAPISource):
             raise ReferenceError_(
                 f"{where}: source {name!r} is an Arazzo document, which has no operations; "
@@ -258,6 +267,11 @@ def _resolve_operation_path(doc: Document, text: str, location: Location | None)
         raise ReferenceError_(
             f"{where}: source {name!r} is an Arazzo document, which has no operations "
             "(STP-04)", location=location)
+    if isinstance(source, AsyncAPISource):
+        raise ReferenceError_(
+            f"{where}: source {name!r} is an AsyncAPI description; an operationPath points "
+            "into an OpenAPI source - use channelPath or operationId (V11-AMB-07)",
+            location=location)
     if not pointer.startswith("/"):
         raise ReferenceError_(
             f"{where}: the fragment must be a JSON pointer starting with '/', such as "
@@ -355,3 +369,176 @@ def resolve_workflow(doc: Document, ref: str, *, location: Location | None = Non
     raise ReferenceError_(
         f"{where}: no such workflow in this document{_did_you_mean(ref, ids)} (STP-05, SEM-04)",
         location=location)
+
+
+# -- AsyncAPI (Arazzo 1.1) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AsyncTarget:
+    """The AsyncAPI channel (and operation, when one is named) an AsyncAPI step targets."""
+
+    source: AsyncAPISource
+    channel: str
+    operation_id: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def pointer(self) -> str:
+        """``/channels/<key>``, or ``/operations/<id>`` when an operation is named."""
+        if self.operation_id is not None:
+            return f"/operations/{_escape(self.operation_id)}"
+        return f"/channels/{_escape(self.channel)}"
+
+    @property
+    def address(self) -> str | None:
+        address = self.source.channels.get(self.channel, {}).get("address")
+        return address if isinstance(address, str) else None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def step_kind(doc: Document, step: Step) -> str:
+    """``"openapi"``, ``"asyncapi"`` or ``"workflow"``: what kind of operation ``step`` calls
+    (V11-STP-01); ``"unknown"`` when a bare operationId is in none of the loaded sources and
+    the sources that were not loaded are of both kinds. An ``operationId`` is an AsyncAPI
+    step when it names an AsyncAPI source (``$sourceDescriptions.<name>.<id>``), or, bare, when
+    only AsyncAPI sources declare it.
+    """
+    if step.workflow_id is not None:
+        return "workflow"
+    if step.channel_path is not None:
+        return "asyncapi"
+    if step.operation_id is None:
+        return "openapi"
+    owner = document_of(doc, step)
+    op_id = step.operation_id
+    if op_id.startswith(_PREFIX):
+        split = _split_qualified(op_id[len(_PREFIX):], owner.sources)
+        if split is None:
+            return "openapi"
+        declared = owner.spec.source(split[0])
+        source = owner.sources[split[0]]
+        is_async = isinstance(source, AsyncAPISource) or (
+            isinstance(source, MissingSource) and declared is not None
+            and declared.type == "asyncapi")
+        return "asyncapi" if is_async else "openapi"
+    in_openapi = any(isinstance(s, OpenAPISource) and op_id in s.by_id
+                     for s in owner.sources.values())
+    in_async = any(isinstance(s, AsyncAPISource) and op_id in s.operations
+                   for s in owner.sources.values())
+    if in_openapi or in_async:
+        return "asyncapi" if in_async and not in_openapi else "openapi"
+    # not found in what was loaded: the declared types of the sources that could hold it
+    kinds = {s.kind if not isinstance(s, MissingSource) else
+             ((owner.spec.source(s.name) or _NO_TYPE).type or "unknown")
+             for s in owner.sources.values() if not isinstance(s, ArazzoSource)}
+    kinds.discard("arazzo")
+    if kinds == {"asyncapi"}:
+        return "asyncapi"
+    return "openapi" if kinds <= {"openapi"} else "unknown"
+
+
+class _NoType:
+    type = None
+
+
+_NO_TYPE = _NoType()
+
+
+_CHANNEL_PATH = re.compile(r"^\{\$sourceDescriptions\.(?P<name>[^.{}]+)\.url\}#(?P<ptr>.*)$",
+                           re.S)
+
+
+def resolve_async(doc: Document, step: Step) -> AsyncTarget:
+    """The AsyncAPI channel and operation an AsyncAPI step targets (V11-STP-02, V11-AMB-05,
+    V11-AMB-08). Raises :class:`~arazzo.ReferenceError_` saying what to fix."""
+    owner = document_of(doc, step)
+    if step.channel_path is not None:
+        return _resolve_channel_path(owner, step.channel_path,
+                                     step.location_of("channelPath"))
+    op_id = step.operation_id or ""
+    location = step.location_of("operationId")
+    where = f"operationId {op_id!r}"
+    candidates: list[AsyncAPISource]
+    bare = op_id
+    if op_id.startswith(_PREFIX):
+        split = _split_qualified(op_id[len(_PREFIX):], owner.sources)
+        if split is None:
+            raise ReferenceError_(f"{where}: no source description named that way (RTE-10)",
+                                  location=location)
+        source = owner.sources[split[0]]
+        if isinstance(source, MissingSource):
+            raise _unavailable(source, where, location)
+        if not isinstance(source, AsyncAPISource):
+            raise ReferenceError_(f"{where}: source {split[0]!r} is not an AsyncAPI "
+                                  "description", location=location)
+        candidates, bare = [source], split[1]
+    else:
+        candidates = [s for s in owner.sources.values() if isinstance(s, AsyncAPISource)]
+    found = [s for s in candidates if bare in s.operations]
+    missing = [s for s in owner.sources.values() if isinstance(s, MissingSource)]
+    if not found and missing and not op_id.startswith(_PREFIX):
+        raise _unavailable(missing[0], f"{where} was not found in the loaded sources and may "
+                           "be in another one", location)
+    if len(found) > 1:
+        names = " or ".join(f"'$sourceDescriptions.{s.name}.{bare}'" for s in found)
+        raise ReferenceError_(f"{where} is ambiguous: qualify it as {names} (V11-SRC-02)",
+                              location=location)
+    if not found:
+        ids = [i for s in candidates for i in s.operations]
+        searched = ", ".join(repr(s.name) for s in candidates) or "(none)"
+        raise ReferenceError_(
+            f"{where} not found in AsyncAPI source(s) {searched} (its 'operations'; ids are "
+            f"case-sensitive){_did_you_mean(bare, ids)} (V11-STP-01, V11-AMB-05)",
+            location=location)
+    source = found[0]
+    channel = source.channel_of(bare)
+    if channel is None or channel not in source.channels:
+        raise ReferenceError_(
+            f"{where}: AsyncAPI operation {bare!r} of source {source.name!r} has no channel "
+            "'$ref' to one of its '#/channels/...' (AsyncAPI 3 operations name their channel)",
+            location=location)
+    return AsyncTarget(source, channel, bare)
+
+
+def _resolve_channel_path(doc: Document, text: str, location: Location | None) -> AsyncTarget:
+    where = f"channelPath {text!r}"
+    match = _CHANNEL_PATH.match(text)
+    if match is None:
+        raise ReferenceError_(
+            f"{where} is not a source reference plus JSON pointer; write it as "
+            "'{$sourceDescriptions.<name>.url}#/channels/<channel key>' (V11-STP-02, "
+            "V11-AMB-08)", location=location)
+    name, pointer = match.group("name"), unquote(match.group("ptr"))
+    source = doc.sources.get(name)
+    if source is None:
+        hint = _did_you_mean(name, list(doc.sources))
+        raise ReferenceError_(
+            f"{where}: no source description named {name!r}; declared sources: "
+            f"{', '.join(doc.sources) or '(none)'}{hint} (V11-STP-02)", location=location)
+    if isinstance(source, MissingSource):
+        raise _unavailable(source, where, location)
+    if not isinstance(source, AsyncAPISource):
+        raise ReferenceError_(
+            f"{where}: source {name!r} is not an AsyncAPI description; a channelPath points "
+            "into an 'asyncapi' source (use operationPath for OpenAPI, V11-AMB-07)",
+            location=location)
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+    if not pointer.startswith("/") or len(tokens) != 2 or tokens[0] != "channels":
+        raise ReferenceError_(
+            f"{where}: the pointer must reach a channel, '#/channels/<channel key>' "
+            "(V11-AMB-08)", location=location)
+    if tokens[1] not in source.channels:
+        hint = _did_you_mean(tokens[1], list(source.channels))
+        raise ReferenceError_(
+            f"{where}: source {name!r} has no channel {tokens[1]!r}{hint} (V11-STP-02)",
+            location=location)
+    warnings: tuple[str, ...] = ()
+    on_channel = source.operations_on(tokens[1])
+    if on_channel:
+        warnings = (f"{where}: the channel's operation has an id; prefer operationId "
+                    f"'$sourceDescriptions.{name}.{on_channel[0]}' (V11-STP-04)",)
+    return AsyncTarget(source, tokens[1], None, warnings)

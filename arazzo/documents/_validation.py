@@ -30,6 +30,7 @@ from arazzo._exceptions import (
 from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes, compile_criterion
 from arazzo.documents._loading import (
     STEP_TARGETS,
+    STEP_TARGETS_1_1,
     Document,
     MissingSource,
     OperationRef,
@@ -41,8 +42,10 @@ from arazzo.documents._operations import (
     SourceUnavailable,
     _close,
     _did_you_mean,
+    resolve_async,
     resolve_operation,
     resolve_workflow,
+    step_kind,
 )
 from arazzo.documents._yaml import SourceMap
 from arazzo.documents.models import (
@@ -65,6 +68,8 @@ from arazzo.expressions._runtime import Mode, scan_expression
 __all__ = ["validate"]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
+_DEPENDS_ON = re.compile(r"^\$(?:workflows|sourceDescriptions\.(?P<source>[A-Za-z0-9_\-]+))\."
+                         r"(?P<wf>[A-Za-z0-9_\-]+)\.steps\.(?P<step>[A-Za-z0-9_\-]+)$")
 _KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
@@ -76,7 +81,7 @@ _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _FORM = "application/x-www-form-urlencoded"
 _FIELD_OF = {"operationId": "operation_id", "operationPath": "operation_path",
-             "workflowId": "workflow_id"}
+             "channelPath": "channel_path", "workflowId": "workflow_id"}
 _LIST_KINDS = {"parameters": "parameters", "successActions": "successActions",
                "failureActions": "failureActions"}
 
@@ -188,7 +193,11 @@ _SUPERSEDES: tuple[tuple[str, Callable[[str], str], str], ...] = (
     ("duplicate-parameter", _list_of, "has non-unique elements"),
     ("duplicate-action", _list_of, "has non-unique elements"),
     ("parameter-in", _item_of, "'in' is a required property"),
+    ("parameter-in", _item_of, "'reference' is a required property"),  # 1.1's oneOf
     ("step-target", _item_of, "a step MUST name exactly one of"),
+    ("async-field", _parent, "applies to AsyncAPI steps only"),
+    ("async-field", _parent, "applies to receive steps only"),
+    ("async-action", lambda p: p, "needs 'action: send' or 'action: receive'"),
 )
 
 
@@ -255,6 +264,7 @@ class _Checker:
     def __init__(self, doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> None:
         self.doc = doc
         self.criteria = criteria
+        self.v11 = doc.spec.spec_minor == "1.1"
         self.smap = doc.source_map
         self.out: list[Diagnostic] = []
         comps = doc.spec.components
@@ -397,16 +407,22 @@ class _Checker:
     def check_step(self, workflow: Workflow, index: int, step: Step, base: str) -> None:
         request = _Scope(workflow, index, request=True)
         scope = _Scope(workflow, index)
-        named = [n for n in STEP_TARGETS if getattr(step, _FIELD_OF[n]) is not None]
+        targets = STEP_TARGETS_1_1 if self.v11 else STEP_TARGETS
+        named = [n for n in targets if getattr(step, _FIELD_OF[n]) is not None]
         target: str | None = step.target_kind
         if len(named) != 1:  # STP-02; what it calls (and so its parameters) is unknown
             target = None
             self.emit(ERROR, "step-target", f"{base}/{named[1]}" if named else base,
-                      step_target_message(named), key=bool(named))
+                      step_target_message(named, v11=self.v11), key=bool(named))
         resolved: Resolved | None = None
+        kind = step_kind(self.doc, step) if target is not None else None
+        if self.v11:
+            self.check_v11_step(workflow, step, base, kind)
         if target == "workflowId" and step.workflow_id is not None:
             self.check_workflow_ref(step.workflow_id, f"{base}/workflowId", "step workflowId",
                                     "STP-05")
+        elif kind == "asyncapi":
+            target = "channelPath"
         elif target in ("operationId", "operationPath"):
             resolved = self.check_operation(workflow, step, base)
         self.check_parameters(step.parameters, f"{base}/parameters", request, target=target)
@@ -425,6 +441,107 @@ class _Checker:
         self.check_actions(step.on_failure, f"{base}/onFailure", "failureActions", scope)
         for key, value in (step.outputs or {}).items():
             self.check_output(value, f"{base}/outputs/{_escape(key)}", scope)
+
+    # -- Arazzo 1.1 step fields (V11-STP-*, V11-AMB-06..19) -----------------------------------
+
+    def check_v11_step(self, workflow: Workflow, step: Step, base: str, kind: str | None
+                       ) -> None:
+        if step.timeout is not None and step.timeout <= 0:
+            self.emit(ERROR, "step-timeout", f"{base}/timeout",
+                      f"timeout {step.timeout} is not a duration: give the milliseconds the "
+                      "step may take, greater than 0 (V11-STP-07, V11-AMB-12)")
+        for i, ref in enumerate(step.depends_on or []):
+            self.check_depends_on(workflow, step, ref, f"{base}/dependsOn/{i}")
+        if kind is None or kind == "unknown":
+            return
+        if kind != "asyncapi":
+            what = {"workflow": "a workflow step", "openapi": "an OpenAPI step"}[kind]
+            for field, name in (("action", "action"), ("correlation_id", "correlationId")):
+                if getattr(step, field) is not None:
+                    self.emit(ERROR, "async-field", f"{base}/{name}",
+                              f"{name!r} applies to AsyncAPI steps only (an operationId or "
+                              f"channelPath into an 'asyncapi' source); this is {what}: "
+                              "remove it (V11-STP-05, V11-STP-06, V11-AMB-06)", key=True)
+            return
+        pointer = f"{base}/{'channelPath' if step.channel_path is not None else 'operationId'}"
+        try:
+            found = resolve_async(self.doc, step)
+        except SourceUnavailable:
+            found = None
+        except ReferenceError_ as exc:
+            self.emit(ERROR, "unresolved-operation", pointer, exc.message)
+            found = None
+        for warning in found.warnings if found else ():
+            self.emit(WARNING, "async-target", pointer, warning)
+        if step.action is None:
+            self.emit(ERROR, "async-action", base,
+                      f"step {step.step_id!r} calls an AsyncAPI operation but has no 'action': "
+                      "say whether it sends or receives, 'action: send' or 'action: receive' "
+                      "(V11-STP-05, V11-AMB-06)")
+        if step.correlation_id is not None:
+            if step.action == "send":
+                self.emit(ERROR, "async-field", f"{base}/correlationId",
+                          "'correlationId' applies to receive steps only; this step sends "
+                          "(V11-STP-06)", key=True)
+            if isinstance(step.correlation_id, (dict, list)):
+                self.emit(ERROR, "async-correlation", f"{base}/correlationId",
+                          "correlationId is a string (a literal or a runtime expression), not "
+                          "an object or array (V11-STP-06, V11-AMB-10)")
+            elif not isinstance(step.correlation_id, str):
+                self.emit(WARNING, "async-correlation", f"{base}/correlationId",
+                          f"correlationId {step.correlation_id!r} is not a string; it is "
+                          "compared by its string form (V11-STP-06, V11-AMB-10)")
+        if step.action == "receive" and step.request_body is not None:
+            self.emit(ERROR, "async-body", f"{base}/requestBody",
+                      "a receive step sends nothing: remove 'requestBody' (its payload is "
+                      "only for send steps, V11-AMB-15)", key=True)
+        for i, item in enumerate(step.parameters or []):
+            if isinstance(item, Parameter) and item.in_ is None:
+                self.emit(ERROR, "parameter-in", f"{base}/parameters/{i}",
+                          f"parameter {item.name!r} has no 'in': parameters of an AsyncAPI "
+                          "step are message headers, 'in: header' (V11-PAR-05, V11-AMB-15)")
+            elif isinstance(item, Parameter) and item.in_ != "header":
+                self.emit(ERROR, "parameter-in", f"{base}/parameters/{i}/in",
+                          f"parameter {item.name!r}: 'in: {item.in_}' has no meaning on an "
+                          "AsyncAPI step; its parameters are message headers, 'in: header' "
+                          "(V11-AMB-15)")
+
+    def check_depends_on(self, workflow: Workflow, step: Step, ref: str, pointer: str) -> None:
+        """V11-STP-09: a stepId of this workflow, ``$workflows.<wf>.steps.<step>`` or
+        ``$sourceDescriptions.<name>.<wf>.steps.<step>``."""
+        if not ref.startswith("$"):
+            if ref == step.step_id:
+                self.emit(ERROR, "depends-on", pointer,
+                          f"step {ref!r} cannot depend on itself (V11-STP-08)")
+            elif workflow.step(ref) is None:
+                self.emit(ERROR, "depends-on", pointer,
+                          f"dependsOn {ref!r}: workflow {workflow.workflow_id!r} has no such "
+                          f"step{_did_you_mean(ref, [s.step_id for s in workflow.steps])}; a "
+                          "step of another workflow is '$workflows.<workflowId>.steps.<stepId>' "
+                          "(V11-STP-09)")
+            return
+        match = _DEPENDS_ON.match(ref)
+        if match is None:
+            self.emit(ERROR, "depends-on", pointer,
+                      f"dependsOn {ref!r} is none of the three forms: a stepId of this "
+                      "workflow, '$workflows.<workflowId>.steps.<stepId>' or "
+                      "'$sourceDescriptions.<name>.<workflowId>.steps.<stepId>' (V11-STP-09)")
+            return
+        source_name, wf_id, step_id = match.group("source"), match.group("wf"), match.group(
+            "step")
+        ref_wf = f"$sourceDescriptions.{source_name}.{wf_id}" if source_name else wf_id
+        try:
+            _owner, target_wf = resolve_workflow(self.doc, ref_wf, location=None)
+        except SourceUnavailable:
+            return
+        except ReferenceError_ as exc:
+            self.emit(ERROR, "depends-on", pointer, f"dependsOn {ref!r}: {exc.message}")
+            return
+        if target_wf.step(step_id) is None:
+            self.emit(ERROR, "depends-on", pointer,
+                      f"dependsOn {ref!r}: workflow {wf_id!r} has no step {step_id!r}"
+                      f"{_did_you_mean(step_id, [s.step_id for s in target_wf.steps])} "
+                      "(V11-STP-09)")
 
     # -- targets -----------------------------------------------------------------------------
 
