@@ -44,6 +44,7 @@ __all__ = [
     "Location",
     "MissingCredentials",
     "ReferenceError_",
+    "UnsupportedFeature",
     "UnsupportedVersion",
     "ValidationFailed",
 ]
@@ -155,6 +156,17 @@ class ExpressionSyntaxError(ExpressionError):
 
 class CriterionError(ArazzoError):
     """Unknown criterion type or a condition its evaluator rejects."""
+
+
+class UnsupportedFeature(ArazzoError):
+    """The workflow uses something the engine cannot run yet (an AsyncAPI step); raised
+    before any request. ``step_id`` and ``workflow_id`` name the step."""
+
+    def __init__(self, message: str, *, step_id: str | None = None,
+                 workflow_id: str | None = None, location: Location | None = None) -> None:
+        super().__init__(message, location=location)
+        self.step_id = step_id
+        self.workflow_id = workflow_id
 
 
 class InputError(ArazzoError):

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from arazzo.documents._loading import Document, MissingSource, OpenAPISource
+from arazzo.documents._loading import AsyncAPISource, Document, MissingSource, OpenAPISource
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +37,7 @@ __all__ = [
     "DryRun",
     "OperationInfo",
     "PlannedAction",
+    "PlannedAsyncOperation",
     "PlannedCriterion",
     "PlannedOperation",
     "PlannedStep",
@@ -307,6 +308,19 @@ class PlannedOperation:
 
 
 @dataclass(frozen=True)
+class PlannedAsyncOperation:
+    """The AsyncAPI channel an AsyncAPI step (Arazzo 1.1) sends on or receives from:
+    ``action`` (``send`` / ``receive``), the source, the channel key and address, and the
+    AsyncAPI operation when the step names one. Such steps are described, not run yet."""
+
+    action: str
+    source: str
+    channel: str
+    address: str | None
+    operation_id: str | None
+
+
+@dataclass(frozen=True)
 class UnloadedOperation:
     """The target of a step whose source description could not be loaded: as written, the
     source, and why it did not load."""
@@ -332,6 +346,11 @@ class PlannedStep:
     on_success: tuple[PlannedAction, ...] = ()
     on_failure: tuple[PlannedAction, ...] = ()
     outputs: tuple[str, ...] = ()
+    #: an AsyncAPI step (Arazzo 1.1): what it sends or receives
+    asyncapi: PlannedAsyncOperation | None = None
+    #: Arazzo 1.1: the steps it waits for, and its timeout in milliseconds
+    depends_on: tuple[str, ...] = ()
+    timeout_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -368,11 +387,17 @@ def _planned_step(step: StepPlan) -> PlannedStep:
     body = None
     if step.body is not None:
         body = step.body.content_type or "application/json"
+    asyncapi = None
+    if step.asyncapi is not None:
+        target = step.asyncapi
+        asyncapi = PlannedAsyncOperation(step.action or "send", target.source.name,
+                                         target.channel, target.address, target.operation_id)
     return PlannedStep(
         step.step_id, operation, unloaded,
         step.workflow[1] if step.workflow is not None else None, parameters, body,
         _criteria(step.success_criteria), tuple(_action(a) for a in step.on_success),
-        tuple(_action(a) for a in step.on_failure), tuple(name for name, _ in step.outputs))
+        tuple(_action(a) for a in step.on_failure), tuple(name for name, _ in step.outputs),
+        asyncapi, step.depends_on, step.timeout_ms)
 
 
 def plan(spec: Spec, workflow_id: str | None = None) -> RunPlan:
@@ -442,6 +467,13 @@ def _source_info(doc: Document, source: Any) -> SourceInfo:
     kind = (declared.type if declared is not None else None) or "openapi"
     if isinstance(source, MissingSource):
         return SourceInfo(source.name, kind, source.url, doc.file, False, source.error.message)
+    if isinstance(source, AsyncAPISource):
+        channels = source.channels
+        return SourceInfo(source.name, "asyncapi", source.url, doc.file, True, operations=tuple(
+            OperationInfo(str(raw.get("action", "")).upper(),
+                          str(channels.get(source.channel_of(op_id) or "", {}).get(
+                              "address") or source.channel_of(op_id) or ""), op_id)
+            for op_id, raw in source.operations.items()))
     if not isinstance(source, OpenAPISource):
         return SourceInfo(source.name, "arazzo", source.url, doc.file, True)
     operations = tuple(OperationInfo(op.method.upper(), op.path, op.operation_id)

@@ -134,6 +134,7 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
     servers = provider_servers(doc, options.servers or None, providers)
     plan = plan_for(doc, options.criteria, providers)
     workflow = plan.workflow(doc, chosen)
+    plan.refuse_unrunnable(workflow)
     authenticator = Authenticator(
         parse_auth(options.auth, doc.reachable_openapi_sources(), providers),
         handled=frozenset(handled_sources(options.transports) if handled is None else handled),

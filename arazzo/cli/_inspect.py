@@ -136,14 +136,19 @@ def list_data(document: Document) -> list[dict[str, Any]]:
     """What ``arazzo list --format json`` prints."""
     out = []
     for workflow in document.spec.workflows:
-        out.append({
+        item = {
             "workflowId": workflow.workflow_id,
             "summary": workflow.summary,
             "inputs": _schema_inputs(document, workflow.inputs),
             "outputs": list(workflow.outputs or {}),
             "steps": len(workflow.steps),
             "dependsOn": list(workflow.depends_on or []),
-        })
+        }
+        asynchronous = [s.step_id for s in workflow.steps if s.action is not None
+                        or s.channel_path is not None]
+        if asynchronous:  # Arazzo 1.1 AsyncAPI steps (described, not run yet)
+            item["asyncSteps"] = asynchronous
+        out.append(item)
     return out
 
 
@@ -172,12 +177,21 @@ def _step(step: PlannedStep) -> dict[str, Any]:
         op = step.operation
         item["operation"] = {"method": op.method, "path": op.path, "source": op.source,
                              "operationId": op.operation_id, "server": op.server}
+    elif step.asyncapi is not None:
+        target = step.asyncapi
+        item["asyncapi"] = {"action": target.action, "source": target.source,
+                            "channel": target.channel, "address": target.address,
+                            "operationId": target.operation_id}
     elif step.unloaded is not None:
         unloaded = step.unloaded
         item["unresolved"] = {"target": unloaded.target, "source": unloaded.source,
                               "reason": unloaded.reason}
     if step.workflow_id is not None:
         item["workflowId"] = step.workflow_id
+    if step.depends_on:
+        item["dependsOn"] = list(step.depends_on)
+    if step.timeout_ms is not None:
+        item["timeoutMs"] = step.timeout_ms
     item["parameters"] = list(step.parameters)
     if step.request_body is not None:
         item["requestBody"] = step.request_body
@@ -272,6 +286,8 @@ def run_list(args: argparse.Namespace) -> int:
         steps = f"  steps:    {item['steps']}"
         if item["dependsOn"]:
             steps += f" (depends on {', '.join(item['dependsOn'])})"
+        if item.get("asyncSteps"):
+            steps += f"; AsyncAPI: {', '.join(item['asyncSteps'])} (not runnable yet)"
         out.write(steps + "\n")
     if any(i["required"] for item in data for i in item["inputs"]):
         out.write("\n(* required)\n")
@@ -304,6 +320,13 @@ def _action_line(action: dict[str, Any]) -> str:
     if action.get("criteria"):
         text += "  when " + " and ".join(action["criteria"])
     return text
+
+
+def _async_target(target: dict[str, Any]) -> str:
+    """``send place-order  (orders: placeOrder, AsyncAPI)``."""
+    where = target["address"] or target["channel"]
+    what = target["operationId"] or f"channel {target['channel']}"
+    return f"{target['action']} {where}  ({target['source']}: {what}, AsyncAPI)"
 
 
 def run_describe(args: argparse.Namespace) -> int:
@@ -344,12 +367,18 @@ def run_describe(args: argparse.Namespace) -> int:
         if op is not None:
             target = f"{op['method']} {op['path']}  ({op['source']}"
             target += f": {op['operationId']})" if op["operationId"] else ")"
+        elif "asyncapi" in step:
+            target = _async_target(step["asyncapi"])
         elif "unresolved" in step:
             unresolved = step["unresolved"]
             target = f"{unresolved['target']}  ({unresolved['source']}: not loaded)"
         else:
             target = f"workflow {step['workflowId']}"
         out.write(f"  {number}. {step['stepId']}  {target}\n")
+        if step.get("dependsOn"):
+            out.write(f"       depends on: {', '.join(step['dependsOn'])}\n")
+        if "timeoutMs" in step:
+            out.write(f"       timeout:    {step['timeoutMs']} ms\n")
         if step["parameters"]:
             out.write(f"       parameters: {', '.join(step['parameters'])}\n")
         if "requestBody" in step:
@@ -392,6 +421,11 @@ def to_mermaid(data: dict[str, Any], *, direction: str = "TD", criteria: bool = 
             what = op["operationId"] or f"{op['method']} {op['path']}"
             lines.append(f'  {node}["{_label(step["stepId"])}<br/><small>'
                          f'{_label(what)}</small>"]')
+        elif "asyncapi" in step:
+            target = step["asyncapi"]
+            what = f"{target['action']} {target['address'] or target['channel']}"
+            lines.append(f'  {node}>"{_label(step["stepId"])}<br/><small>'
+                         f'{_label(what)}</small>"]')
         elif "unresolved" in step:
             what = step["unresolved"]["target"]
             lines.append(f'  {node}["{_label(step["stepId"])}<br/><small>'
@@ -399,6 +433,10 @@ def to_mermaid(data: dict[str, Any], *, direction: str = "TD", criteria: bool = 
         else:
             lines.append(f'  {node}[["{_label(step["stepId"])}<br/><small>workflow '
                          f'{_label(step["workflowId"])}</small>"]]')
+    for step in steps:  # Arazzo 1.1 dependsOn on steps of this workflow (V11-STP-08)
+        for dep in step.get("dependsOn", []):
+            if dep in ids:
+                lines.append(f'  {ids[dep]} -.-o|"dependsOn"| {ids[step["stepId"]]}')
     if steps:
         lines.append(f"  start --> {ids[steps[0]['stepId']]}")
     else:

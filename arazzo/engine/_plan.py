@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from arazzo._exceptions import ArazzoError, InputError, ReferenceError_
+from arazzo._exceptions import ArazzoError, InputError, ReferenceError_, UnsupportedFeature
 from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
 from arazzo.documents._loading import Document, OperationRef
 from arazzo.documents._loading import deref_local as _deref
 from arazzo.documents._operations import (
+    AsyncTarget,
     SourceUnavailable,
     document_of,
+    resolve_async,
     resolve_operation,
     resolve_workflow,
+    step_kind,
 )
 from arazzo.documents._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.documents.models import (
@@ -162,6 +165,20 @@ class StepPlan:
     #: partial plans only (``Plan(doc, partial=True)``, what list/describe/graph show): the
     #: step's target as written, when the source it needs could not be loaded, and why
     unresolved: tuple[str, SourceUnavailable] | None = None
+    #: an AsyncAPI step (Arazzo 1.1): its channel and operation, and ``send`` / ``receive``
+    asyncapi: AsyncTarget | None = None
+    action: str | None = None
+    #: Arazzo 1.1 step ``timeout``, in milliseconds (V11-STP-07)
+    timeout_ms: int | None = None
+    #: Arazzo 1.1 step ``dependsOn``, as written (V11-STP-08)
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``"openapi"``, ``"asyncapi"`` or ``"workflow"``."""
+        if self.workflow is not None:
+            return "workflow"
+        return "asyncapi" if self.asyncapi is not None or self.action is not None else "openapi"
 
 
 @dataclass(eq=False)
@@ -486,13 +503,66 @@ class Plan:
                                for c in action.criteria or [])))
         return tuple(out)
 
+    def _compile_async(self, doc: Document, step: Step, plan: StepPlan,
+                       params: list[Parameter]) -> None:
+        """An AsyncAPI step (V11-STP-01): its channel, action and message headers and
+        payload, compiled to be listed and described; it is not run (V11-ASY-01)."""
+        plan.action = step.action or "send"
+        try:
+            plan.asyncapi = resolve_async(doc, step)
+            plan.source = plan.asyncapi.source.name
+        except SourceUnavailable as exc:
+            if not self.partial:
+                raise
+            plan.source = exc.source.name
+            plan.unresolved = (step.operation_id or step.channel_path or "", exc)
+        plan.params = tuple(ParamPlan(name=p.name, location=p.in_ or "header",
+                                      value=compile_value(p.value), style="simple",
+                                      explode=False) for p in params if p.in_ is not None)
+        body = step.request_body
+        if body is not None and body.has_payload:
+            plan.body = BodyPlan(content_type=body.content_type,
+                                 payload=compile_value(body.payload), replacements=(),
+                                 form_string=False)
+
+    def refuse_unrunnable(self, root: WorkflowPlan) -> None:
+        """Raise :class:`~arazzo.UnsupportedFeature` before any request when ``root`` or a
+        workflow it can reach (steps, actions, dependsOn) has an AsyncAPI step: messages
+        cannot be sent or received yet (V11-ASY-01)."""
+        seen: set[tuple[int, str]] = set()
+        todo = [root]
+        while todo:
+            wp = todo.pop()
+            if wp.key in seen:
+                continue
+            seen.add(wp.key)
+            for step in wp.steps:
+                if step.kind == "asyncapi":
+                    where = (f" on channel {step.asyncapi.address or step.asyncapi.channel!r} "
+                             f"of source {step.asyncapi.source.name!r}"
+                             if step.asyncapi is not None else "")
+                    raise UnsupportedFeature(
+                        f"step {step.step_id!r} of workflow {wp.workflow_id!r} is an AsyncAPI "
+                        f"step ({step.action}{where}); running AsyncAPI steps is not "
+                        "available yet, so nothing was sent (V11-ASY-01). The document can "
+                        "be validated, listed and described.",
+                        step_id=step.step_id, workflow_id=wp.workflow_id)
+                targets = [step.workflow] + [a.workflow for a in (*step.on_success,
+                                                                  *step.on_failure)]
+                todo.extend(self.workflow(d, w) for d, w in
+                            (t for t in targets if t is not None))
+            todo.extend(self.workflow(d, w) for d, w in wp.depends_on)
+
     def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
                       ) -> StepPlan:
-        plan = StepPlan(step_id=step.step_id, index=index)
+        plan = StepPlan(step_id=step.step_id, index=index, timeout_ms=step.timeout,
+                        depends_on=tuple(step.depends_on or ()))
         params = _merged_parameters(doc, workflow, step)
         if step.workflow_id is not None:
             plan.workflow = self.resolve(doc, step.workflow_id)
             plan.workflow_inputs = tuple((p.name, compile_value(p.value)) for p in params)
+        elif step_kind(doc, step) == "asyncapi":
+            self._compile_async(doc, step, plan, params)
         else:
             op: OperationRef | None
             try:

@@ -107,6 +107,12 @@ def _version(tmp_path: Path) -> Any:
                        b"sourceDescriptions: []\nworkflows: []\n")
 
 
+def _async_step(tmp_path: Path) -> Any:
+    # an Arazzo 1.1 AsyncAPI step: described, not run yet (V11-ASY-01)
+    v11 = Path(__file__).resolve().parents[1] / "engine" / "data" / "v11" / "order.arazzo.yaml"
+    return arazzo.run(v11, "order", {"petId": "1"})
+
+
 def _invalid(tmp_path: Path) -> Any:
     # the step names an operation no source has: refused before any request (STP-03)
     return arazzo.run(_flow(tmp_path, operation="nope"), "w", transports=_answering(200))
@@ -142,6 +148,8 @@ CASES: list[Case] = [
     ("LoadError", _missing_file, arazzo.LoadError, "file not found"),
     ("AccessDenied", _denied_source, arazzo.AccessDenied, "outside the allowed directories"),
     ("UnsupportedVersion", _version, arazzo.UnsupportedVersion, "Arazzo 2.0.0 is not supported"),
+    ("UnsupportedFeature", _async_step, arazzo.UnsupportedFeature,
+     "running AsyncAPI steps is not available yet"),
     ("ReferenceError_", _unresolved_operation, arazzo.ReferenceError_, "did you mean 'ping'"),
     ("ValidationFailed", _invalid, arazzo.ValidationFailed, "nothing was run"),
     ("ExpressionSyntaxError", _bad_expression, arazzo.ExpressionSyntaxError, "$statusCod"),
