@@ -3,6 +3,8 @@ Criterion Object's type to its evaluator."""
 
 from arazzo.criteria._evaluators import (
     DEFAULT_CRITERIA,
+    JSONPOINTER_NOT_A_CRITERION,
+    SPEC_MINORS,
     CompiledCriterion,
     CriterionEvaluator,
     CriterionResult,
@@ -18,6 +20,8 @@ from arazzo.criteria._evaluators import (
 
 __all__ = [
     "DEFAULT_CRITERIA",
+    "JSONPOINTER_NOT_A_CRITERION",
+    "SPEC_MINORS",
     "CompiledCriterion",
     "CriterionEvaluator",
     "CriterionResult",

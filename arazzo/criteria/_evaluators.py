@@ -26,9 +26,23 @@ Rules chosen where the specification is silent (details and citations: docs/expr
 - ``xpath`` (CRI-08): ``elementpath`` (XPath 3.1 by default; ``xpath-30``/``xpath-20``/
   ``xpath-10``); the context must be an XML document (``str``/``bytes``) or an ElementTree
   element; documents with a DTD are refused; the result's effective boolean value decides.
-- Embedded ``{$...}`` in regex/jsonpath/xpath conditions (CRI-11) are substituted as strings
-  before evaluation; the template is compiled once, the substituted condition is compiled
-  on first use and cached.
+- Embedded ``{$...}`` in regex/jsonpath/xpath conditions (CRI-11, V11-CRI-01) are substituted
+  as strings before evaluation (V11-AMB-31: strings verbatim, other scalars in JSON spelling,
+  objects and arrays as compact JSON); the template is compiled once, the substituted
+  condition is compiled on first use and cached.
+
+What differs by the document's Arazzo version (``compile_criterion(..., spec_minor=)``, the
+document's ``spec_minor``; "Criteria in 1.1" in docs/expressions.md):
+
+- version names (V11-SEL-08, S-20): ``rfc9535`` and ``xpath-31`` are named without a warning
+  in 1.1; in 1.0 they draw a warning (they are the defaults there, and cannot be named);
+- ``jsonpointer`` is no criterion type in 1.1 (V11-AMB-27), an error;
+- the non-RFC JSONPath comparison form (``$.status == 'ok'``) is evaluated with a warning in
+  1.0 and is an invalid condition in 1.1 (V11-CRI-07, V11-AMB-32);
+- simple conditions: a missing value is ``null`` in 1.1 (V11-AMB-30), in 1.0 it makes any
+  comparison false;
+- an embedded ``{$...}`` without a value makes the criterion fail with an evaluation error
+  in 1.1 (V11-AMB-30, V11-CRI-09); in 1.0 it is substituted as the empty string.
 """
 
 from __future__ import annotations
@@ -61,6 +75,8 @@ from arazzo.expressions._template import scan_template
 
 __all__ = [
     "DEFAULT_CRITERIA",
+    "JSONPOINTER_NOT_A_CRITERION",
+    "SPEC_MINORS",
     "CompiledCriterion",
     "CriterionEvaluator",
     "CriterionResult",
@@ -74,6 +90,13 @@ __all__ = [
 ]
 
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
+#: the Arazzo versions whose rules criteria follow (``ArazzoSpecification.spec_minor``)
+SPEC_MINORS = ("1.0", "1.1")
+
+
+def _check_spec_minor(spec_minor: str) -> None:
+    if spec_minor not in SPEC_MINORS:
+        raise ValueError(f"spec_minor must be '1.0' or '1.1', not {spec_minor!r}")
 
 
 class CriterionSyntaxError(CriterionError, ExpressionSyntaxError):
@@ -113,20 +136,24 @@ class CriterionEvaluator(Protocol):
     :class:`CriterionSyntaxError` with an index into the condition) for a bad condition or
     version, and validation reports it at the condition's position. A compiled object with a
     ``warnings`` attribute (``(message, index)`` pairs) has them reported. An evaluator
-    without ``compile`` takes no ``version``.
+    without ``compile`` takes no ``version``. The built-in evaluators' ``compile`` also takes
+    ``spec_minor=`` (``"1.0"`` or ``"1.1"``, the document's Arazzo version); a custom
+    evaluator is called with ``(condition, version)`` only.
     """
 
     def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool: ...
 
 
 def _compile_with(evaluator: CriterionEvaluator, name: str, condition: str,
-                  version: str | None) -> Any:
+                  version: str | None, spec_minor: str) -> Any:
     compile_ = getattr(evaluator, "compile", None)
     if compile_ is None:
         if version is not None:
             raise CriterionError(f"the {name} criterion type takes no version (its evaluator "
                                  "has no compile(condition, version))")
         return condition
+    if isinstance(evaluator, _BUILTIN_EVALUATORS):
+        return compile_(condition, version, spec_minor=spec_minor)
     return compile_(condition, version)
 
 
@@ -216,10 +243,11 @@ class SimpleEvaluator:
 
     name = "simple"
 
-    def compile(self, condition: str, version: str | None) -> Condition:
+    def compile(self, condition: str, version: str | None, *,
+                spec_minor: str = "1.0") -> Condition:
         if version is not None:
             raise CriterionError("the simple criterion type has no versions")
-        return parse_condition(condition)
+        return parse_condition(condition, spec_minor=spec_minor)
 
     def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
         return bool(compiled.evaluate(ctx))
@@ -244,7 +272,9 @@ class RegexEvaluator:
     def __init__(self, timeout: float = 1.0) -> None:
         self.timeout = timeout
 
-    def compile(self, condition: str, version: str | None) -> _RegexCondition:
+    def compile(self, condition: str, version: str | None, *,
+                spec_minor: str = "1.0") -> _RegexCondition:
+        """``spec_minor`` changes nothing: regex criteria are the same in 1.0 and 1.1."""
         import regex
 
         if version is not None:
@@ -446,23 +476,31 @@ class JsonPathEvaluator:
 
     name = "jsonpath"
 
-    def compile(self, condition: str, version: str | None) -> _JsonPathCondition:
+    def compile(self, condition: str, version: str | None, *,
+                spec_minor: str = "1.0") -> _JsonPathCondition:
+        """``spec_minor`` ``"1.1"``: ``rfc9535`` is a version name (V11-SEL-08), and the
+        non-RFC comparison form is a syntax error (V11-CRI-07)."""
         warnings: list[ExpressionWarning] = []
         if version == "rfc9535":
-            warnings.append(ExpressionWarning(
-                "'rfc9535' is an Arazzo 1.1 version name; in 1.0 RFC 9535 is the default "
-                "and is selected by omitting the version (S-20)", 0))
+            if spec_minor == "1.0":
+                warnings.append(ExpressionWarning(
+                    "'rfc9535' is an Arazzo 1.1 version name; in 1.0 RFC 9535 is the default "
+                    "and is selected by omitting the version (S-20)", 0))
             version = None
         if version is None:
-            return self._compile_rfc(condition, warnings)
+            return self._compile_rfc(condition, warnings, comparison_form=spec_minor == "1.0")
         if version == GOESSNER:
             return self._compile_goessner(condition)
+        if spec_minor == "1.0":
+            raise CriterionError(
+                f"unknown JSONPath version {version!r}: the only version that can be named is "
+                f"{GOESSNER!r} (RFC 9535 is the default)")
         raise CriterionError(
-            f"unknown JSONPath version {version!r}: the only version that can be named is "
-            f"{GOESSNER!r} (RFC 9535 is the default)")
+            f"unknown JSONPath version {version!r}: use 'rfc9535' (the default) or "
+            f"{GOESSNER!r} (V11-SEL-08)")
 
-    def _compile_rfc(self, condition: str,
-                     warnings: list[ExpressionWarning]) -> _JsonPathCondition:
+    def _compile_rfc(self, condition: str, warnings: list[ExpressionWarning], *,
+                     comparison_form: bool) -> _JsonPathCondition:
         import jsonpath_rfc9535 as jsonpath
 
         from arazzo.criteria._jsonpath_exists import compile_exists
@@ -472,6 +510,15 @@ class JsonPathEvaluator:
             query = env.compile(condition)
         except jsonpath.JSONPathError as error:
             filter_text = _comparison_form(condition)
+            if filter_text is not None and not comparison_form:
+                # Arazzo 1.1: "the condition MUST be a valid JSONPath expression conforming
+                # to RFC 9535" (V11-CRI-07); statically invalid is a validation error
+                # (V11-AMB-32), with the filter that means what the author wrote
+                raise CriterionSyntaxError(
+                    f"invalid RFC 9535 JSONPath query: {error.args[0]}; a comparison is only "
+                    f"allowed inside a filter: write $[?{_single_quoted(filter_text)}] "
+                    "(V11-CRI-07)", condition, _jsonpath_error_index(error, condition)
+                ) from None
             if filter_text is not None:
                 try:
                     query = env.compile(f"$[?{filter_text}]")
@@ -719,13 +766,21 @@ class XPathEvaluator:
 
     name = "xpath"
 
-    def compile(self, condition: str, version: str | None) -> _XPathCondition:
+    def compile(self, condition: str, version: str | None, *,
+                spec_minor: str = "1.0") -> _XPathCondition:
+        """``spec_minor`` ``"1.1"``: ``xpath-31`` is a version name (V11-SEL-08,
+        V11-AMB-25). Every version has its own parser, function library and effective
+        boolean value (V11-SEL-09, V11-SEL-11)."""
         if version not in _XPATH_VERSIONS:
+            if spec_minor == "1.0":
+                raise CriterionError(
+                    f"unknown XPath version {version!r}: use 'xpath-30', 'xpath-20' or "
+                    "'xpath-10' (XPath 3.1 is the default)")
             raise CriterionError(
-                f"unknown XPath version {version!r}: use 'xpath-30', 'xpath-20' or 'xpath-10' "
-                "(XPath 3.1 is the default)")
+                f"unknown XPath version {version!r}: use 'xpath-31' (the default), "
+                "'xpath-30', 'xpath-20' or 'xpath-10' (V11-SEL-08)")
         warnings: list[ExpressionWarning] = []
-        if version == "xpath-31":
+        if version == "xpath-31" and spec_minor == "1.0":
             warnings.append(ExpressionWarning(
                 "'xpath-31' is an Arazzo 1.1 version name; in 1.0 XPath 3.1 is the default "
                 "and is selected by omitting the version (S-20)", 0))
@@ -781,6 +836,8 @@ def _builtin_types() -> CriterionTypes:
 DEFAULT_CRITERIA = _builtin_types()
 
 _BUILTIN_TYPES = ("simple", "regex", "jsonpath", "xpath")
+#: evaluators whose ``compile`` takes ``spec_minor=``
+_BUILTIN_EVALUATORS = (SimpleEvaluator, RegexEvaluator, JsonPathEvaluator, XPathEvaluator)
 _CACHE_SIZE = 32
 
 
@@ -789,14 +846,16 @@ class CompiledCriterion:
     never raises. ``warnings`` lists ``(message, index)`` pairs (index into ``condition``)."""
 
     __slots__ = ("_cache", "_compiled", "_evaluator", "_simple", "_template", "condition",
-                 "context", "type", "version", "warnings")
+                 "context", "spec_minor", "type", "version", "warnings")
 
     def __init__(self, condition: str, *, type: str, version: str | None,
                  context: Expression | None, evaluator: CriterionEvaluator, compiled: Any,
-                 template: Template | None, warnings: list[ExpressionWarning]) -> None:
+                 template: Template | None, warnings: list[ExpressionWarning],
+                 spec_minor: str = "1.0") -> None:
         self.condition = condition
         self.type = type
         self.version = version
+        self.spec_minor = spec_minor
         self.context = context
         self.warnings = warnings
         self._evaluator = evaluator
@@ -854,10 +913,11 @@ class CompiledCriterion:
                                               f"context {self.context.explain(ctx)}")
         compiled = self._compiled
         if self._template is not None:
-            text = self._template.evaluate(ctx)
+            text = self._substitute(self._template, ctx)
             compiled = self._cache.get(text)
             if compiled is None:
-                compiled = _compile_with(self._evaluator, self.type, text, self.version)
+                compiled = _compile_with(self._evaluator, self.type, text, self.version,
+                                         self.spec_minor)
                 if len(self._cache) >= _CACHE_SIZE:
                     self._cache.clear()  # simple and safe under concurrent use
                 self._cache[text] = compiled
@@ -867,26 +927,57 @@ class CompiledCriterion:
         return CriterionResult(False, f"{self.type} condition {self.condition!r} did not "
                                       f"match{where}")
 
+    def _substitute(self, template: Template, ctx: EvaluationContext) -> str:
+        """The condition with its embedded values (V11-CRI-01, V11-AMB-31). In 1.0 a missing
+        value is the empty string; in 1.1 it is an evaluation error (V11-AMB-30)."""
+        if self.spec_minor == "1.0":
+            return template.evaluate(ctx)
+        parts: list[str] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
+            value = part.evaluate(ctx)
+            if value is MISSING:
+                raise CriterionError(f"{part.explain(ctx)}, so the condition cannot be "
+                                     "built (an embedded value must exist, V11-AMB-30, "
+                                     "V11-CRI-09)")
+            parts.append(stringify(value))
+        return "".join(parts)
 
-def _criterion_type(type: str | Mapping[str, str] | None) -> tuple[str, str | None, bool]:
-    """(name, version, explicit) from the ``type`` field (CRI-03, CRI-09)."""
+
+#: the message for ``jsonpointer`` as a criterion type in Arazzo 1.1 (V11-AMB-27)
+JSONPOINTER_NOT_A_CRITERION = (
+    "'jsonpointer' is not a criterion type: JSON Pointer is a selector type only (Selector "
+    "Objects, targetSelectorType), and a condition has no JSON Pointer evaluation rule; use a "
+    "simple condition such as $response.body#/id != null, or type jsonpath (V11-AMB-27)")
+
+
+def _criterion_type(type: str | Mapping[str, str] | None,
+                    spec_minor: str) -> tuple[str, str | None, bool]:
+    """(name, version, explicit) from the ``type`` field (CRI-03, CRI-09, V11-CRI-12)."""
     if type is None:
         return "simple", None, False
+    what, rule = ("a Criterion Expression Type Object", "CRI-09") if spec_minor == "1.0" \
+        else ("an Expression Type Object", "V11-SEL-07, V11-SEL-08")
+    version: str | None = None
     if isinstance(type, str):
-        return type, None, True
-    if isinstance(type, Mapping):
-        name = type.get("type")
+        name = type
+    elif isinstance(type, Mapping):
+        named = type.get("type")
         version = type.get("version")
-        if not isinstance(name, str) or not name:
-            raise CriterionError("a Criterion Expression Type Object needs a 'type' (CRI-09)")
+        if not isinstance(named, str) or not named:
+            raise CriterionError(f"{what} needs a 'type' ({rule})")
         if not isinstance(version, str) or not version:
-            raise CriterionError(
-                "a Criterion Expression Type Object needs a 'version' (CRI-09)")
-        if name not in ("jsonpath", "xpath") and name in _BUILTIN_TYPES:
-            raise CriterionError(
-                f"a Criterion Expression Type Object names 'jsonpath' or 'xpath', not {name!r}")
-        return name, version, True
-    raise CriterionError(f"criterion type must be a string or an object, not {type!r}")
+            raise CriterionError(f"{what} needs a 'version' ({rule})")
+        name = named
+        if name not in ("jsonpath", "xpath", "jsonpointer") and name in _BUILTIN_TYPES:
+            raise CriterionError(f"{what} names 'jsonpath' or 'xpath', not {name!r}")
+    else:
+        raise CriterionError(f"criterion type must be a string or an object, not {type!r}")
+    if name == "jsonpointer" and spec_minor != "1.0":
+        raise CriterionError(JSONPOINTER_NOT_A_CRITERION)
+    return name, version, True
 
 
 def compile_criterion(
@@ -895,8 +986,13 @@ def compile_criterion(
     context: str | None = None,
     *,
     registry: CriterionTypes | None = None,
+    spec_minor: str = "1.0",
 ) -> CompiledCriterion:
     """Compile a Criterion Object's ``condition``, ``type`` and ``context``.
+
+    ``spec_minor`` is the Arazzo version of the document the criterion is in (``"1.0"`` or
+    ``"1.1"``, ``ArazzoSpecification.spec_minor``): it selects that version's rules where the
+    two differ (listed in this module's docstring).
 
     Raises :class:`~arazzo.ExpressionSyntaxError` for a malformed simple condition or
     context, :class:`CriterionSyntaxError` (both a ``CriterionError`` and an
@@ -905,8 +1001,9 @@ def compile_criterion(
     """
     if not isinstance(condition, str):
         raise CriterionError(f"a criterion condition must be a string, not {condition!r}")
+    _check_spec_minor(spec_minor)
     registry = registry if registry is not None else DEFAULT_CRITERIA
-    name, version, explicit = _criterion_type(type)
+    name, version, explicit = _criterion_type(type, spec_minor)
     evaluator = registry.evaluator(name)
     warnings: list[ExpressionWarning] = []
     compiled_context: Expression | None = None
@@ -932,8 +1029,8 @@ def compile_criterion(
         if not scanned.is_constant:
             template = scanned
     if template is None:
-        compiled = _compile_with(evaluator, name, condition, version)
+        compiled = _compile_with(evaluator, name, condition, version, spec_minor)
         warnings.extend(getattr(compiled, "warnings", ()) or ())
     return CompiledCriterion(condition, type=name, version=version, context=compiled_context,
                              evaluator=evaluator, compiled=compiled, template=template,
-                             warnings=warnings)
+                             warnings=warnings, spec_minor=spec_minor)

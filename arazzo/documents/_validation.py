@@ -27,7 +27,12 @@ from arazzo._exceptions import (
     UnsupportedVersion,
     ValidationFailed,
 )
-from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes, compile_criterion
+from arazzo.criteria import (
+    DEFAULT_CRITERIA,
+    JSONPOINTER_NOT_A_CRITERION,
+    CriterionTypes,
+    compile_criterion,
+)
 from arazzo.documents._loading import (
     STEP_TARGETS,
     STEP_TARGETS_1_1,
@@ -865,6 +870,12 @@ class _Checker:
 
     def check_criterion(self, criterion: Criterion, pointer: str, scope: _Scope) -> None:
         type_name = criterion.type_name
+        spec_minor = self.doc.spec.spec_minor
+        if type_name == "jsonpointer" and spec_minor != "1.0":  # V11-AMB-27
+            where = f"{pointer}/type/type" if isinstance(
+                criterion.type, CriterionExpressionType) else f"{pointer}/type"
+            self.emit(ERROR, "criterion-type", where, JSONPOINTER_NOT_A_CRITERION)
+            return
         if type_name not in self.criteria:
             where = f"{pointer}/type/type" if isinstance(
                 criterion.type, CriterionExpressionType) else f"{pointer}/type"
@@ -888,8 +899,8 @@ class _Checker:
                           f"a {type_name} criterion MUST have a 'context' (the value the "
                           "condition is applied to), e.g. context: $response.body (CRI-04)",
                           key=True)
-        if isinstance(criterion.type, CriterionExpressionType) and criterion.type.version in (
-                "rfc9535", "xpath-31"):
+        if spec_minor == "1.0" and isinstance(criterion.type, CriterionExpressionType) \
+                and criterion.type.version in ("rfc9535", "xpath-31"):
             self.emit(WARNING, "expression-type-version", f"{pointer}/type/version",
                       f"version {criterion.type.version!r} can only be named from Arazzo 1.1 "
                       "on; in 1.0 it is the default - drop the type object and write "
@@ -900,7 +911,7 @@ class _Checker:
 
     def check_condition(self, criterion: Criterion, pointer: str, scope: _Scope) -> None:
         try:
-            compiled = _compile_criterion(criterion, self.criteria)
+            compiled = _compile_criterion(criterion, self.criteria, self.doc.spec.spec_minor)
         except ExpressionSyntaxError as exc:
             self.syntax_error(exc, pointer, "condition")
             return
@@ -1194,7 +1205,7 @@ def _expressions_of(compiled: Any) -> list[Expression]:
     return [e for e in method() if isinstance(e, Expression)]
 
 
-def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> Any:
+def _compile_criterion(criterion: Criterion, criteria: CriterionTypes, spec_minor: str) -> Any:
     """Compile a condition with :mod:`arazzo.criteria`.
 
     The context is checked on its own (``check_criterion``), so a stand-in is compiled here:
@@ -1205,7 +1216,8 @@ def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> Any:
         ctype = {"type": criterion.type.type, "version": criterion.type.version}
     else:
         ctype = criterion.type
-    return compile_criterion(criterion.condition, ctype, _STAND_IN_CONTEXT, registry=criteria)
+    return compile_criterion(criterion.condition, ctype, _STAND_IN_CONTEXT, registry=criteria,
+                             spec_minor=spec_minor)
 
 
 _STAND_IN_CONTEXT = "$response.body"

@@ -78,6 +78,9 @@ class CriterionEvaluated:
     condition: str
     passed: bool
     reason: str | None = None
+    #: the condition could not be evaluated (``reason`` says why): it failed with an
+    #: evaluation error, not because it is false (V11-CRI-09)
+    error: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -583,8 +583,9 @@ class Engine:
             passed = result.passed
             reason = None if passed else result.reason or f"{criterion.text!r} is false"
             if self.hooks:
+                shown = self.masker.text(reason) if reason and self.masker.values else reason
                 self._emit(CriterionEvaluated(frame.plan.workflow_id, step.step_id, owner,
-                                              criterion.text, passed, reason))
+                                              criterion.text, passed, shown, result.error))
             if reason is not None:
                 failures.append(Failure(
                     "expression" if result.error else "criteria", reason,

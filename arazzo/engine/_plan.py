@@ -87,7 +87,8 @@ class CriterionPlan:
         return False, result.reason or f"{self.text!r} is false"
 
 
-def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> CriterionPlan:
+def _compile_criterion(criterion: Criterion, criteria: CriterionTypes, doc: Document
+                       ) -> CriterionPlan:
     kind = criterion.type
     type_arg: str | dict[str, str] | None
     if isinstance(kind, CriterionExpressionType):
@@ -95,7 +96,7 @@ def _compile_criterion(criterion: Criterion, criteria: CriterionTypes) -> Criter
     else:
         type_arg = kind
     compiled = compile_criterion(criterion.condition, type_arg, criterion.context,
-                                 registry=criteria)
+                                 registry=criteria, spec_minor=doc.spec.spec_minor)
     return CriterionPlan(criterion.condition, compiled, criterion.type_name)
 
 
@@ -499,7 +500,7 @@ class Plan:
                 name=action.name, type=action.type, step_id=action.step_id,
                 workflow=workflow, workflow_ref=action.workflow_id,
                 retry_after=retry_after, retry_limit=1 if retry_limit is None else retry_limit,
-                criteria=tuple(_compile_criterion(c, self.criteria)
+                criteria=tuple(_compile_criterion(c, self.criteria, doc)
                                for c in action.criteria or [])))
         return tuple(out)
 
@@ -624,7 +625,7 @@ class Plan:
                     replacements=tuple(replacements),
                     form_string=bool(replacements) and isinstance(body.payload, str)
                     and media_type(content_type or "") == "application/x-www-form-urlencoded")
-        plan.success_criteria = tuple(_compile_criterion(c, self.criteria)
+        plan.success_criteria = tuple(_compile_criterion(c, self.criteria, doc)
                                       for c in step.success_criteria or [])
         plan.on_success = self._compile_actions(
             doc, _merged_actions(doc, step.on_success, workflow.success_actions,

@@ -15,11 +15,16 @@ Tolerated with a warning (S-23): double-quoted strings, ``{$expr}`` operands, th
 condition wrapped in ``{...}`` (S-17), and the ``contains`` operator.
 
 Semantics (documented in docs/expressions.md): a condition passes iff it evaluates to
-``true``; a bare operand passes iff its value is the boolean ``true``; ``!x`` is true iff x
-is not ``true``; a missing value makes any comparison false; ``null`` equals only ``null``
-and relational comparisons with ``null`` are false; strings compare case-insensitively;
-a numeric string is converted when compared with a number; booleans equal the strings
-``'true'``/``'false'`` (case-insensitive).
+``true``; a bare operand passes iff its value is the boolean ``true`` (V11-AMB-29); ``!x`` is
+true iff x is not ``true``; ``null`` equals only ``null`` (``!=`` any other value is true)
+and relational comparisons with ``null`` are false (V11-AMB-28); strings compare
+case-insensitively; a numeric string is converted when compared with a number; booleans equal
+the strings ``'true'``/``'false'`` (case-insensitive).
+
+Missing values differ by the document's version (``parse_condition(..., spec_minor=)``): in
+Arazzo 1.0 a missing value makes any comparison false; in 1.1 a missing value is ``null``
+(V11-AMB-30), so ``$response.body#/0 == null`` passes on ``[]`` and ``!=`` a non-null value
+is true.
 """
 
 from __future__ import annotations
@@ -211,6 +216,19 @@ class Operand(Node):
 
     def __repr__(self) -> str:
         return f"Operand({self.expression.text!r})"
+
+
+class NullOperand(Operand):
+    """An operand of a 1.1 condition: a missing value is ``null`` (V11-AMB-30)."""
+
+    __slots__ = ()
+
+    def value(self, ctx: EvaluationContext) -> Any:
+        value = self.evaluate(ctx)
+        return None if value is MISSING else value
+
+    def __repr__(self) -> str:
+        return f"NullOperand({self.expression.text!r})"
 
 
 class Not(Node):
@@ -463,10 +481,11 @@ MAX_NESTING = 100
 
 
 class _Parser:
-    __slots__ = ("depth", "pos", "text", "tokens")
+    __slots__ = ("depth", "operand", "pos", "text", "tokens")
 
-    def __init__(self, text: str, tokens: list[_Token]) -> None:
+    def __init__(self, text: str, tokens: list[_Token], operand: type[Operand]) -> None:
         self.text, self.tokens, self.pos, self.depth = text, tokens, 0, 0
+        self.operand = operand
 
     def _error(self, message: str, token: _Token) -> ExpressionSyntaxError:
         return ExpressionSyntaxError(message, self.text, token.index)
@@ -539,7 +558,7 @@ class _Parser:
         if token.kind == _LITERAL:
             return Literal(token.value, token.index)
         if token.kind == _EXPR:
-            return Operand(token.value, token.index)
+            return self.operand(token.value, token.index)
         if token.kind == _LPAREN:
             self._enter(token)
             node = self._or()
@@ -634,14 +653,21 @@ class Condition:
         return f"Condition({self.text!r})"
 
 
-def parse_condition(text: str, *, lenient: bool = True) -> Condition:
-    """Compile a simple condition (CRI-05).
+SPEC_MINORS = ("1.0", "1.1")
+
+
+def parse_condition(text: str, *, lenient: bool = True, spec_minor: str = "1.0") -> Condition:
+    """Compile a simple condition (CRI-05, V11-CRI-04, V11-CRI-05).
 
     Raises :class:`~arazzo.ExpressionSyntaxError` with the index of the offending character.
     The tolerated non-conformant forms are recorded in ``Condition.warnings``; with
     ``lenient=False`` the non-standard runtime-expression forms are errors too (double
-    quotes, braces and ``contains`` are always accepted with a warning).
+    quotes, braces and ``contains`` are always accepted with a warning). ``spec_minor`` is the
+    Arazzo version of the document the condition is in (``"1.0"`` or ``"1.1"``): in 1.1 a
+    missing value is ``null`` (V11-AMB-30), in 1.0 it makes any comparison false.
     """
+    if spec_minor not in SPEC_MINORS:
+        raise ValueError(f"spec_minor must be '1.0' or '1.1', not {spec_minor!r}")
     warnings: list[ExpressionWarning] = []
     bounds = _unwrap(text)
     if bounds is not None:
@@ -652,5 +678,5 @@ def parse_condition(text: str, *, lenient: bool = True) -> Condition:
     else:
         start, end = 0, len(text)
     tokens = _lex(text, start, end, lenient=lenient, warnings=warnings)
-    root = _Parser(text, tokens).parse()
+    root = _Parser(text, tokens, NullOperand if spec_minor == "1.1" else Operand).parse()
     return Condition(text, root, warnings)

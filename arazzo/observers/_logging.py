@@ -3,7 +3,8 @@
 Levels:
 
 - ``INFO``: a run starts and finishes, a step starts and finishes, a loop iteration begins
-- ``WARNING``: a step failed, a retry is scheduled, the run failed
+- ``WARNING``: a step failed, a retry is scheduled, the run failed, a criterion could not be
+  evaluated (V11-CRI-09: an action's criteria fail silently otherwise)
 - ``DEBUG``: each request (method, URL, headers) and response (status, time) — secrets masked,
   since events carry masked values only
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from arazzo.engine._events import (
     ActionTaken,
+    CriterionEvaluated,
     Hook,
     LoopIteration,
     RequestSent,
@@ -67,6 +69,10 @@ class LoggingHook:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s/%s response %d in %.3fs, %d bytes", event.workflow_id,
                           event.step_id, event.status_code, event.duration, len(event.body))
+        elif isinstance(event, CriterionEvaluated):
+            if event.error:
+                log.warning("step %s/%s: a criterion of %s could not be evaluated: %s",
+                            event.workflow_id, event.step_id, event.owner, event.reason)
         elif isinstance(event, RetryScheduled):
             log.warning("step %s/%s: retry %d by action %r in %gs", event.workflow_id,
                         event.step_id, event.attempt, event.action, event.delay)
