@@ -19,7 +19,7 @@ from arazzo.expressions._selectors import (
 )
 from arazzo.expressions._template import Template, scan_template
 
-__all__ = ["CompiledValue", "compile_value", "payload_selector"]
+__all__ = ["CompiledValue", "compile_value", "payload_selector", "payload_selector_fields"]
 
 _LOOKS_LIKE = re.compile(
     r"\$(url|method|status|request|response|input|output|step|workflow|"
@@ -190,6 +190,17 @@ def payload_selector(value: Any, *, lenient: bool = True) -> CompiledSelector | 
     of one of them); anything else is a literal. A recognised object is compiled: a malformed
     ``selector`` or an unknown version raises.
     """
+    fields = payload_selector_fields(value, lenient=lenient)
+    if fields is None:
+        return None
+    return compile_selector(*fields, lenient=lenient)
+
+
+def payload_selector_fields(value: Any, *, lenient: bool = True
+                            ) -> tuple[str, str, str, str | None] | None:
+    """``(context, selector, type, version)`` when ``value`` has the shape of a Selector
+    Object in a 1.1 payload (see :func:`payload_selector`; nothing is compiled but the
+    context), else None. ``version`` is None when ``type`` is a plain string."""
     if not isinstance(value, Mapping):
         return None
     keys = {k for k in value if not (isinstance(k, str) and k.startswith("x-"))}
@@ -203,7 +214,7 @@ def payload_selector(value: Any, *, lenient: bool = True) -> CompiledSelector | 
         scan_expression(context, 0, Mode.WHOLE, lenient=lenient, version="1.1")
     except ExpressionSyntaxError:
         return None
-    return compile_selector(context, selector, kind[0], kind[1], lenient=lenient)
+    return context, selector, kind[0], kind[1]
 
 
 def _compile(value: Any, path: str, warnings: list[ExpressionWarning],
