@@ -1009,7 +1009,7 @@ def compile_criterion(
     compiled_context: Expression | None = None
     if context is not None:
         try:
-            compiled_context = parse(context, lenient=True)
+            compiled_context = parse(context, lenient=True, version=spec_minor)
         except ExpressionSyntaxError as error:
             error.message = f"criterion context: {error.message}"
             raise
@@ -1024,7 +1024,7 @@ def compile_criterion(
     template: Template | None = None
     compiled: Any = None
     if name != "simple" and "{$" in condition:
-        scanned = scan_template(condition, keep_malformed=True)
+        scanned = scan_template(condition, keep_malformed=True, version=spec_minor)
         warnings.extend(scanned.warnings)
         if not scanned.is_constant:
             template = scanned

@@ -67,8 +67,9 @@ from arazzo.documents.models import (
 )
 from arazzo.engine._auth import effective_security
 from arazzo.engine._responses import media_type
-from arazzo.expressions import Expression, compile_value, parse, parse_template
+from arazzo.expressions import Expression, compile_selector, compile_value, parse, parse_template
 from arazzo.expressions._runtime import Mode, scan_expression
+from arazzo.expressions._values import payload_selector_fields
 
 __all__ = ["validate"]
 
@@ -269,7 +270,8 @@ class _Checker:
     def __init__(self, doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA) -> None:
         self.doc = doc
         self.criteria = criteria
-        self.v11 = doc.spec.spec_minor == "1.1"
+        self.version = doc.spec.spec_minor  # the expression rules (V11-VER-01)
+        self.v11 = self.version == "1.1"
         self.smap = doc.source_map
         self.out: list[Diagnostic] = []
         comps = doc.spec.components
@@ -555,7 +557,7 @@ class _Checker:
         pointer = f"{base}/{field}"
         if step.operation_path is not None and "{$" in step.operation_path:
             try:
-                parse_template(step.operation_path)
+                parse_template(step.operation_path, version=self.version)
             except ExpressionSyntaxError as exc:
                 self.syntax_error(exc, pointer, "operationPath")
                 return None
@@ -671,7 +673,7 @@ class _Checker:
             content_type = _concrete_media_type(
                 resolved.operation.operation.request_body.content)
         payload = body.payload if body.has_payload else None
-        string = isinstance(payload, str) and not _is_expression(payload)
+        string = isinstance(payload, str) and not _is_expression(payload, self.version)
         media = media_type(content_type) if content_type else None
         for ri, replacement in enumerate(body.replacements or []):
             target, pointer = replacement.target, f"{base}/replacements/{ri}/target"
@@ -759,7 +761,7 @@ class _Checker:
         expected = f"{_COMPONENT_PREFIX}{kind}."
         if not ref.startswith(_COMPONENT_PREFIX):
             try:
-                parse(ref)
+                parse(ref, version=self.version)
             except ExpressionSyntaxError as exc:
                 self.syntax_error(exc, ref_pointer, "reference")
                 return None
@@ -768,7 +770,7 @@ class _Checker:
                       f"write '{expected}<key>' (REU-01)")
             return None
         try:
-            expression = parse(ref)
+            expression = parse(ref, version=self.version)
         except ExpressionSyntaxError as exc:
             self.syntax_error(exc, ref_pointer, "reference")
             return None
@@ -942,7 +944,7 @@ class _Checker:
     def check_expression(self, text: str, pointer: str, scope: _Scope, what: str) -> None:
         """A field that MUST be a runtime expression (criterion context)."""
         try:
-            expression = parse(text, lenient=True)
+            expression = parse(text, lenient=True, version=self.version)
         except ExpressionSyntaxError as exc:
             self.syntax_error(exc, pointer, what)
             return
@@ -965,13 +967,36 @@ class _Checker:
 
     def check_selector(self, selector: Selector, pointer: str, scope: _Scope) -> None:
         """V11-SEL-01..04: the context is one whole runtime expression."""
-        self.check_expression(selector.context, f"{pointer}/context", scope, "selector context")
+        version = selector.type.version if isinstance(selector.type, CriterionExpressionType) \
+            else None
+        self.check_selector_fields(selector.context, selector.selector, selector.type_name,
+                                   version, pointer, scope)
+
+    def check_selector_fields(self, context: str, selector: str, kind: str,
+                              version: str | None, pointer: str, scope: _Scope) -> None:
+        """A Selector Object (a model, or one found in a payload): the context is one whole
+        runtime expression (V11-SEL-02, V11-AMB-35), the selector valid syntax of its type
+        and version (V11-SEL-04, V11-SEL-08, V11-SEL-09)."""
+        self.check_expression(context, f"{pointer}/context", scope, "selector context")
+        try:
+            compile_selector("$response.body", selector, kind, version)  # the context: above
+        except ExpressionSyntaxError as exc:
+            self.emit_at(ERROR, "selector-syntax", f"{pointer}/selector", exc.index,
+                         f"invalid {kind} selector: {exc.message} (V11-SEL-04)"
+                         f"{_caret(exc.text, exc.index)}")
+        except ArazzoError as exc:  # an unknown type or version
+            self.emit(ERROR, "selector-type", f"{pointer}/type", exc.message)
 
     def check_value(self, value: Any, pointer: str, scope: _Scope) -> None:
-        """A parameter value, payload or replacement value: walk it, check every string."""
+        """A parameter value, payload or replacement value: walk it, check every string (and
+        in 1.1 every Selector Object, V11-PAR-06, V11-RBD-01, V11-AMB-22)."""
         if isinstance(value, str):
             self.check_string(value, pointer, scope)
             self.check_unbraced(value, pointer)
+        elif isinstance(value, Selector):
+            self.check_selector(value, pointer, scope)
+        elif self.version != "1.0" and (fields := payload_selector_fields(value)) is not None:
+            self.check_selector_fields(*fields, pointer, scope)
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 self.check_value(item, f"{pointer}/{_escape(str(key))}", scope)
@@ -986,7 +1011,7 @@ class _Checker:
         as written, never refused)."""
         if _LOOKS_LIKE.match(text):
             try:
-                expression = parse(text, lenient=True)
+                expression = parse(text, lenient=True, version=self.version)
             except ExpressionSyntaxError as exc:
                 self.literal_warning(exc, pointer)
                 return
@@ -995,12 +1020,13 @@ class _Checker:
             return
         if "{$" not in text:
             if text.startswith("$"):  # e.g. a misspelt root such as '$input.x'
-                self.warn_all(compile_value(text).warnings, pointer, text)
+                self.warn_all(compile_value(text, version=self.version).warnings, pointer,
+                              text)
             return
         try:
-            template = parse_template(text)
+            template = parse_template(text, version=self.version)
         except ExpressionSyntaxError as exc:
-            compiled = compile_value(text)
+            compiled = compile_value(text, version=self.version)
             if compiled.is_constant:  # not even the lenient forms make sense of it
                 self.literal_warning(exc, pointer)
                 return
@@ -1021,7 +1047,8 @@ class _Checker:
             if text[index - 1] in "{\\" or any(a <= index < b for a, b in braced):
                 continue
             try:
-                _expression, end = scan_expression(text, index, Mode.CONDITION)
+                _expression, end = scan_expression(text, index, Mode.CONDITION,
+                                                   version=self.version)
             except ExpressionSyntaxError:
                 continue  # '$.x', '$100', 'pa$$word': not a runtime expression
             found = text[index:end].rstrip(".")  # a sentence's full stop is not part of it
@@ -1182,11 +1209,11 @@ def _find_cycle(doc: Document, workflow: Workflow, start: tuple[int, str]
 # adapters to the expressions / criteria modules
 
 
-def _is_expression(text: str) -> bool:
+def _is_expression(text: str, version: str = "1.0") -> bool:
     """Whether ``text`` is a complete runtime expression (evaluated, so its type is only known
     at run time)."""
     try:
-        parse(text, lenient=True)
+        parse(text, lenient=True, version=version)
     except ExpressionSyntaxError:
         return False
     return True

@@ -281,13 +281,16 @@ class Engine:
         return EvaluationContext(inputs=frame.inputs, outputs=_EMPTY, steps=frame.steps,
                                  workflows=self.workflows,
                                  source_descriptions=wp.source_descriptions,
-                                 components=wp.components)
+                                 components=wp.components, self_uri=wp.self_uri)
 
     def _outputs(self, frame: _Frame) -> dict[str, Any]:
         ctx = self._context(frame)
         out: dict[str, Any] = {}
         for name, value in frame.plan.outputs:
-            result = value.evaluate(ctx)
+            try:
+                result = value.evaluate(ctx)
+            except ExpressionError:  # a 1.1 selector that selects nothing: left out, as a
+                continue  # missing pointer is (RTE-13)
             if result is not MISSING:
                 out[name] = result
         entry = self.workflows.setdefault(frame.plan.workflow_id, {})
@@ -667,7 +670,7 @@ class Engine:
             attempt = _Attempt(False, ctx, [reason], {}, method=request.method,
                                url=sent.url, duration=result.elapsed,
                                error_code=result.code, error_message=result.message)
-            attempt.outputs = self._step_outputs(step, ctx)
+            attempt.outputs = self._step_outputs(frame, step, ctx, attempt.failures)
             return attempt
         assert isinstance(result, ResponseData)
         failures: list[Failure] = []
@@ -693,9 +696,10 @@ class Engine:
                 failures = [_reason(frame, step, "status", f"HTTP {result.status_code} (no "
                                     "successCriteria: success means a 2xx status)",
                                     status_code=result.status_code)]
+        outputs = self._step_outputs(frame, step, ctx, failures)
         code, message = error_details(result.status_code, result.headers, body)
         retry_after = parse_retry_after(result.headers) if failures else None
-        return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
+        return _Attempt(not failures, ctx, failures, outputs,
                         method=request.method, url=sent.url,
                         status_code=result.status_code, duration=result.elapsed,
                         retry_after=retry_after, error_code=code, error_message=message)
@@ -743,7 +747,11 @@ class Engine:
         target = self.plan.workflow(*step.workflow)
         inputs = {}
         for name, value in step.workflow_inputs:
-            result = value.evaluate(ctx)
+            try:
+                result = value.evaluate(ctx)
+            except ExpressionError as exc:  # a 1.1 selector that selects nothing
+                return _Attempt(False, ctx, [_reason(frame, step, "expression",
+                                                     f"input {name!r}: {exc.message}")], {})
             if result is not MISSING:
                 inputs[name] = result
         try:
@@ -768,13 +776,22 @@ class Engine:
                                     status_code=ctx.status_code, cause=outcome.failure))
         elif step.success_criteria:
             failures = self._check(step.success_criteria, ctx, frame, step, "successCriteria")
-        return _Attempt(not failures, ctx, failures, self._step_outputs(step, ctx),
+        outputs = self._step_outputs(frame, step, ctx, failures)
+        return _Attempt(not failures, ctx, failures, outputs,
                         duration=time.perf_counter() - started)
 
-    def _step_outputs(self, step: StepPlan, ctx: EvaluationContext) -> dict[str, Any]:
+    def _step_outputs(self, frame: _Frame, step: StepPlan, ctx: EvaluationContext,
+                      failures: list[Failure]) -> dict[str, Any]:
+        """The step's outputs; an output that cannot be evaluated (a 1.1 selector that
+        selects nothing, V11-AMB-20) adds an ``expression`` failure to ``failures``."""
         out: dict[str, Any] = {}
         for name, value in step.outputs:
-            result = value.evaluate(ctx)
+            try:
+                result = value.evaluate(ctx)
+            except ExpressionError as exc:
+                failures.append(_reason(frame, step, "expression",
+                                        f"output {name!r}: {exc.message}"))
+                continue
             if result is not MISSING:
                 out[name] = result
         return out

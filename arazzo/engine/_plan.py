@@ -13,6 +13,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -195,6 +196,8 @@ class WorkflowPlan:
     components: dict[str, Any]
     inputs_schema: dict[str, Any] | None
     secret_inputs: frozenset[str] = frozenset()
+    #: ``$self`` (Arazzo 1.1, V11-RTE-10): the document's canonical URI
+    self_uri: str | None = None
     _validator: Any = None
 
     @property
@@ -481,10 +484,12 @@ class Plan:
         return WorkflowPlan(
             workflow_id=workflow.workflow_id, document=doc, workflow=workflow, steps=steps,
             by_id=by_id,
-            outputs=tuple((k, compile_value(v)) for k, v in (workflow.outputs or {}).items()),
+            outputs=tuple((k, compile_value(v, version=doc.spec.spec_minor))
+                          for k, v in (workflow.outputs or {}).items()),
             depends_on=depends, source_descriptions=sources, components=components or {},
             inputs_schema=schema,
             secret_inputs=_secret_inputs(schema, doc.raw) if schema else frozenset(),
+            self_uri=_self_uri(doc),
         )
 
     def _compile_actions(self, doc: Document, actions: list[SuccessAction | FailureAction]
@@ -517,14 +522,16 @@ class Plan:
                 raise
             plan.source = exc.source.name
             plan.unresolved = (step.operation_id or step.channel_path or "", exc)
+        version = doc.spec.spec_minor
         plan.params = tuple(ParamPlan(name=p.name, location=p.in_ or "header",
-                                      value=compile_value(p.value), style="simple",
-                                      explode=False) for p in params if p.in_ is not None)
+                                      value=compile_value(p.value, version=version),
+                                      style="simple", explode=False)
+                            for p in params if p.in_ is not None)
         body = step.request_body
         if body is not None and body.has_payload:
             plan.body = BodyPlan(content_type=body.content_type,
-                                 payload=compile_value(body.payload), replacements=(),
-                                 form_string=False)
+                                 payload=compile_value(body.payload, version=version),
+                                 replacements=(), form_string=False)
 
     def refuse_unrunnable(self, root: WorkflowPlan) -> None:
         """Raise :class:`~arazzo.UnsupportedFeature` before any request when ``root`` or a
@@ -559,9 +566,11 @@ class Plan:
         plan = StepPlan(step_id=step.step_id, index=index, timeout_ms=step.timeout,
                         depends_on=tuple(step.depends_on or ()))
         params = _merged_parameters(doc, workflow, step)
+        version = doc.spec.spec_minor  # the expression rules (V11-VER-01)
         if step.workflow_id is not None:
             plan.workflow = self.resolve(doc, step.workflow_id)
-            plan.workflow_inputs = tuple((p.name, compile_value(p.value)) for p in params)
+            plan.workflow_inputs = tuple((p.name, compile_value(p.value, version=version))
+                                         for p in params)
         elif step_kind(doc, step) == "asyncapi":
             self._compile_async(doc, step, plan, params)
         else:
@@ -593,7 +602,7 @@ class Plan:
                     content_type = next(iter(spec.content))
                 compiled.append(ParamPlan(
                     name=spec.name if spec is not None and param.in_ == "header" else param.name,
-                    location=param.in_, value=compile_value(param.value),
+                    location=param.in_, value=compile_value(param.value, version=version),
                     style=spec.effective_style if spec else default_style,
                     explode=spec.effective_explode if spec else default_style == "form",
                     allow_reserved=bool(spec.allow_reserved) if spec else False,
@@ -618,10 +627,12 @@ class Plan:
                                 "a JSON pointer (XPath targets are not supported yet)",
                                 location=rep.location)
                         tokens = tuple(JsonPointer.parse(target).tokens)
-                    replacements.append((tokens, target, compile_value(rep.value)))
+                    replacements.append((tokens, target,
+                                         compile_value(rep.value, version=version)))
                 plan.body = BodyPlan(
                     content_type=content_type,
-                    payload=compile_value(body.payload) if body.has_payload else None,
+                    payload=compile_value(body.payload, version=version)
+                    if body.has_payload else None,
                     replacements=tuple(replacements),
                     form_string=bool(replacements) and isinstance(body.payload, str)
                     and media_type(content_type or "") == "application/x-www-form-urlencoded")
@@ -633,7 +644,8 @@ class Plan:
         plan.on_failure = self._compile_actions(
             doc, _merged_actions(doc, step.on_failure, workflow.failure_actions,
                                  "failureActions"))
-        plan.outputs = tuple((k, compile_value(v)) for k, v in (step.outputs or {}).items())
+        plan.outputs = tuple((k, compile_value(v, version=version))
+                             for k, v in (step.outputs or {}).items())
         plan.loop_delay = _loop_delay(step)
         plan.max_iterations = _max_iterations(step)
         if plan.max_iterations is not None:
@@ -644,6 +656,19 @@ class Plan:
         return plan
 
 
+
+
+def _self_uri(doc: Document) -> str | None:
+    """``$self`` of ``doc`` (V11-RTE-10, V11-AMB-02): its ``$self`` resolved against the
+    retrieval URI (V11-VER-05), else the retrieval URI (V11-VER-06); None if neither is
+    known."""
+    base = doc.file
+    if base is not None and "://" not in base:
+        base = Path(base).resolve().as_uri()
+    declared = doc.spec.self_uri
+    if declared is None:
+        return base
+    return urljoin(base, declared) if base is not None else declared
 
 
 def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, Final, Literal
 
-__all__ = ["MISSING", "ExpressionWarning", "Missing", "stringify", "type_name"]
+__all__ = ["MISSING", "VERSIONS", "ExpressionWarning", "Missing", "is_v11", "stringify",
+           "type_name"]
 
 
 class _MissingType(enum.Enum):
@@ -32,6 +33,21 @@ MISSING: Final = _MissingType.MISSING
 
 #: The type of :data:`MISSING`, for annotations (``Any | Missing``).
 Missing = Literal[_MissingType.MISSING]
+
+
+#: the Arazzo ``major.minor`` versions whose expression rules are known (the ``version``
+#: keyword of the parse and compile functions; ``ArazzoSpecification.spec_minor``)
+VERSIONS: Final = ("1.0", "1.1")
+
+
+def is_v11(version: str) -> bool:
+    """Whether ``version`` (``"1.0"`` or ``"1.1"``) reads expressions by the 1.1 rules."""
+    if version == "1.0":
+        return False
+    if version == "1.1":
+        return True
+    raise ValueError(f"unknown Arazzo version {version!r}: expressions know "
+                     f"{' and '.join(VERSIONS)} (pass a document's spec_minor)")
 
 
 @dataclass(frozen=True, slots=True)

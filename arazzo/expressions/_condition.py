@@ -336,7 +336,7 @@ class _Token:
         self.kind, self.value, self.index = kind, value, index
 
 
-def _lex(text: str, start: int, end: int, *, lenient: bool,
+def _lex(text: str, start: int, end: int, *, lenient: bool, version: str = "1.0",
          warnings: list[ExpressionWarning]) -> list[_Token]:
     tokens: list[_Token] = []
     pos = start
@@ -348,12 +348,14 @@ def _lex(text: str, start: int, end: int, *, lenient: bool,
             return tokens
         ch = text[pos]
         if ch == "$":
-            expression, new = scan_expression(text, pos, Mode.CONDITION, lenient=lenient)
+            expression, new = scan_expression(text, pos, Mode.CONDITION, lenient=lenient,
+                                              version=version)
             warnings.extend(expression.warnings)
             tokens.append(_Token(_EXPR, expression, pos))
             pos = new
         elif ch == "{" and pos + 1 < end and text[pos + 1] == "$":
-            expression, new = scan_expression(text, pos + 1, Mode.CONDITION, lenient=lenient)
+            expression, new = scan_expression(text, pos + 1, Mode.CONDITION, lenient=lenient,
+                                              version=version)
             if new >= end or text[new] != "}":
                 found = repr(text[new]) if new < end else "the end"
                 raise ExpressionSyntaxError(
@@ -677,6 +679,6 @@ def parse_condition(text: str, *, lenient: bool = True, spec_minor: str = "1.0")
             "braces", start - 1))
     else:
         start, end = 0, len(text)
-    tokens = _lex(text, start, end, lenient=lenient, warnings=warnings)
+    tokens = _lex(text, start, end, lenient=lenient, version=spec_minor, warnings=warnings)
     root = _Parser(text, tokens, NullOperand if spec_minor == "1.1" else Operand).parse()
     return Condition(text, root, warnings)

@@ -8,7 +8,7 @@ from typing import Any
 
 from arazzo.expressions._common import MISSING
 
-__all__ = ["EvaluationContext", "HttpMessage", "lookup_header"]
+__all__ = ["AsyncMessage", "EvaluationContext", "HttpMessage", "lookup_header"]
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -29,6 +29,19 @@ class HttpMessage:
 
 
 @dataclass(slots=True)
+class AsyncMessage:
+    """An AsyncAPI message as ``$message`` expressions see it (Arazzo 1.1, V11-RTE-09): the
+    message sent by a send step or received by a receive step (V11-AMB-14).
+
+    ``headers`` is looked up case-insensitively; ``payload`` follows the body convention of
+    :class:`HttpMessage` (parsed JSON -> Python values, XML and other text -> ``str``).
+    """
+
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    payload: Any = MISSING
+
+
+@dataclass(slots=True)
 class EvaluationContext:
     """Everything a runtime expression can reach. Every field is optional.
 
@@ -39,6 +52,10 @@ class EvaluationContext:
     - ``components``: ``"parameters"``, ``"successActions"``, ``"failureActions"`` or
       ``"inputs"`` -> key -> raw component
     - ``url``, ``method``, ``status_code``, ``request``, ``response``: the current step's call
+    - ``message``: the current AsyncAPI message (``$message``, Arazzo 1.1); ``None`` outside
+      an AsyncAPI step
+    - ``self_uri``: the canonical URI of the current document (``$self``, Arazzo 1.1): its
+      ``$self`` resolved against its base URI, else the base URI (V11-AMB-02)
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -52,6 +69,8 @@ class EvaluationContext:
     status_code: int | None = None
     request: HttpMessage | None = None
     response: HttpMessage | None = None
+    message: AsyncMessage | None = None
+    self_uri: str | None = None
 
 
 def lookup_header(headers: Mapping[str, str], name: str, lower: str) -> Any:

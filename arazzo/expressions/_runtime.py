@@ -11,6 +11,10 @@ Grammar (the Arazzo 1.1 ABNF's identifier rules, which fix the 1.0.1 defects RTE
                / "$sourceDescriptions." id "." name
                / "$components." ( "parameters" / "successActions" / "failureActions" / "inputs" )
                  "." name
+               ; Arazzo 1.1 only (version="1.1"):
+               / "$message." ( "header." token / "payload" [ptr] )    ; V11-RTE-09, V11-AMB-14
+               / "$self"                                               ; V11-RTE-10
+               ; and "$components.inputs." is no expression in 1.1 (V11-RTE-08)
     id    = 1*( ALPHA / DIGIT / "-" / "_" )
     name  = 1*( ALPHA / DIGIT / "." / "-" / "_" )
     token = 1*tchar                                   ; RFC 9110
@@ -28,7 +32,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from arazzo._exceptions import ExpressionSyntaxError
-from arazzo.expressions._common import MISSING, ExpressionWarning, short_repr, type_name
+from arazzo.expressions._common import (
+    MISSING,
+    ExpressionWarning,
+    is_v11,
+    short_repr,
+    type_name,
+)
 from arazzo.expressions._context import EvaluationContext, lookup_header
 from arazzo.expressions._pointer import JsonPointer
 
@@ -46,7 +56,20 @@ _ROOTS = (
     "url", "method", "statusCode", "request", "response", "inputs", "outputs", "steps",
     "workflows", "sourceDescriptions", "components",
 )
+#: the roots Arazzo 1.1 adds (V11-RTE-09, V11-RTE-10)
+_ROOTS_11 = ("message", "self")
 _COMPONENT_KINDS = ("parameters", "successActions", "failureActions", "inputs")
+_COMPONENT_KINDS_11 = ("parameters", "successActions", "failureActions")
+_ROOT_LIST = ("$url, $method, $statusCode, $request., $response., $inputs., $outputs., "
+              "$steps., $workflows., $sourceDescriptions. or $components.")
+_ROOT_LIST_11 = ("$url, $method, $statusCode, $request., $response., $message., $inputs., "
+                 "$outputs., $steps., $workflows., $sourceDescriptions., $components. or "
+                 "$self")
+#: why a 1.1 root is an error in a 1.0 document
+_ONLY_11 = {
+    "message": "'$message' (an AsyncAPI message's header or payload, V11-RTE-09)",
+    "self": "'$self' (the document's canonical URI, V11-RTE-10)",
+}
 
 Getter = Callable[[EvaluationContext], Any]
 Segment = str | int
@@ -67,9 +90,11 @@ class Expression:
 
     - ``kind``: ``url``, ``method``, ``statusCode``, ``request.header``, ``request.query``,
       ``request.path``, ``request.body``, ``response.header``, ``response.body``, ``inputs``,
-      ``outputs``, ``steps``, ``workflows``, ``sourceDescriptions``, ``components``
-    - ``name``: header/query/path/input/output name; for ``sourceDescriptions`` the part after
-      the source name (a field or an operation/workflow id); for ``components`` the key
+      ``outputs``, ``steps``, ``workflows``, ``sourceDescriptions``, ``components``; in
+      Arazzo 1.1 also ``message.header``, ``message.payload`` and ``self``
+    - ``name``: header/query/path/input/output name (a ``$message`` header name too); for
+      ``sourceDescriptions`` the part after the source name (a field or an operation/workflow
+      id); for ``components`` the key
     - ``step_id`` (``steps``), ``workflow_id`` and ``section`` (``workflows``: ``inputs`` or
       ``outputs``), ``source_name`` (``sourceDescriptions``), ``component`` (``components``:
       ``parameters`` ...), ``pointer`` (a :class:`JsonPointer`), ``navigation`` (``.member`` /
@@ -148,6 +173,10 @@ class Expression:
             return f"{self.text} = {short_repr(value)}"
         return f"{self.text} has no value: {self._why_missing(ctx)}"
 
+    def missing_reason(self, ctx: EvaluationContext) -> str:
+        """Why the expression has no value in ``ctx`` (call it when it evaluates to MISSING)."""
+        return self._why_missing(ctx)
+
     # -- evaluation -----------------------------------------------------------------------
 
     def _base_getter(self) -> Getter:
@@ -161,6 +190,10 @@ class Expression:
             return _get_status
         if kind.startswith(("request.", "response.")):
             return _message_getter(kind, name)
+        if kind.startswith("message."):
+            return _async_getter(kind, name)
+        if kind == "self":
+            return _get_self
         if kind in ("inputs", "outputs"):
             lookup = _name_lookup(name)
             if kind == "inputs":
@@ -210,7 +243,21 @@ class Expression:
             return "no request has been made in this context"
         if kind == "statusCode":
             return "there is no response in this context"
-        if kind.startswith(("request.", "response.")):
+        if kind == "self":
+            return "the document's URI is not known in this context"
+        if kind.startswith("message."):
+            current = ctx.message
+            if current is None:
+                return NO_MESSAGE
+            if kind == "message.header":
+                base = lookup_header(current.headers, name, name.lower())
+                if base is MISSING:
+                    return f"the message has no header {name!r} ({_keys(current.headers)})"
+            else:
+                base = current.payload
+                if base is MISSING:
+                    return "the message has no payload"
+        elif kind.startswith(("request.", "response.")):
             side, part = kind.split(".")
             message = ctx.request if side == "request" else ctx.response
             if message is None:
@@ -291,6 +338,33 @@ def _get_method(ctx: EvaluationContext) -> Any:
 
 def _get_status(ctx: EvaluationContext) -> Any:
     return MISSING if ctx.status_code is None else ctx.status_code
+
+
+def _get_self(ctx: EvaluationContext) -> Any:
+    return MISSING if ctx.self_uri is None else ctx.self_uri
+
+
+#: why ``$message`` has no value outside an AsyncAPI step
+NO_MESSAGE = ("there is no current message in this context: $message is defined only in an "
+              "AsyncAPI send or receive step (V11-AMB-14), and this engine does not run "
+              "AsyncAPI steps yet")
+
+
+def _async_getter(kind: str, name: str) -> Getter:
+    if kind == "message.header":
+        lower = name.lower()
+
+        def get_header(ctx: EvaluationContext) -> Any:
+            message = ctx.message
+            return MISSING if message is None else lookup_header(message.headers, name, lower)
+
+        return get_header
+
+    def get_payload(ctx: EvaluationContext) -> Any:
+        message = ctx.message
+        return MISSING if message is None else message.payload
+
+    return get_payload
 
 
 def _message_getter(kind: str, name: str) -> Getter:
@@ -492,15 +566,20 @@ def _take_navigation(text: str, pos: int) -> tuple[tuple[Segment, ...], int]:
     return tuple(segments), pos
 
 
-def scan_expression(text: str, pos: int, mode: Mode, *,
-                    lenient: bool = False) -> tuple[Expression, int]:
+def scan_expression(text: str, pos: int, mode: Mode, *, lenient: bool = False,
+                    version: str = "1.0") -> tuple[Expression, int]:
     """Read one runtime expression starting at ``text[pos] == "$"``; return it and its end.
 
     In ``CONDITION`` mode trailing ``.member`` / ``[n]`` navigation is part of the operand.
     With ``lenient`` the non-standard forms seen in real documents are accepted with a
     warning: ``$response.headers.X``, ``$steps.<id>.<name>`` (the 1.0.0 example-table form,
-    read as ``$steps.<id>.outputs.<name>``) and navigation after a complete expression.
+    read as ``$steps.<id>.outputs.<name>``), navigation after a complete expression and, in
+    1.1, ``$message.payload.x`` (read as ``$message.payload#/x``, V11-AMB-39).
+
+    ``version`` is the document's Arazzo ``major.minor`` (``"1.0"`` or ``"1.1"``): 1.1 adds
+    ``$message`` and ``$self`` and drops ``$components.inputs`` (V11-RTE-08..10).
     """
+    v11 = is_v11(version)
     start = pos
     if pos >= len(text) or text[pos] != "$":
         raise _fail("a runtime expression starts with '$'", text, pos)
@@ -510,18 +589,32 @@ def scan_expression(text: str, pos: int, mode: Mode, *,
     while end < len(text) and text[end].isascii() and text[end].isalpha():
         end += 1
     root = text[root_start:end]
-    if root not in _ROOTS:
-        best = max(_common_prefix(text, root_start, r) for r in _ROOTS)
+    if root in _ROOTS_11 and not v11:
+        raise _fail(f"{_ONLY_11[root]} is Arazzo 1.1; this document declares Arazzo 1.0 (its "
+                    "'arazzo' field), which does not have it: declare 'arazzo: 1.1.0' to use "
+                    "it (V11-VER-01)", text, root_start)
+    if root not in _ROOTS and root not in _ROOTS_11:
+        roots = (*_ROOTS, *_ROOTS_11) if v11 else _ROOTS
+        best = max(_common_prefix(text, root_start, r) for r in roots)
         shown = f"'${root}'" if root else "'$'"
         raise _fail(
-            f"unknown runtime expression {shown}: expected $url, $method, $statusCode, "
-            "$request., $response., $inputs., $outputs., $steps., $workflows., "
-            "$sourceDescriptions. or $components.", text, root_start + best)
+            f"unknown runtime expression {shown}: expected "
+            f"{_ROOT_LIST_11 if v11 else _ROOT_LIST}", text, root_start + best)
     pos = end
     fields: dict[str, Any] = {}
     kind = root
-    if root in ("url", "method", "statusCode"):
+    if root in ("url", "method", "statusCode", "self"):
         pass
+    elif root == "message":  # V11-RTE-09; only header and payload (V11-AMB-14)
+        pos = _expect_char(text, pos, ".", "'$message'")
+        part, pos = _expect_word(text, pos, ("header", "payload"), "a part of $message")
+        kind = f"message.{part}"
+        if part == "header":
+            pos = _expect_char(text, pos, ".", "'$message.header'")
+            chars = _TCHAR_CONDITION if mode is Mode.CONDITION else _TCHAR
+            fields["name"], pos = _take(text, pos, chars, "a header name")
+        else:
+            fields["pointer"], pos = _take_pointer(text, pos, mode)
     elif root in ("request", "response"):
         pos = _expect_char(text, pos, ".", f"'${root}'")
         part_pos = pos
@@ -578,7 +671,15 @@ def scan_expression(text: str, pos: int, mode: Mode, *,
         fields["name"], pos = _take(text, pos, _NAME_CHARS, "a field, operationId or workflowId")
     else:  # components
         pos = _expect_char(text, pos, ".", "'$components'")
-        fields["component"], pos = _expect_word(text, pos, _COMPONENT_KINDS, "a component kind")
+        if v11 and text.startswith("inputs", pos) and not (
+                text[pos + 6:pos + 7].isascii() and text[pos + 6:pos + 7].isalpha()):
+            raise _fail("'$components.inputs' is not a runtime expression in Arazzo 1.1: "
+                        "components references are $components.parameters, "
+                        "$components.successActions and $components.failureActions "
+                        "(V11-RTE-08); reference an input schema with "
+                        "$ref: '#/components/inputs/<name>'", text, pos)
+        kinds = _COMPONENT_KINDS_11 if v11 else _COMPONENT_KINDS
+        fields["component"], pos = _expect_word(text, pos, kinds, "a component kind")
         pos = _expect_char(text, pos, ".", f"'$components.{fields['component']}'")
         fields["name"], pos = _take(text, pos, _NAME_CHARS, "a component key")
 
@@ -589,7 +690,7 @@ def scan_expression(text: str, pos: int, mode: Mode, *,
             navigation, pos = _take_navigation(text, pos)
             if navigation and mode is not Mode.CONDITION:
                 hint = ""
-                if kind.endswith("body") and fields.get("pointer") is None:
+                if kind.endswith(("body", "payload")) and fields.get("pointer") is None:
                     hint = f"; use a JSON pointer: {text[start:nav_start]}#/" + "/".join(
                         str(s) for s in navigation)
                 warnings.append(ExpressionWarning(
@@ -599,6 +700,9 @@ def scan_expression(text: str, pos: int, mode: Mode, *,
             hint = ""
             if kind.endswith("body"):
                 hint = "; navigate a body with a JSON pointer, e.g. $response.body#/field"
+            elif kind == "message.payload":
+                hint = ("; navigate a payload with a JSON pointer, e.g. "
+                        "$message.payload#/field (V11-RTE-09)")
             raise _fail(f"unexpected {text[pos]!r} after '{text[start:pos]}'{hint}", text, pos)
     if mode is Mode.WHOLE and pos < len(text):
         raise _fail(f"unexpected {text[pos]!r} after the runtime expression "
@@ -608,13 +712,17 @@ def scan_expression(text: str, pos: int, mode: Mode, *,
     return expression, pos
 
 
-def parse(text: str, *, lenient: bool = False) -> Expression:
+def parse(text: str, *, lenient: bool = False, version: str = "1.0") -> Expression:
     """Parse a whole runtime expression (strict 1.1 identifier rules).
 
     Raises :class:`~arazzo.ExpressionSyntaxError` with the index of the offending character.
     ``lenient=True`` also accepts ``$response.headers.X``, ``$steps.<id>.<name>`` and
-    ``.member``/``[n]`` navigation after an expression (e.g. ``$response.body.id``), each
-    recorded in ``.warnings``.
+    ``.member``/``[n]`` navigation after an expression (e.g. ``$response.body.id``,
+    ``$message.payload.id``), each recorded in ``.warnings``.
+
+    ``version`` selects the document's expression set: ``"1.0"`` (the default) or ``"1.1"``,
+    which adds ``$message.header.<token>``, ``$message.payload[#ptr]`` and ``$self`` and no
+    longer has ``$components.inputs.<name>`` (V11-RTE-08..10).
     """
-    expression, _ = scan_expression(text, 0, Mode.WHOLE, lenient=lenient)
+    expression, _ = scan_expression(text, 0, Mode.WHOLE, lenient=lenient, version=version)
     return expression

@@ -49,13 +49,14 @@ class Template:
         return f"Template({self.text!r})"
 
 
-def scan_template(text: str, *, lenient: bool = False,
-                  keep_malformed: bool = False) -> Template:
+def scan_template(text: str, *, lenient: bool = False, keep_malformed: bool = False,
+                  version: str = "1.0") -> Template:
     """Split ``text`` at ``{$...}``. ``{`` not followed by ``$`` is literal text.
 
     ``lenient`` accepts the non-standard expression forms (with warnings);
     ``keep_malformed`` keeps a ``{$`` that does not start a valid embedded expression as
-    literal text (with a warning) instead of raising.
+    literal text (with a warning) instead of raising; ``version`` is the document's Arazzo
+    ``major.minor`` (see :func:`~arazzo.expressions.parse`).
     """
     parts: list[str | Expression] = []
     warnings: list[ExpressionWarning] = []
@@ -63,7 +64,8 @@ def scan_template(text: str, *, lenient: bool = False,
     pos = text.find("{$")
     while pos >= 0:
         try:
-            expression, end = scan_expression(text, pos + 1, Mode.TEMPLATE, lenient=lenient)
+            expression, end = scan_expression(text, pos + 1, Mode.TEMPLATE, lenient=lenient,
+                                              version=version)
             if end >= len(text) or text[end] != "}":
                 found = repr(text[end]) if end < len(text) else "the end"
                 raise ExpressionSyntaxError(
@@ -87,10 +89,11 @@ def scan_template(text: str, *, lenient: bool = False,
     return Template(text, tuple(parts), warnings)
 
 
-def parse_template(text: str) -> Template:
+def parse_template(text: str, *, version: str = "1.0") -> Template:
     """Parse a string with embedded ``{$...}`` expressions (strict).
 
     Raises :class:`~arazzo.ExpressionSyntaxError` on a malformed embedded expression; the
-    index points into ``text``.
+    index points into ``text``. ``version``: the document's Arazzo ``major.minor`` (see
+    :func:`~arazzo.expressions.parse`).
     """
-    return scan_template(text)
+    return scan_template(text, version=version)

@@ -45,6 +45,13 @@ SEMANTIC = {
         "unresolved-operation", "source 'UserAPI' referenced as 'userAPI' (SEM-04)"),
     "workflow-success-criteria.arazzo.yaml": (
         "unresolved-operation", "source 'UserAPI' referenced as 'userAPI' (SEM-04)"),
+    "asyncapi-success-criteria.arazzo.yaml": (
+        "expression-syntax", "'$.status == ...' is no RFC 9535 query (V11-CRI-07, V11-AMB-32)"),
+    "oauth-example.yaml": (
+        "expression-syntax", "'$.access_token != null' is no RFC 9535 query (V11-CRI-07)"),
+    "payload-replacement-using-selector.arazzo.yaml": (
+        "step-output-ref", "selector context '$steps.previous.outputs': no step 'previous' "
+        "(V11-RTE-04)"),
     "bnpl-example.yaml": (
         "step-output-ref", "the spec example's outputs that are never declared (issue #332)"),
 }
