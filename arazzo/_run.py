@@ -243,6 +243,8 @@ def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
             if isinstance(effect, Send):
                 request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
                     DEFAULT_REQUEST_TIMEOUT, remaining)
+                if effect.timeout is not None:  # the step's own budget (V11-STP-07)
+                    request_timeout = min(request_timeout, effect.timeout)
                 result: ResponseData | TransportFailure = send_sync(
                     transport_for(effect.request.source), effect.request,
                     timeout=request_timeout, max_bytes=max_response_bytes,
@@ -307,6 +309,8 @@ async def _drive_async(gen: Generator[Effect, Any, RunResult], transport_for: An
             if isinstance(effect, Send):
                 request_timeout = DEFAULT_REQUEST_TIMEOUT if remaining is None else min(
                     DEFAULT_REQUEST_TIMEOUT, remaining)
+                if effect.timeout is not None:  # the step's own budget (V11-STP-07)
+                    request_timeout = min(request_timeout, effect.timeout)
                 send = send_async(transport_for(effect.request.source),
                                   effect.request, timeout=request_timeout,
                                   max_bytes=max_response_bytes,

@@ -34,6 +34,7 @@ __all__ = [
     "Resolved",
     "SourceUnavailable",
     "document_of",
+    "execution_order",
     "parse_operation_path",
     "resolve_async",
     "resolve_operation",
@@ -542,3 +543,50 @@ def _resolve_channel_path(doc: Document, text: str, location: Location | None) -
         warnings = (f"{where}: the channel's operation has an id; prefer operationId "
                     f"'$sourceDescriptions.{name}.{on_channel[0]}' (V11-STP-04)",)
     return AsyncTarget(source, tokens[1], None, warnings)
+
+
+# -- step order (Arazzo 1.1 dependsOn) ---------------------------------------------------------
+
+_STEP_OUTPUT_REF = re.compile(r"\$steps\.([A-Za-z0-9_\-]+)\.outputs")
+
+
+def step_dependencies(workflow: Workflow) -> list[set[int]]:
+    """For each step, the steps of the same workflow it must follow: its ``dependsOn``
+    stepIds (V11-STP-08) and every step whose outputs it reads (``$steps.<id>.outputs``
+    anywhere in the step, V11-STP-13)."""
+    import json
+
+    index = {s.step_id: i for i, s in enumerate(workflow.steps)}
+    out = []
+    for i, step in enumerate(workflow.steps):
+        found = {index[r] for r in step.depends_on or () if r in index}
+        text = json.dumps(step.model_dump(by_alias=True, mode="json", exclude_none=True))
+        found |= {index[m] for m in _STEP_OUTPUT_REF.findall(text) if m in index}
+        found.discard(i)
+        out.append(found)
+    return out
+
+
+def execution_order(workflow: Workflow) -> list[int]:
+    """The order a sequential run takes the steps in (V11-STP-12..14, V11-AMB-18): the array
+    order when no step has ``dependsOn``; otherwise a stable topological order of the explicit
+    and implicit dependencies, the array order breaking ties. A cycle raises
+    :class:`~arazzo.ReferenceError_` naming it."""
+    count = len(workflow.steps)
+    if not any(s.depends_on for s in workflow.steps):
+        return list(range(count))
+    deps = step_dependencies(workflow)
+    order: list[int] = []
+    done: set[int] = set()
+    while len(order) < count:
+        ready = next((i for i in range(count) if i not in done and deps[i] <= done), None)
+        if ready is None:
+            stuck = [workflow.steps[i].step_id for i in range(count) if i not in done]
+            raise ReferenceError_(
+                f"workflow {workflow.workflow_id!r}: steps {', '.join(map(repr, stuck))} "
+                "depend on each other (dependsOn and $steps.<id>.outputs references form a "
+                "cycle), so no order runs them (V11-STP-14, V11-AMB-18)",
+                location=workflow.location_of("steps"))
+        order.append(ready)
+        done.add(ready)
+    return order

@@ -47,6 +47,7 @@ from arazzo.documents._operations import (
     SourceUnavailable,
     _close,
     _did_you_mean,
+    execution_order,
     resolve_async,
     resolve_operation,
     resolve_workflow,
@@ -272,6 +273,8 @@ class _Checker:
         self.criteria = criteria
         self.version = doc.spec.spec_minor  # the expression rules (V11-VER-01)
         self.v11 = self.version == "1.1"
+        #: step index -> position in the run's order, for the workflow being checked
+        self.positions: dict[int, int] = {}
         self.smap = doc.source_map
         self.out: list[Diagnostic] = []
         comps = doc.spec.components
@@ -384,6 +387,14 @@ class _Checker:
                            "successActions", wscope)
         self.check_actions(workflow.failure_actions, f"{base}/failureActions",
                            "failureActions", wscope)
+        self.positions = {}
+        if self.v11:  # the order a run takes (V11-STP-14); a cycle has none
+            try:
+                order = execution_order(workflow)
+                self.positions = {index: position for position, index in enumerate(order)}
+            except ReferenceError_ as exc:
+                self.emit(ERROR, "depends-on", f"{base}/steps", exc.message, key=True)
+                self.positions = dict.fromkeys(range(len(workflow.steps)), 0)  # no order
         for si, step in enumerate(workflow.steps):
             self.check_step(workflow, si, step, f"{base}/steps/{si}")
         for key, value in (workflow.outputs or {}).items():
@@ -1109,6 +1120,18 @@ class _Checker:
                       "RTE-08)")
             return
         if scope.step_index is None:
+            return
+        if self.v11 and target_index != scope.step_index:
+            ordered = any(s.depends_on for s in workflow.steps)
+            here = self.positions.get(scope.step_index, scope.step_index)
+            there = self.positions.get(target_index, target_index)
+            if there > here:
+                self.emit(ERROR, "step-output-ref", pointer,
+                          f"{expression.text!r} reads step {step_id!r}, which comes later in "
+                          "the steps (forward reference): move the step before this one, or "
+                          "declare the order with 'dependsOn' (V11-STP-15)" if not ordered else
+                          f"{expression.text!r} reads step {step_id!r}, which runs after this "
+                          "step (V11-STP-14)")
             return
         if target_index > scope.step_index or (target_index == scope.step_index
                                                and scope.request):

@@ -210,6 +210,9 @@ class Engine:
         self.recorded = 0
         self.dropped = 0
         self.executed = 0
+        #: (workflow plan key, stepId) of every step that completed successfully in this run,
+        #: what a step's ``dependsOn`` waits for (V11-STP-08, V11-AMB-17)
+        self.completed: set[tuple[tuple[int, str], str]] = set()
         self.workflows: dict[str, dict[str, Any]] = {}
         self.frames: list[_Frame] = []
         self.finished = False
@@ -560,6 +563,8 @@ class Engine:
     def _finish_step(self, frame: _Frame, step: StepPlan, attempt: _Attempt,
                      action: ActionRecord) -> None:
         frame.steps[step.step_id] = attempt.outputs
+        if attempt.succeeded:
+            self.completed.add((frame.plan.key, step.step_id))
         masker = self.masker
         reasons = tuple(f._masked(masker.text) for f in attempt.failures) if masker.values \
             else tuple(attempt.failures)
@@ -623,6 +628,14 @@ class Engine:
         if self.hooks:
             self._emit(StepStarted(wf_id, step.step_id, frame.iterations.get(step.index, 1)))
         ctx = self._context(frame)
+        unmet = [text for key, step_id, text in step.requires
+                 if (key, step_id) not in self.completed]
+        if unmet:
+            return _Attempt(False, ctx, [_reason(
+                frame, step, "dependency",
+                f"step {step.step_id!r} depends on {', '.join(map(repr, unmet))}, which has not "
+                "completed successfully in this run (V11-STP-08, V11-AMB-17)")], {},
+                method=step.method)
         if step.workflow is not None:
             return (yield from self._workflow_attempt(frame, step, ctx))
         try:
@@ -646,7 +659,7 @@ class Engine:
             except TokenError as exc:
                 return self._auth_failure(exc, ctx, frame, step)
         self._request_sent(wf_id, step, sent)
-        result = yield Send(sent, wf_id, step.step_id)
+        result = yield Send(sent, wf_id, step.step_id, step.timeout)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
             # a cached OAuth2 token was refused: fetch a new one and send once more
             if self.hooks:
@@ -659,14 +672,18 @@ class Engine:
             except TokenError as exc:
                 return self._auth_failure(exc, ctx, frame, step)
             self._request_sent(wf_id, step, sent)
-            result = yield Send(sent, wf_id, step.step_id)
+            result = yield Send(sent, wf_id, step.step_id, step.timeout)
         ctx.url = request.url
         ctx.method = request.method
         ctx.request = HttpMessage(headers=dict(request.headers), query=request.query_params,
                                   path=request.path_params, body=request.body)
         if isinstance(result, TransportFailure):
+            why = result.message
+            if result.code == "timeout" and step.timeout_ms is not None:
+                why = (f"the step's timeout ({step.timeout_ms} ms) passed before the "
+                       f"response arrived (V11-STP-07): {why}")
             reason = _reason(frame, step, "timeout" if result.code == "timeout" else "transport",
-                             result.message, code=result.code)
+                             why, code=result.code)
             attempt = _Attempt(False, ctx, [reason], {}, method=request.method,
                                url=sent.url, duration=result.elapsed,
                                error_code=result.code, error_message=result.message)

@@ -122,6 +122,9 @@ class Send:
     request: RequestSpec
     workflow_id: str
     step_id: str
+    #: seconds the step may take (Arazzo 1.1 step ``timeout``, V11-STP-07); None: the
+    #: driver's own request timeout (and the run's ``timeout=``) apply
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from arazzo.documents._operations import (
     AsyncTarget,
     SourceUnavailable,
     document_of,
+    execution_order,
     resolve_async,
     resolve_operation,
     resolve_workflow,
@@ -170,10 +171,13 @@ class StepPlan:
     #: an AsyncAPI step (Arazzo 1.1): its channel and operation, and ``send`` / ``receive``
     asyncapi: AsyncTarget | None = None
     action: str | None = None
-    #: Arazzo 1.1 step ``timeout``, in milliseconds (V11-STP-07)
+    #: Arazzo 1.1 step ``timeout``, in milliseconds (V11-STP-07), and in seconds
     timeout_ms: int | None = None
-    #: Arazzo 1.1 step ``dependsOn``, as written (V11-STP-08)
+    timeout: float | None = None
+    #: Arazzo 1.1 step ``dependsOn``, as written (V11-STP-08), and resolved: (the workflow
+    #: plan key, stepId, as written) of each step that must have completed successfully
     depends_on: tuple[str, ...] = ()
+    requires: tuple[tuple[tuple[int, str], str, str], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -465,6 +469,14 @@ class Plan:
             plan = self._compile_step(doc, workflow, step, index)
             steps.append(plan)
             by_id.setdefault(step.step_id, plan)
+        order = execution_order(workflow)
+        if order != list(range(len(steps))):  # dependsOn reorders (V11-STP-14)
+            steps = [steps[i] for i in order]
+            for position, plan in enumerate(steps):
+                plan.index = position
+        for plan in steps:
+            plan.requires = tuple(self._requirement(doc, workflow, ref)
+                                  for ref in plan.depends_on)
         for plan in steps:
             for action in (*plan.on_success, *plan.on_failure):
                 if action.step_id is not None:
@@ -491,6 +503,18 @@ class Plan:
             secret_inputs=_secret_inputs(schema, doc.raw) if schema else frozenset(),
             self_uri=_self_uri(doc),
         )
+
+    def _requirement(self, doc: Document, workflow: Workflow, ref: str
+                     ) -> tuple[tuple[int, str], str, str]:
+        """A ``dependsOn`` entry as (workflow plan key, stepId, as written) (V11-STP-09)."""
+        if not ref.startswith("$"):
+            return (id(doc), workflow.workflow_id), ref, ref
+        head, _, step_id = ref.rpartition(".steps.")
+        if head.startswith("$workflows."):
+            target_doc, wf_id = self.resolve(doc, head[len("$workflows."):])
+        else:
+            target_doc, wf_id = self.resolve(doc, head)
+        return (id(target_doc), wf_id), step_id, ref
 
     def _compile_actions(self, doc: Document, actions: list[SuccessAction | FailureAction]
                          ) -> tuple[ActionPlan, ...]:
@@ -564,6 +588,7 @@ class Plan:
     def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
                       ) -> StepPlan:
         plan = StepPlan(step_id=step.step_id, index=index, timeout_ms=step.timeout,
+                        timeout=step.timeout / 1000 if step.timeout else None,
                         depends_on=tuple(step.depends_on or ()))
         params = _merged_parameters(doc, workflow, step)
         version = doc.spec.spec_minor  # the expression rules (V11-VER-01)
