@@ -622,6 +622,19 @@ class Document:
     def locate(self, pointer: str, *, key: bool = False) -> Location:
         return self.source_map.locate(pointer, key=key)
 
+    @property
+    def identity(self) -> str | None:
+        """The document's URI (V11-VER-04..06): its ``$self`` resolved against where it was
+        read from, else where it was read from (a file as a ``file:`` URI); None for text
+        without ``$self``. ``$self`` evaluates to it (V11-RTE-10, V11-AMB-02)."""
+        base = self.file
+        if base is not None and not _is_url(base):
+            base = Path(base).resolve().as_uri()
+        declared = self.spec.self_uri
+        if declared is None:
+            return base
+        return urljoin(base, declared) if base is not None else declared
+
     def deref(self, value: Any) -> Any:
         """``value`` with its ``$ref`` followed while it is a local one (``#/components/...``)
         in this document, as the engine reads a workflow's inputs schema; a reference that
@@ -875,6 +888,8 @@ class _Loader:
         self.retriever = _Retriever(policy)
         self.documents: dict[str, Document] = {}
         self.in_progress: set[str] = set()
+        #: Arazzo 1.1 documents by their ``$self`` (identity-based referencing, V11-VER-16)
+        self.by_identity: dict[str, Document] = {}
 
     def build(self, parsed: ParsedText, key: str | None) -> Document:
         raw = parsed.data
@@ -901,6 +916,15 @@ class _Loader:
         if key is not None:
             self.documents[key] = doc
             self.in_progress.add(key)
+        if spec.self_uri is not None and doc.identity is not None:
+            known = self.by_identity.setdefault(doc.identity, doc)
+            if known is not doc:
+                loc = doc.locate("/$self")
+                doc.diagnostics.append(Diagnostic(
+                    Severity.ERROR, f"$self {spec.self_uri!r} is also the $self of "
+                    f"{known.file or 'another document'}: two documents cannot have one "
+                    "identity (V11-VER-16, V11-AMB-01)", loc.file, loc.line, loc.column,
+                    "/$self", "self-identity"))
         try:
             for index, source in enumerate(spec.source_descriptions):
                 doc.sources[source.name] = self._load_source(doc, index, source.name,
@@ -928,6 +952,14 @@ class _Loader:
     def _load_source(self, doc: Document, index: int, name: str, url: str,
                      declared: str | None) -> Source:
         location = doc.locate(f"/sourceDescriptions/{index}/url")
+        if doc.spec.spec_minor != "1.0" and declared in (None, "arazzo"):
+            # identity first: a document already read whose $self is the URL, resolved
+            # against this document's base URI (V11-VER-04, V11-VER-17)
+            base = doc.identity
+            wanted = urljoin(base, url.split("#", 1)[0]) if base is not None else url
+            known = self.by_identity.get(wanted)
+            if known is not None:
+                return ArazzoSource(name, url, known)
         try:
             key = self.retriever.resolve(url, doc.file)
             parsed = self.retriever.fetch(key, location, name=name, written=url)

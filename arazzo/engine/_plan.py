@@ -13,7 +13,6 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -684,16 +683,8 @@ class Plan:
 
 
 def _self_uri(doc: Document) -> str | None:
-    """``$self`` of ``doc`` (V11-RTE-10, V11-AMB-02): its ``$self`` resolved against the
-    retrieval URI (V11-VER-05), else the retrieval URI (V11-VER-06); None if neither is
-    known."""
-    base = doc.file
-    if base is not None and "://" not in base:
-        base = Path(base).resolve().as_uri()
-    declared = doc.spec.self_uri
-    if declared is None:
-        return base
-    return urljoin(base, declared) if base is not None else declared
+    """``$self`` of ``doc`` (V11-RTE-10, V11-AMB-02): :attr:`Document.identity`."""
+    return doc.identity
 
 
 def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,
