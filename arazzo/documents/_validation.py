@@ -470,6 +470,10 @@ class _Checker:
                       "step may take, greater than 0 (V11-STP-07, V11-AMB-12)")
         for i, ref in enumerate(step.depends_on or []):
             self.check_depends_on(workflow, step, ref, f"{base}/dependsOn/{i}")
+        if kind == "workflow" and step.request_body is not None:
+            self.emit(WARNING, "workflow-body", f"{base}/requestBody",
+                      "a step that calls a workflow sends no request: its 'requestBody' is "
+                      "ignored; pass values as parameters (STP-07, V11-AMB-43)", key=True)
         if kind is None or kind == "unknown":
             return
         if kind != "asyncapi":
@@ -509,6 +513,11 @@ class _Checker:
                 self.emit(WARNING, "async-correlation", f"{base}/correlationId",
                           f"correlationId {step.correlation_id!r} is not a string; it is "
                           "compared by its string form (V11-STP-06, V11-AMB-10)")
+        if step.action == "receive" and step.timeout is None:
+            self.emit(WARNING, "async-timeout", base,
+                      f"receive step {step.step_id!r} has no 'timeout': it would wait for a "
+                      "message as long as the run may last; give the milliseconds to wait "
+                      "(V11-STP-07, V11-AMB-12)")
         if step.action == "receive" and step.request_body is not None:
             self.emit(ERROR, "async-body", f"{base}/requestBody",
                       "a receive step sends nothing: remove 'requestBody' (its payload is "

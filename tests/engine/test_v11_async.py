@@ -210,3 +210,17 @@ def test_V11_AMB_04_asyncapi_2_is_not_read(tmp_path: Path) -> None:
     assert len(loads) == 1
     assert "AsyncAPI 2.6.0 is not supported; this library reads AsyncAPI 3.x" in \
         loads[0].message
+
+
+def test_V11_AMB_12_a_receive_step_without_timeout_is_warned_about(tmp_path: Path) -> None:
+    path = copy_with(tmp_path, "    timeout: 5000\n", "")
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.severity.value) for d in diags] == [("async-timeout", "warning")]
+    assert "has no 'timeout'" in diags[0].message
+
+
+def test_V11_AMB_43_a_body_on_a_workflow_step_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    path = copy_with(tmp_path, "    workflowId: lookup\n",
+                     "    workflowId: lookup\n    requestBody: {payload: {a: 1}}\n")
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.severity.value) for d in diags] == [("workflow-body", "warning")]
