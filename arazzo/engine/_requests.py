@@ -3,8 +3,11 @@
 Parameters are serialized per the OpenAPI Parameter Object of the operation (PAR-05):
 ``style``/``explode``/``allowReserved`` or ``content``; a parameter the operation does not
 declare uses the location's default style (``form``+explode for query and cookie, ``simple``
-for path and header). Bodies are encoded by content type (RB-01, RB-02). Secrets are masked by
-:class:`Masker` wherever values leave the engine (records, events, errors).
+for path and header). An Arazzo 1.1 ``in: querystring`` parameter is the whole query string
+(V11-PAR-01..03, :func:`serialize_querystring`). Bodies are encoded by content type (RB-01,
+RB-02); replacement targets are JSON Pointers, and from 1.1 on JSONPath queries or XPath
+expressions (:func:`compile_target`, :func:`apply_target`; V11-RBD-02..04). Secrets are masked
+by :class:`Masker` wherever values leave the engine (records, events, errors).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from arazzo._exceptions import ExpressionSyntaxError
 from arazzo.engine._messages import RequestSpec
 from arazzo.engine._responses import is_json_type, media_type
-from arazzo.expressions import MISSING
+from arazzo.expressions import MISSING, JsonPointer
 
 if TYPE_CHECKING:
     from arazzo.engine._plan import StepPlan
@@ -30,10 +34,14 @@ if TYPE_CHECKING:
 __all__ = [
     "BuiltRequest",
     "Masker",
+    "ReplacementTarget",
     "RequestError",
     "RequestSpec",
+    "TargetError",
     "apply_replacement",
+    "apply_target",
     "build_request",
+    "compile_target",
     "encode_body",
     "form_fields",
     "header_secrets",
@@ -43,6 +51,8 @@ __all__ = [
     "serialize_header",
     "serialize_path",
     "serialize_query",
+    "serialize_querystring",
+    "target_kind",
 ]
 
 _RESERVED_SAFE = ":/?[]@!$'()*+,;="
@@ -164,6 +174,40 @@ def serialize_query(name: str, value: Any, style: str, explode: bool,
             return [f"{key}=" + "|".join(f"{_enc(k)}|{enc(v)}" for k, v in pairs)]
         return [f"{key}=" + ",".join(f"{_enc(k)},{enc(v)}" for k, v in pairs)]
     return [f"{key}={enc(value)}"]
+
+
+#: what RFC 3986 allows in a query besides unreserved characters and percent-encodings
+#: (``query = *( pchar / "/" / "?" )``): sub-delims, ``:`` and ``@``; ``=`` and ``&`` stay
+_QUERY_SAFE = "!$&'()*+,;=:@/?"
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def serialize_querystring(name: str, value: Any) -> str:
+    """The query string of an Arazzo 1.1 ``in: querystring`` parameter (V11-PAR-01..03): the
+    value is already a query string (``"a=1&b=x y"``), so only what a query cannot hold is
+    percent-encoded (spaces, ``#``, ``[``/``]``, braces, quotes, non-ASCII, a ``%`` not
+    starting an escape); ``=``, ``&`` and existing ``%XX`` escapes are kept. One leading
+    ``?`` is dropped. A value that is not a string is refused (V11-PAR-03)."""
+    if not isinstance(value, str):
+        raise RequestError(
+            f"querystring parameter {name!r} must resolve to a string holding the whole query "
+            f"string (e.g. 'a=1&b=2'), not a {_type_name(value)} (V11-PAR-03)")
+    text = value[1:] if value.startswith("?") else value
+    return quote(_STRAY_PERCENT.sub("%25", text), safe=_QUERY_SAFE + "%")
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
 
 
 def _check_header_text(name: str, text: str) -> str:
@@ -343,6 +387,241 @@ def apply_replacement(payload: Any, tokens: tuple[str, ...], value: Any, target:
 
 
 # ------------------------------------------------------------------------------------------
+# replacement targets of Arazzo 1.1 (V11-RBD-02..04, V11-AMB-41, V11-AMB-42)
+
+
+class TargetError(ValueError):
+    """A replacement target that cannot be compiled; ``index`` is the offset in the target."""
+
+    def __init__(self, message: str, index: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacementTarget:
+    """A compiled replacement target: ``kind`` is ``jsonpointer`` (``tokens``), ``jsonpath``
+    (``query``, an RFC 9535 query) or ``xpath`` (``query``, an elementpath root token)."""
+
+    kind: str
+    text: str
+    tokens: tuple[str, ...] = ()
+    query: Any = None
+
+
+def is_xml_type(mt: str) -> bool:
+    """XML media types (V11-RBD-04, V11-AMB-41): ``application/xml``, ``text/xml``, ``+xml``."""
+    return mt in ("application/xml", "text/xml") or mt.endswith("+xml")
+
+
+_XPATH_VERSIONS = {None: "31", "xpath-31": "31", "xpath-30": "30", "xpath-20": "20",
+                   "xpath-10": "10"}
+
+
+def target_kind(selector_type: str | None, version: str | None,
+                content_type: str | None) -> tuple[str, str | None]:
+    """The kind and version a target is read by: ``targetSelectorType`` when given (its
+    type, or an Expression Type Object's type and version), else by the payload's media type
+    (V11-RBD-04, V11-AMB-41): XPath for XML types, JSON Pointer for everything else."""
+    if selector_type is not None:
+        if selector_type not in ("jsonpath", "xpath", "jsonpointer"):
+            raise TargetError(f"targetSelectorType {selector_type!r} is not a selector type: "
+                              "use 'jsonpath', 'xpath' or 'jsonpointer' (V11-RBD-03)")
+        return selector_type, version
+    if content_type is not None and is_xml_type(media_type(content_type)):
+        return "xpath", None
+    return "jsonpointer", None
+
+
+def compile_target(target: str, kind: str, version: str | None = None,
+                   namespaces: Mapping[str, str] | None = None) -> ReplacementTarget:
+    """Compile ``target`` as a ``kind`` expression (once, at plan time); raises
+    :class:`TargetError` for a syntax error or a version this engine cannot apply.
+    ``namespaces``: prefixes an XPath target may use (those the payload declares)."""
+    if kind == "jsonpointer":
+        if version not in (None, "rfc6901"):
+            raise TargetError(f"JSON Pointer version {version!r} is unknown: the only one is "
+                              "'rfc6901' (V11-SEL-08)")
+        if target in ("", "/"):
+            return ReplacementTarget(kind, target)
+        try:
+            pointer = JsonPointer.parse(target)
+        except ExpressionSyntaxError as exc:
+            raise TargetError(f"{exc.message} (PR-01)", exc.index) from None
+        return ReplacementTarget(kind, target, tokens=pointer.tokens)
+    if kind == "jsonpath":
+        if version not in (None, "rfc9535"):
+            raise TargetError(f"JSONPath version {version!r} is not supported for replacement "
+                              "targets: write an RFC 9535 query and 'targetSelectorType: "
+                              "jsonpath' (V11-RBD-03)")
+        from jsonpath_rfc9535 import JSONPathError
+
+        from arazzo.criteria import rfc9535_environment
+
+        try:
+            query = rfc9535_environment().compile(target)
+        except JSONPathError as exc:
+            raise TargetError(f"invalid JSONPath query (RFC 9535): {exc} (V11-RBD-02)",
+                              _column_index(str(exc), target)) from None
+        return ReplacementTarget(kind, target, query=query)
+    if kind == "xpath":
+        if version not in _XPATH_VERSIONS:
+            raise TargetError(f"XPath version {version!r} is unknown: use 'xpath-31', "
+                              "'xpath-30', 'xpath-20' or 'xpath-10' (V11-SEL-08)")
+        from elementpath import ElementPathError
+
+        parser = _xpath_parser(_XPATH_VERSIONS[version], dict(namespaces or {}))
+        try:
+            token = parser.parse(target)
+        except ElementPathError as exc:
+            raise TargetError(f"invalid XPath expression: {exc} (V11-RBD-03)",
+                              _column_index(str(exc), target)) from None
+        return ReplacementTarget(kind, target, query=token)
+    raise TargetError(f"unknown target selector type {kind!r} (V11-RBD-03)")
+
+
+def _column_index(message: str, text: str) -> int:
+    found = re.search(r"line (\d+), column (\d+)", message)
+    if not found:
+        return 0
+    line, column = int(found.group(1)), int(found.group(2))
+    lines = text.split("\n")
+    return min(max(sum(len(x) + 1 for x in lines[:line - 1]) + column - 1, 0), len(text))
+
+
+def _xpath_parser(version: str, namespaces: dict[str, str]) -> Any:
+    if version == "31":
+        from elementpath.xpath31 import XPath31Parser
+
+        return XPath31Parser(namespaces=namespaces)
+    if version == "30":
+        from elementpath.xpath30 import XPath30Parser
+
+        return XPath30Parser(namespaces=namespaces)
+    if version == "20":
+        from elementpath import XPath2Parser
+
+        return XPath2Parser(namespaces=namespaces)
+    from elementpath import XPath1Parser
+
+    return XPath1Parser(namespaces=namespaces)
+
+
+_XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
+_DTD = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def xml_namespaces(text: str) -> dict[str, str]:
+    """The namespace prefixes an XML document declares (the first binding of each);
+    ``{}`` for text that is not well-formed XML."""
+    import io
+    from xml.etree import ElementTree
+
+    found: dict[str, str] = {}
+    if _DTD.search(text[:4096]):
+        return found
+    try:
+        for _event, (prefix, uri) in ElementTree.iterparse(io.StringIO(text),
+                                                           events=("start-ns",)):
+            if prefix:
+                found.setdefault(prefix, uri)
+    except ElementTree.ParseError:
+        return {}
+    return found
+
+
+def apply_target(payload: Any, target: ReplacementTarget, value: Any) -> Any:
+    """``payload`` with ``value`` set where ``target`` points (``payload`` is a copy the
+    caller owns): PR-01 for JSON Pointers, every matched location for JSONPath and XPath,
+    in document order, and an error when nothing matches (V11-AMB-42)."""
+    if target.kind == "jsonpointer":
+        return apply_replacement(payload, target.tokens, value, target.text)
+    if target.kind == "jsonpath":
+        return _apply_jsonpath(payload, target, value)
+    return _apply_xpath(payload, target, value)
+
+
+def _apply_jsonpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
+    if not isinstance(payload, (dict, list)):
+        raise RequestError(f"replacement target {target.text!r} is a JSONPath query, which "
+                           f"needs a JSON object or array payload, not a {_type_name(payload)} "
+                           "(V11-RBD-02)")
+    locations = [tuple(node.location) for node in target.query.finditer(payload)]
+    if not locations:
+        raise RequestError(f"replacement target {target.text!r} matches nothing in the "
+                           "payload; a JSONPath target replaces existing values only, it "
+                           "cannot create one (V11-AMB-42)")
+    done: list[tuple[Any, ...]] = []
+    for location in locations:
+        if any(location[:len(d)] == d for d in done):
+            continue  # inside a location already replaced: it no longer exists
+        if not location:
+            return value
+        node = payload
+        for key in location[:-1]:
+            node = node[key]
+        node[location[-1]] = copy.deepcopy(value) if done else value
+        done.append(location)
+    return payload
+
+
+def _apply_xpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
+    from xml.etree import ElementTree
+
+    from elementpath import ElementPathError, XPathContext
+
+    if isinstance(payload, (bytes, bytearray)):
+        payload = bytes(payload).decode("utf-8", "replace")
+    if not isinstance(payload, str):
+        raise RequestError(f"replacement target {target.text!r} is an XPath expression, which "
+                           f"needs an XML document (a string) as payload, not a "
+                           f"{_type_name(payload)} (V11-RBD-04)")
+    if _DTD.search(payload[:4096]):
+        raise RequestError("XML payloads with a DTD are not rewritten (security)")
+    try:
+        root = ElementTree.fromstring(payload)
+    except ElementTree.ParseError as exc:
+        raise RequestError(f"replacement target {target.text!r}: the payload is not "
+                           f"well-formed XML: {exc}") from None
+    try:
+        nodes = list(target.query.select(XPathContext(root)))
+    except ElementPathError as exc:
+        raise RequestError(f"replacement target {target.text!r}: XPath evaluation failed: "
+                           f"{exc}") from None
+    if not nodes:
+        raise RequestError(f"replacement target {target.text!r} matches nothing in the XML "
+                           "payload; an XPath target replaces existing nodes only, it cannot "
+                           "create one (V11-AMB-42)")
+    text = _scalar(value)
+    for node in nodes:
+        kind = _node_kind(node)
+        if kind == "element":
+            elem = node.elem
+            for child in list(elem):
+                elem.remove(child)
+            elem.text = text
+        elif kind == "attribute":
+            node.parent.elem.set(node.name, text)
+        elif kind == "text" and node.parent is not None and node.parent.elem.text == node.value:
+            node.parent.elem.text = text
+        else:
+            raise RequestError(f"replacement target {target.text!r} selects a {kind} node; "
+                               "only elements, attributes and the text of an element can be "
+                               "replaced (V11-RBD-02)")
+    found = _XML_DECLARATION.match(payload)
+    head = found.group(0).lstrip() if found else ""
+    return head + ElementTree.tostring(root, encoding="unicode")
+
+
+def _node_kind(node: Any) -> str:
+    kind = getattr(node, "node_kind", None)
+    if isinstance(kind, str):
+        return kind
+    return "atomic value"
+
+
+# ------------------------------------------------------------------------------------------
 # a step's request
 
 
@@ -395,6 +674,14 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
                 secrets.extend(header_secrets(text))
         elif location == "cookie":
             cookies.extend(serialize_cookie(param.name, value, explode))
+        elif location == "querystring":  # the whole query string (V11-PAR-01..03)
+            text = serialize_querystring(param.name, value)
+            if text:
+                query.append(text)
+            for key, item in parse_qsl(text, keep_blank_values=True):
+                query_params.setdefault(key, item)  # what $request.query.<key> reads
+                if _is_secret_query(key):
+                    secrets.append(item)
     if "{" in path:
         start = path.index("{")
         name = path[start + 1:path.find("}", start)]
@@ -413,10 +700,10 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
         if step.body.replacements and body is not MISSING:
             body = (form_fields(body) if step.body.form_string and isinstance(body, str)
                     else copy.deepcopy(body))
-            for tokens, target, value in step.body.replacements:  # RB-03: in order
-                replacement = value.evaluate(ctx)
+            for rep in step.body.replacements:  # RB-03: in order
+                replacement = rep.value.evaluate(ctx)
                 if replacement is not MISSING:
-                    body = apply_replacement(body, tokens, replacement, target)
+                    body = apply_target(body, rep.target, replacement)
         if body is not MISSING:
             content_type = step.body.content_type or (
                 "text/plain" if isinstance(body, str) else "application/json")
