@@ -191,23 +191,26 @@ def serialize_querystring(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise RequestError(
             f"querystring parameter {name!r} must resolve to a string holding the whole query "
-            f"string (e.g. 'a=1&b=2'), not a {_type_name(value)} (V11-PAR-03)")
+            f"string (e.g. 'a=1&b=2'), not {_type_name(value)} (V11-PAR-03)")
     text = value[1:] if value.startswith("?") else value
     return quote(_STRAY_PERCENT.sub("%25", text), safe=_QUERY_SAFE + "%")
 
 
 def _type_name(value: Any) -> str:
+    """``value``'s JSON type with its article, for messages: ``an object``, ``a number``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "boolean"
+        return "a boolean"
     if isinstance(value, (int, float)):
-        return "number"
+        return "a number"
     if isinstance(value, dict):
-        return "object"
+        return "an object"
     if isinstance(value, (list, tuple)):
-        return "array"
-    return type(value).__name__
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
 
 
 def _check_header_text(name: str, text: str) -> str:
@@ -545,7 +548,7 @@ def apply_target(payload: Any, target: ReplacementTarget, value: Any) -> Any:
 def _apply_jsonpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
     if not isinstance(payload, (dict, list)):
         raise RequestError(f"replacement target {target.text!r} is a JSONPath query, which "
-                           f"needs a JSON object or array payload, not a {_type_name(payload)} "
+                           f"needs a JSON object or array payload, not {_type_name(payload)} "
                            "(V11-RBD-02)")
     locations = [tuple(node.location) for node in target.query.finditer(payload)]
     if not locations:
@@ -575,7 +578,7 @@ def _apply_xpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
         payload = bytes(payload).decode("utf-8", "replace")
     if not isinstance(payload, str):
         raise RequestError(f"replacement target {target.text!r} is an XPath expression, which "
-                           f"needs an XML document (a string) as payload, not a "
+                           f"needs an XML document (a string) as payload, not "
                            f"{_type_name(payload)} (V11-RBD-04)")
     if _DTD.search(payload[:4096]):
         raise RequestError("XML payloads with a DTD are not rewritten (security)")
