@@ -197,7 +197,8 @@ def test_V11_PAR03_literal_non_string_querystring_is_a_validation_error(tmp_path
     assert d.severity is Severity.ERROR
     assert d.pointer == "/workflows/0/steps/0/parameters/0/value"
     assert d.line == line_of(path, "value: 42")
-    assert "number value" in d.message and "V11-PAR-03" in d.message
+    assert "number value" in d.message
+    assert "V11-PAR-03" in d.message
     with pytest.raises(arazzo.ValidationFailed):
         arazzo.run(path, "w", {}, servers={"api": "http://127.0.0.1:9"})
 
@@ -289,9 +290,10 @@ def test_V11_PAR02_querystring_name_should_match_the_operations(tmp_path: Path) 
     [warning] = diagnostics(path, "querystring")
     assert warning.severity is Severity.WARNING
     assert warning.pointer == "/workflows/0/steps/0/parameters/0/name"
-    assert "'filter'" in warning.message and "V11-PAR-02" in warning.message
+    assert "'filter'" in warning.message
+    assert "V11-PAR-02" in warning.message
     # a required querystring parameter the step does not supply (PAR-06)
-    [missing] = [d for d in diagnostics(path, "required-parameter")]
+    [missing] = diagnostics(path, "required-parameter")
     assert missing.pointer == "/workflows/0/steps/1/operationId"
     assert "required querystring parameter 'filter'" in missing.message
 
@@ -617,8 +619,8 @@ def test_PR01_1_0_document_keeps_json_pointer_targets_only(tmp_path: Path,
     result = run(path, server)
     assert result.succeeded, result.error
     assert server.requests[0].json == {"a": {"b": 2}}
-    with pytest.raises(arazzo.ArazzoError, match="XPath targets are not supported in Arazzo "
-                       "1.0 documents") as refused:
+    with pytest.raises(arazzo.ArazzoError, match=r"XPath targets are not supported in "
+                       r"Arazzo 1\.0 documents") as refused:
         arazzo.run(path, "x", {}, servers={"api": server.url + "/v1"})
     assert refused.value.line == line_of(path, "target: a/b")
     assert len(server.requests) == 1
