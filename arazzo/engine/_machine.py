@@ -501,10 +501,8 @@ class Engine:
                     continue
                 assert action.workflow is not None
                 target = self.plan.workflow(*action.workflow)
-                given = self._action_inputs(frame, step, action, attempt.ctx)
-                if isinstance(given, Failure):
-                    return _Outcome(False, self._outputs(frame), given)
-                return _Outcome(True, self._outputs(frame), tail=target, tail_inputs=given)
+                return _Outcome(True, self._outputs(frame), tail=target,
+                                tail_inputs=self._action_inputs(action, attempt.ctx))
             # retry (ACT-05)
             key = (index, action.name)
             done = frame.retries.get(key, 0) + 1
@@ -524,32 +522,26 @@ class Engine:
                     None, "return", step.step_id))
             elif action.workflow is not None:
                 target_wf = self.plan.workflow(*action.workflow)
-                given = self._action_inputs(frame, step, action, attempt.ctx)
-                if isinstance(given, Failure):
-                    return _Outcome(False, self._outputs(frame), given)
                 try:
-                    target_inputs = self._prepared_inputs(target_wf, given)
+                    target_inputs = self._prepared_inputs(
+                        target_wf, self._action_inputs(action, attempt.ctx))
                 except InputError as exc:
                     return _Outcome(False, self._outputs(frame), Failure(
                         "input", f"retry target {target_wf.workflow_id!r}: {exc.message}",
                         step_id=step.step_id, workflow_id=wf_id))
                 yield from self._call(target_wf, target_inputs, frame.depth + 1)
 
-    def _action_inputs(self, frame: _Frame, step: StepPlan, action: ActionPlan,
-                       ctx: EvaluationContext) -> dict[str, Any] | Failure | None:
+    @staticmethod
+    def _action_inputs(action: ActionPlan, ctx: EvaluationContext) -> dict[str, Any] | None:
         """The inputs an action's parameters give its workflow, evaluated in the context of
         the step that triggered it, its response included (V11-ACT-01/02, V11-PAR-05): an
-        absent value is left out (as for workflowId steps, STP-05); None without parameters
-        (Arazzo 1.0, or none given); a :class:`Failure` when a value cannot be evaluated."""
+        absent value is left out (as for workflowId steps, STP-05, the inputs schema then
+        judges); None without parameters (Arazzo 1.0, or none given)."""
         if not action.inputs:
             return None
         inputs: dict[str, Any] = {}
         for name, value in action.inputs:
-            try:
-                result = value.evaluate(ctx)
-            except ExpressionError as exc:
-                return _reason(frame, step, "expression", f"action {action.name!r}: parameter "
-                               f"{name!r}: {exc.message}")
+            result = value.evaluate(ctx)
             if result is not MISSING:
                 inputs[name] = result
         return inputs
