@@ -592,7 +592,7 @@ class _Checker:
         otherwise), and compiled as the run compiles it; a syntax error, a JSON Pointer or
         JSONPath target into a string payload (other than a form-urlencoded one, whose fields
         the engine splits out) and an XPath target into an object or array are errors."""
-        from arazzo.engine._requests import (  # lazy, as _plan above
+        from arazzo.engine._targets import (  # lazy, as _plan above
             TargetError,
             compile_target,
             target_kind,

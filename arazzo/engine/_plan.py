@@ -43,14 +43,14 @@ from arazzo.documents.models import (
 )
 from arazzo.engine._auth import Requirement, effective_security
 from arazzo.engine._providers import DEFAULT_PROVIDERS, LoopPacing, Provider, claimant
-from arazzo.engine._requests import (
+from arazzo.engine._responses import media_type
+from arazzo.engine._targets import (
     ReplacementTarget,
     TargetError,
     compile_target,
     target_kind,
     xml_namespaces,
 )
-from arazzo.engine._responses import media_type
 from arazzo.expressions import (
     CompiledValue,
     EvaluationContext,
