@@ -385,3 +385,40 @@ def test_V11_VER01_action_parameters_in_a_1_0_document_are_errors(tmp_path: Path
     assert [d.pointer for d in found] == ["/workflows/0/steps/0/onSuccess/0/parameters"]
     assert "the field 'parameters' is Arazzo 1.1" in found[0].message
     assert "V11-VER-01" in found[0].message
+
+
+def test_V11_ACT01_secret_inputs_given_by_a_goto_are_masked_in_events(
+        tmp_path: Path, server: ScriptedServer) -> None:
+    server.route("POST", "/v1/login", Reply(200, json={"session": "s3cr3t-value"}))
+    server.route("GET", "/v1/status", Reply(200))
+    path = doc(tmp_path, """
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: login
+        operationId: login
+        requestBody: {payload: {user: a}}
+        onSuccess:
+        - name: on
+          type: goto
+          workflowId: use
+          parameters:
+          - {name: session, value: $response.body#/session}
+    - workflowId: use
+      inputs:
+        type: object
+        properties:
+          session: {type: string, format: password}
+      steps:
+      - stepId: status
+        operationId: getStatus
+        parameters:
+        - {name: s, in: query, value: $inputs.session}
+    """, header=HEADER_11)
+    events: list[object] = []
+    result = arazzo.run(path, "w", {}, servers={"api": server.url + "/v1"}, loop_delay=0,
+                        hooks=[events.append])
+    assert result.succeeded, result.error
+    assert server.requests[1].query == {"s": ["s3cr3t-value"]}
+    sent = [e for e in events if isinstance(e, arazzo.RequestSent)]
+    assert sent[1].url.endswith("/v1/status?s=***")

@@ -624,3 +624,27 @@ def test_PR01_1_0_document_keeps_json_pointer_targets_only(tmp_path: Path,
         arazzo.run(path, "x", {}, servers={"api": server.url + "/v1"})
     assert refused.value.line == line_of(path, "target: a/b")
     assert len(server.requests) == 1
+
+
+def test_V11_RBD05_selector_replacement_value_is_refused_before_any_request(
+        tmp_path: Path, server: ScriptedServer) -> None:
+    """Selector Object values are not compiled yet (``compile_selectable`` is the seam): the
+    plan refuses them with their position, before anything is sent."""
+    server.route("POST", "/v1/pets", Reply(201))
+    path = v11(tmp_path, """
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: createPet
+        requestBody:
+          payload: {a: 1}
+          replacements:
+          - target: /a
+            value: {context: $inputs.x, selector: /y, type: jsonpointer}
+    """)
+    with pytest.raises(arazzo.ArazzoError, match="a Selector Object value") as refused:
+        run(path, server)
+    assert "V11-RBD-05" in refused.value.message
+    assert refused.value.line == line_of(path, "- target: /a")
+    assert server.requests == []
