@@ -501,6 +501,8 @@ class _Checker:
                 continue
             if spec.in_ in ("query", "querystring") and querystring:
                 continue  # the step's querystring is the whole query; its name: check_querystring
+            if spec.in_ == "querystring" and self.doc.spec.spec_minor == "1.0":
+                continue  # a 1.0 step cannot give one (V11-PAR-01): 1.0 is unchanged
             if spec.in_ == "header" and spec.name.lower() in _IGNORED_HEADERS:
                 continue  # OpenAPI 3: these header parameters SHALL be ignored
             if _param_id(spec.name, spec.in_) in given:

@@ -648,3 +648,20 @@ def test_V11_RBD05_selector_replacement_value_is_refused_before_any_request(
     assert "V11-RBD-05" in refused.value.message
     assert refused.value.line == line_of(path, "- target: /a")
     assert server.requests == []
+
+
+def test_PAR06_a_1_0_document_is_not_asked_for_a_querystring(tmp_path: Path) -> None:
+    """A 1.0 step cannot give an OpenAPI 3.2 querystring parameter, so none is reported as
+    missing there; the same step in a 1.1 document draws the warning."""
+    body = """
+    workflows:
+    - workflowId: w
+      steps:
+      - stepId: s
+        operationId: search
+    """
+    old = doc(tmp_path, body, openapi=OPENAPI_32)
+    assert diagnostics(old, "required-parameter") == []
+    new = v11(tmp_path, body, OPENAPI_32)
+    [d] = diagnostics(new, "required-parameter")
+    assert "required querystring parameter 'filter'" in d.message
