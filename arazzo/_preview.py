@@ -140,8 +140,8 @@ def _unresolved(step: StepPlan, ctx: EvaluationContext) -> tuple[Unresolved, ...
     if step.body is not None:
         if step.body.payload is not None:
             check("body", step.body.payload)
-        for _, target, value in step.body.replacements:
-            check(f"body {target}", value)
+        for rep in step.body.replacements:
+            check(f"body {rep.target.text}", rep.value)
     return tuple(found)
 
 

@@ -57,6 +57,7 @@ from arazzo.documents._yaml import SourceMap
 from arazzo.documents.models import (
     Criterion,
     CriterionExpressionType,
+    ExpressionType,
     FailureAction,
     Parameter,
     RequestBody,
@@ -205,6 +206,9 @@ _SUPERSEDES: tuple[tuple[str, Callable[[str], str], str], ...] = (
     ("async-field", _parent, "applies to AsyncAPI steps only"),
     ("async-field", _parent, "applies to receive steps only"),
     ("async-action", lambda p: p, "needs 'action: send' or 'action: receive'"),
+    # 1.1 action parameters without workflowId (V11-AMB-40): the schema's if/then branches
+    ("action-parameters", _parent, "'reference' is a required property"),
+    ("action-parameters", _parent, "'workflowId' is a required property"),
 )
 
 
@@ -444,6 +448,8 @@ class _Checker:
         elif target in ("operationId", "operationPath"):
             resolved = self.check_operation(workflow, step, base)
         self.check_parameters(step.parameters, f"{base}/parameters", request, target=target)
+        if target in ("operationId", "operationPath"):
+            self.check_querystring(workflow, step, base, resolved)
         body = step.request_body
         if body is not None:
             if body.has_payload:
@@ -632,9 +638,15 @@ class _Checker:
                           f"path parameter {name!r} of {where} gets no value: add a parameter "
                           f"with name {name!r} and in: path to the step (or its workflow); "
                           "the URL cannot be built without it (PAR-06)")
+        querystring = any(p.in_ == "querystring" for p, _ in supplied)
         for spec in declared:
-            if not spec.required or spec.in_ not in ("query", "header", "cookie"):
+            if not spec.required or spec.in_ not in ("query", "header", "cookie",
+                                                     "querystring"):
                 continue
+            if spec.in_ in ("query", "querystring") and querystring:
+                continue  # the step's querystring is the whole query; its name: check_querystring
+            if spec.in_ == "querystring" and self.doc.spec.spec_minor == "1.0":
+                continue  # a 1.0 step cannot give one (V11-PAR-01): 1.0 is unchanged
             if spec.in_ == "header" and spec.name.lower() in _IGNORED_HEADERS:
                 continue  # OpenAPI 3: these header parameters SHALL be ignored
             if _param_id(spec.name, spec.in_) in given:
@@ -693,6 +705,9 @@ class _Checker:
             content_type = _concrete_media_type(
                 resolved.operation.operation.request_body.content)
         payload = body.payload if body.has_payload else None
+        if self.v11:
+            self.check_replacements_v11(body, content_type, resolved, base)
+            return
         string = isinstance(payload, str) and not _is_expression(payload, self.version)
         media = media_type(content_type) if content_type else None
         for ri, replacement in enumerate(body.replacements or []):
@@ -715,6 +730,61 @@ class _Checker:
                           "form-urlencoded string is split into its fields); write the payload "
                           "as an object, or put the value into the string with {$...} "
                           "(PR-01, RB-03)")
+
+    def check_replacements_v11(self, body: RequestBody, content_type: str | None,
+                               resolved: Resolved | None, base: str) -> None:
+        """Arazzo 1.1 targets (V11-RBD-02..04, V11-AMB-41): each is read by its
+        ``targetSelectorType``, else by the payload's media type (XPath for XML, JSON Pointer
+        otherwise), and compiled as the run compiles it; a syntax error, a JSON Pointer or
+        JSONPath target into a string payload (other than a form-urlencoded one, whose fields
+        the engine splits out) and an XPath target into an object or array are errors."""
+        from arazzo.engine._targets import (  # lazy, as _plan above
+            TargetError,
+            compile_target,
+            target_kind,
+            xml_namespaces,
+        )
+
+        payload = body.payload if body.has_payload else None
+        string = isinstance(payload, str) and not _is_expression(payload)
+        namespaces = xml_namespaces(payload) if isinstance(payload, str) else {}
+        media = media_type(content_type) if content_type else None
+        for ri, rep in enumerate(body.replacements or []):
+            at = f"{base}/replacements/{ri}"
+            selector = rep.target_selector_type
+            try:
+                if isinstance(selector, ExpressionType):
+                    kind, version = target_kind(selector.type, selector.version, content_type)
+                else:
+                    kind, version = target_kind(selector, None, content_type)
+            except TargetError as exc:
+                self.emit(ERROR, "replacement-target", f"{at}/targetSelectorType", exc.message)
+                continue
+            why = (f"targetSelectorType {kind!r}" if selector is not None else
+                   f"read as {kind} by the media type {media or '(none)'} (V11-RBD-04)")
+            try:
+                compile_target(rep.target, kind, version, namespaces)
+            except TargetError as exc:
+                self.emit_at(ERROR, "replacement-target", f"{at}/target", exc.index,
+                             f"invalid replacement target ({why}): {exc.message}"
+                             f"{_caret(rep.target, exc.index)}")
+                continue
+            if kind in ("jsonpointer", "jsonpath") and string and media != _FORM and (
+                    kind == "jsonpath" or rep.target not in ("", "/")):
+                shown = f"a string ({media})" if media else "a string"
+                self.emit(ERROR, "replacement-target", f"{at}/target",
+                          f"replacement target {rep.target!r} ({why}) points into the "
+                          f"payload, but the payload is {shown}, which a {kind} target cannot "
+                          "address (only a form-urlencoded string is split into its fields); "
+                          "write the payload as an object, or for an XML payload set "
+                          "contentType to an XML media type or targetSelectorType: xpath "
+                          "(V11-RBD-04, V11-AMB-41)")
+            elif kind == "xpath" and isinstance(payload, (dict, list)):
+                self.emit(ERROR, "replacement-target", f"{at}/target",
+                          f"replacement target {rep.target!r} ({why}) is an XPath expression, "
+                          "but the payload is an object or array, not an XML document; use a "
+                          "JSON Pointer or JSONPath target (targetSelectorType: jsonpointer or "
+                          "jsonpath) (V11-RBD-04)")
 
     def check_workflow_ref(self, ref: str, pointer: str, what: str, inventory: str) -> None:
         try:
@@ -748,6 +818,11 @@ class _Checker:
                           f"parameter {param.name!r} has no 'in': parameters of an operation "
                           "step MUST say where they go (path, query, header or cookie) "
                           "(SEM-06, PAR-03)")
+            elif target == "action" and param.in_ is not None:
+                self.emit(ERROR, "parameter-in", where,
+                          f"action parameter {param.name!r} has 'in: {param.in_}': the "
+                          "parameters of an action are the inputs of its workflow, and 'in' "
+                          "MUST NOT be used on them; remove 'in' (V11-ACT-05, V11-PAR-05)")
             elif target == "workflowId" and param.in_ is not None:
                 self.emit(WARNING, "parameter-in", where,
                           f"parameter {param.name!r} has 'in: {param.in_}', which is not used "
@@ -756,12 +831,118 @@ class _Checker:
             ident = (param.name, param.in_)
             if ident in seen:
                 shown = f"{param.name!r}" + (f" in {param.in_}" if param.in_ else "")
+                refs = "V11-ACT-04" if target == "action" else "SEM-03, REU-04"
                 self.emit(ERROR, "duplicate-parameter", where,
                           f"duplicate parameter {shown} (first at {seen[ident]}); a list MUST "
                           "NOT hold two parameters with the same name and location - remove "
-                          "one (SEM-03, REU-04)")
+                          f"one ({refs})")
             else:
                 seen[ident] = pointer
+
+    # -- querystring (V11-PAR-01..04) --------------------------------------------------------
+
+    def _located(self, items: list[Parameter | ReusableObject] | None, base: str
+                 ) -> Iterable[tuple[Parameter, str, str]]:
+        """(parameter, pointer of its name or reference, pointer of its value) for each
+        parameter of a list, Reusable Objects resolved (bad ones: ``check_parameters``)."""
+        table = self.components["parameters"]
+        for i, item in enumerate(items or []):
+            pointer = f"{base}/{i}"
+            if not isinstance(item, ReusableObject):
+                yield item, f"{pointer}/name", f"{pointer}/value"
+                continue
+            key = item.reference.removeprefix(f"{_COMPONENT_PREFIX}parameters.")
+            param = table.get(key) if key != item.reference else None
+            if not isinstance(param, Parameter):
+                continue
+            if item.has_value:
+                yield (param.model_copy(update={"value": item.value}), f"{pointer}/reference",
+                       f"{pointer}/value")
+            else:
+                yield (param, f"{pointer}/reference",
+                       f"/components/parameters/{_escape(key)}/value")
+
+    def check_querystring(self, workflow: Workflow, step: Step, base: str,
+                          resolved: Resolved | None) -> None:
+        """An operation step's ``in: querystring`` parameter (the step's and its workflow's,
+        the step's winning): its value must be a string (V11-PAR-03); it is the whole query,
+        so it stands alone (V11-PAR-04); the operation's own querystring parameter, if it
+        declares one (OpenAPI 3.2), should be the one named (warning, V11-PAR-02)."""
+        wbase = f"{base.rsplit('/steps/', 1)[0]}/parameters"
+        merged: dict[tuple[str | None, str], tuple[Parameter, str, str]] = {}
+        for found in (*self._located(workflow.parameters, wbase),
+                      *self._located(step.parameters, f"{base}/parameters")):
+            merged[_param_id(found[0].name, found[0].in_)] = found
+        effective = list(merged.values())
+        strings = [f for f in effective if f[0].in_ == "querystring"]
+        if not strings:
+            return
+        for param, _at, value_at in strings:
+            value = param.value
+            if not isinstance(value, (str, Selector)):
+                shown = "null" if value is None else type(value).__name__
+                if isinstance(value, bool):
+                    shown = "boolean"
+                elif isinstance(value, (int, float)):
+                    shown = "number"
+                elif isinstance(value, (dict, list)):
+                    shown = "object" if isinstance(value, dict) else "array"
+                self.emit(ERROR, "querystring", value_at,
+                          f"querystring parameter {param.name!r} has a {shown} value, but its "
+                          "value MUST be a string holding the whole query string, e.g. "
+                          "'status=active&limit=10' (V11-PAR-03)")
+        first, first_at, _ = strings[0]
+        for param, at, _ in strings[1:]:
+            self.emit(ERROR, "querystring", at,
+                      f"querystring parameter {param.name!r} is the second of this step (the "
+                      f"first is {first.name!r} at {_parent(first_at)}); a querystring "
+                      "parameter is the whole query string, so there can be only one - merge "
+                      "them into one value (V11-PAR-04)")
+        for param, at, _ in effective:
+            if param.in_ == "query":
+                self.emit(ERROR, "querystring", at,
+                          f"query parameter {param.name!r} cannot be combined with the "
+                          f"querystring parameter {first.name!r} (at {_parent(first_at)}): "
+                          "that one is the whole query string; put "
+                          f"'{param.name}=...' into its value instead (V11-PAR-04)")
+        if resolved is None:
+            return
+        try:
+            declared = [p for p in resolved.operation.parameters() if p.in_ == "querystring"]
+        except ArazzoError:
+            return
+        if declared and declared[0].name != first.name:
+            where = f"{resolved.operation.method.upper()} {resolved.operation.path}"
+            self.emit(WARNING, "querystring", first_at,
+                      f"querystring parameter {first.name!r} does not name the querystring "
+                      f"parameter of {where}, which is {declared[0].name!r}; the value is sent "
+                      f"as the query string all the same - rename it to {declared[0].name!r} "
+                      "(V11-PAR-02)")
+
+    # -- action parameters (V11-ACT-01..05, V11-AMB-40) --------------------------------------
+
+    def check_action_parameters(self, action: SuccessAction | FailureAction, pointer: str,
+                                scope: _Scope) -> None:
+        """Arazzo 1.1 action parameters are the inputs of the action's ``workflowId``
+        workflow: without one they are an error (V11-AMB-40); ``in`` is an error
+        (V11-ACT-05), so are duplicates (V11-ACT-04) and references outside
+        ``components.parameters`` (V11-ACT-03); values are read in the step's context."""
+        if action.parameters is None:
+            return
+        if action.workflow_id is None:
+            if action.type == "end":
+                why = "an 'end' action runs no workflow"
+            elif action.step_id is not None:
+                why = f"this {action.type} names stepId {action.step_id!r}, not a workflow"
+            else:
+                why = f"this {action.type} names no workflow"
+            self.emit(ERROR, "action-parameters", f"{pointer}/parameters",
+                      f"action {action.name!r} has parameters but no workflowId: action "
+                      "parameters are the inputs of the workflow its 'workflowId' names, and "
+                      f"{why}; add a workflowId or remove 'parameters' (V11-AMB-40, "
+                      "V11-ACT-01, V11-ACT-02)", key=True)
+        self.check_parameters(action.parameters, f"{pointer}/parameters", scope,
+                              target="action")
 
     # -- reusable objects (REU-01..03) -------------------------------------------------------
 
@@ -861,6 +1042,7 @@ class _Checker:
                       "(ACT-01)", key=True)
         for ci, criterion in enumerate(action.criteria or []):
             self.check_criterion(criterion, f"{pointer}/criteria/{ci}", scope)
+        self.check_action_parameters(action, pointer, scope)
         if action.type == "end":
             return
         if action.workflow_id is not None:

@@ -133,6 +133,8 @@ class _Outcome:
     failure: Failure | None = None
     ended_by: str | None = None
     tail: WorkflowPlan | None = None
+    #: the inputs a goto's parameters give the ``tail`` workflow (V11-ACT-01/02); None: none
+    tail_inputs: dict[str, Any] | None = None
 
     @property
     def error(self) -> str | None:
@@ -399,12 +401,14 @@ class Engine:
         first = outcome
         while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
             target = outcome.tail
+            given = outcome.tail_inputs
             try:
-                target_inputs = target.prepare_inputs({})
+                target_inputs = self._prepared_inputs(target, given)
             except InputError as exc:
+                why = " (a goto without parameters passes no inputs)" if given is None else ""
                 outcome = _Outcome(False, {}, Failure(
-                    "goto", f"goto workflow {target.workflow_id!r}: {exc.message} (a goto "
-                            "passes no inputs)", workflow_id=target.workflow_id))
+                    "goto", f"goto workflow {target.workflow_id!r}: {exc.message}{why}",
+                    workflow_id=target.workflow_id))
                 break
             outcome = yield from self._workflow(target, target_inputs, depth)
         return _Outcome(outcome.succeeded, first.outputs, outcome.failure, outcome.ended_by)
@@ -503,7 +507,8 @@ class Engine:
                     continue
                 assert action.workflow is not None
                 target = self.plan.workflow(*action.workflow)
-                return _Outcome(True, self._outputs(frame), tail=target)
+                return _Outcome(True, self._outputs(frame), tail=target,
+                                tail_inputs=self._action_inputs(action, attempt.ctx))
             # retry (ACT-05)
             key = (index, action.name)
             done = frame.retries.get(key, 0) + 1
@@ -524,12 +529,38 @@ class Engine:
             elif action.workflow is not None:
                 target_wf = self.plan.workflow(*action.workflow)
                 try:
-                    target_inputs = target_wf.prepare_inputs({})
+                    target_inputs = self._prepared_inputs(
+                        target_wf, self._action_inputs(action, attempt.ctx))
                 except InputError as exc:
                     return _Outcome(False, self._outputs(frame), Failure(
                         "input", f"retry target {target_wf.workflow_id!r}: {exc.message}",
                         step_id=step.step_id, workflow_id=wf_id))
                 yield from self._call(target_wf, target_inputs, frame.depth + 1)
+
+    @staticmethod
+    def _action_inputs(action: ActionPlan, ctx: EvaluationContext) -> dict[str, Any] | None:
+        """The inputs an action's parameters give its workflow, evaluated in the context of
+        the step that triggered it, its response included (V11-ACT-01/02, V11-PAR-05): an
+        absent value is left out (as for workflowId steps, STP-05, the inputs schema then
+        judges); None without parameters (Arazzo 1.0, or none given)."""
+        if not action.inputs:
+            return None
+        inputs: dict[str, Any] = {}
+        for name, value in action.inputs:
+            result = value.evaluate(ctx)
+            if result is not MISSING:
+                inputs[name] = result
+        return inputs
+
+    def _prepared_inputs(self, target: WorkflowPlan, given: dict[str, Any] | None
+                         ) -> dict[str, Any]:
+        """``given`` validated against ``target``'s inputs schema, defaults applied (WF-03;
+        raises :class:`InputError`), its secret inputs registered with the masker."""
+        prepared = target.prepare_inputs(given or {})
+        if given:
+            self.masker.add(str(v) for k, v in prepared.items()
+                            if k in target.secret_inputs and v is not None)
+        return prepared
 
     def _auth_failure(self, exc: TokenError, ctx: EvaluationContext, frame: _Frame,
                       step: StepPlan) -> _Attempt:

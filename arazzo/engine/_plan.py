@@ -34,9 +34,11 @@ from arazzo.documents._schemacheck import DOCUMENT_URI, inputs_are_valid
 from arazzo.documents.models import (
     Criterion,
     CriterionExpressionType,
+    ExpressionType,
     FailureAction,
     OpenAPIParameter,
     Parameter,
+    RequestBody,
     ReusableObject,
     Step,
     SuccessAction,
@@ -45,10 +47,16 @@ from arazzo.documents.models import (
 from arazzo.engine._auth import Requirement, effective_security
 from arazzo.engine._providers import DEFAULT_PROVIDERS, LoopPacing, Provider, claimant
 from arazzo.engine._responses import media_type
+from arazzo.engine._targets import (
+    ReplacementTarget,
+    TargetError,
+    compile_target,
+    target_kind,
+    xml_namespaces,
+)
 from arazzo.expressions import (
     CompiledValue,
     EvaluationContext,
-    JsonPointer,
     compile_value,
 )
 
@@ -63,8 +71,10 @@ __all__ = [
     "CriterionPlan",
     "ParamPlan",
     "Plan",
+    "ReplacementPlan",
     "StepPlan",
     "WorkflowPlan",
+    "compile_selectable",
     "plan_for",
 ]
 
@@ -112,11 +122,20 @@ class ParamPlan:
     content_type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReplacementPlan:
+    """A payload replacement (RB-03, PR-01/02): the compiled target (JSON Pointer, or from
+    1.1 on JSONPath / XPath, V11-RBD-02..04) and the compiled value."""
+
+    target: ReplacementTarget
+    value: CompiledValue
+
+
 @dataclass(slots=True)
 class BodyPlan:
     content_type: str | None
     payload: CompiledValue | None
-    replacements: tuple[tuple[tuple[str, ...], str, CompiledValue], ...] = ()
+    replacements: tuple[ReplacementPlan, ...] = ()
     form_string: bool = False  # a form-urlencoded string: split into fields for replacements
 
 
@@ -131,6 +150,9 @@ class ActionPlan:
     retry_after: float | None = None
     retry_limit: int = 1
     criteria: tuple[CriterionPlan, ...] = ()
+    #: Arazzo 1.1 action parameters: the inputs of the ``workflowId`` workflow, evaluated in
+    #: the context of the step that triggered the action (V11-ACT-01/02, V11-PAR-05)
+    inputs: tuple[tuple[str, CompiledValue], ...] = ()
 
     @property
     def target(self) -> str | None:
@@ -396,6 +418,75 @@ def _server(op: OperationRef) -> tuple[str | None, str | None]:
                   "'https://...'}} (--server NAME=URL)")
 
 
+def compile_selectable(value: Any, version: str) -> CompiledValue:
+    """Compile a value that Arazzo 1.1 lets be a Selector Object: a parameter value
+    (V11-PAR-06), a replacement value (V11-RBD-05) or an action parameter's value, by the
+    rules of the document's ``version`` (a Selector in a 1.1 document, a literal in 1.0)."""
+    return compile_value(value, version=version)
+
+
+def _replacement_kind(rep_type: Any, content_type: str | None) -> tuple[str, str | None]:
+    if isinstance(rep_type, ExpressionType):
+        return target_kind(rep_type.type, rep_type.version, content_type)
+    return target_kind(rep_type, None, content_type)
+
+
+def compile_replacements(doc: Document, step: Step, body: RequestBody,
+                         content_type: str | None) -> tuple[ReplacementPlan, ...]:
+    """The replacements of ``step``'s request body, compiled once. A 1.0 document's targets
+    are JSON Pointers (PR-01, as ever: an XPath target is refused); a 1.1 document's are read
+    by ``targetSelectorType``, else by the payload's media type (V11-RBD-02..04,
+    V11-AMB-41). An XPath target may use the namespace prefixes a literal payload declares."""
+    v11 = doc.spec.spec_minor == "1.1"
+    namespaces = xml_namespaces(body.payload) if v11 and isinstance(body.payload, str) else {}
+    out = []
+    for rep in body.replacements or []:
+        where = f"step {step.step_id!r}: replacement target {rep.target!r}"
+        if v11:
+            try:
+                kind, version = _replacement_kind(rep.target_selector_type, content_type)
+                target = compile_target(rep.target, kind, version, namespaces)
+            except TargetError as exc:
+                raise ArazzoError(f"{where}: {exc.message}", location=rep.location) from None
+        else:
+            if rep.target not in ("", "/") and not rep.target.startswith("/"):
+                raise ArazzoError(f"{where} is not a JSON pointer (XPath targets are not "
+                                  "supported in Arazzo 1.0 documents; from Arazzo 1.1 on they "
+                                  "are, V11-RBD-04)", location=rep.location)
+            try:
+                target = compile_target(rep.target, "jsonpointer")
+            except TargetError as exc:
+                raise ArazzoError(f"{where}: {exc.message}", location=rep.location) from None
+        out.append(ReplacementPlan(target, compile_selectable(rep.value,
+                                                              doc.spec.spec_minor)))
+    return tuple(out)
+
+
+def _check_querystring(step: Step, params: tuple[ParamPlan, ...]) -> None:
+    """V11-PAR-04: one ``querystring`` parameter, and no ``query`` parameter beside it (the
+    validator reports these first; a plan never builds such a request)."""
+    locations = [p.location for p in params]
+    if "querystring" not in locations:
+        return
+    if locations.count("querystring") > 1 or "query" in locations:
+        names = ", ".join(f"{p.name!r} (in: {p.location})" for p in params
+                          if p.location in ("query", "querystring"))
+        raise ArazzoError(f"step {step.step_id!r}: a querystring parameter is the whole query "
+                          f"string, so it cannot be combined with other query or querystring "
+                          f"parameters ({names}) (V11-PAR-04)", location=step.location)
+
+
+def _action_inputs(doc: Document, action: SuccessAction | FailureAction
+                   ) -> tuple[tuple[str, CompiledValue], ...]:
+    """V11-ACT-01..03: action parameters (Reusable Objects resolved) as the inputs of the
+    action's workflow."""
+    out = []
+    for item in action.parameters or []:
+        param = _resolve_reusable(doc, item, "parameters")
+        out.append((param.name, compile_selectable(param.value, doc.spec.spec_minor)))
+    return tuple(out)
+
+
 def _loop_delay(step: Step) -> float | None:
     value = step.extensions.get(LOOP_DELAY_EXTENSION)
     if value is None:
@@ -529,7 +620,8 @@ class Plan:
                 workflow=workflow, workflow_ref=action.workflow_id,
                 retry_after=retry_after, retry_limit=1 if retry_limit is None else retry_limit,
                 criteria=tuple(_compile_criterion(c, self.criteria, doc)
-                               for c in action.criteria or [])))
+                               for c in action.criteria or []),
+                inputs=_action_inputs(doc, action) if workflow is not None else ()))
         return tuple(out)
 
     def _compile_async(self, doc: Document, step: Step, plan: StepPlan,
@@ -622,8 +714,8 @@ class Plan:
                 spec = _find_openapi_param(op, param.name, param.in_) if op else None
                 default_style = "form" if param.in_ in ("query", "cookie") else "simple"
                 content_type = None
-                if spec is not None and spec.content:
-                    content_type = next(iter(spec.content))
+                if spec is not None and spec.content and param.in_ != "querystring":
+                    content_type = next(iter(spec.content))  # a querystring is sent as given
                 compiled.append(ParamPlan(
                     name=spec.name if spec is not None and param.in_ == "header" else param.name,
                     location=param.in_, value=compile_value(param.value, version=version),
@@ -634,30 +726,19 @@ class Plan:
                 if param.in_ == "header" and param.name.lower() == "content-type":
                     plan.has_content_type_param = True
             plan.params = tuple(compiled)
+            _check_querystring(step, plan.params)
             body = step.request_body
             if body is not None:
                 content_type = body.content_type
                 if (content_type is None and op is not None
                         and op.operation.request_body is not None):
                     content_type = _concrete_media_type(op.operation.request_body.content)
-                replacements = []
-                for rep in body.replacements or []:
-                    target = rep.target
-                    tokens: tuple[str, ...] = ()
-                    if target not in ("", "/"):
-                        if not target.startswith("/"):
-                            raise ArazzoError(
-                                f"step {step.step_id!r}: replacement target {target!r} is not "
-                                "a JSON pointer (XPath targets are not supported yet)",
-                                location=rep.location)
-                        tokens = tuple(JsonPointer.parse(target).tokens)
-                    replacements.append((tokens, target,
-                                         compile_value(rep.value, version=version)))
+                replacements = compile_replacements(doc, step, body, content_type)
                 plan.body = BodyPlan(
                     content_type=content_type,
                     payload=compile_value(body.payload, version=version)
                     if body.has_payload else None,
-                    replacements=tuple(replacements),
+                    replacements=replacements,
                     form_string=bool(replacements) and isinstance(body.payload, str)
                     and media_type(content_type or "") == "application/x-www-form-urlencoded")
         plan.success_criteria = tuple(_compile_criterion(c, self.criteria, doc)

@@ -3,8 +3,11 @@
 Parameters are serialized per the OpenAPI Parameter Object of the operation (PAR-05):
 ``style``/``explode``/``allowReserved`` or ``content``; a parameter the operation does not
 declare uses the location's default style (``form``+explode for query and cookie, ``simple``
-for path and header). Bodies are encoded by content type (RB-01, RB-02). Secrets are masked by
-:class:`Masker` wherever values leave the engine (records, events, errors).
+for path and header). An Arazzo 1.1 ``in: querystring`` parameter is the whole query string
+(V11-PAR-01..03, :func:`serialize_querystring`). Bodies are encoded by content type (RB-01,
+RB-02); replacement targets are JSON Pointers, and from 1.1 on JSONPath queries or XPath
+expressions (``_targets``; V11-RBD-02..04). Secrets are masked
+by :class:`Masker` wherever values leave the engine (records, events, errors).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from arazzo.engine._messages import RequestSpec
 from arazzo.engine._responses import is_json_type, media_type
+from arazzo.engine._targets import RequestError, apply_replacement, apply_target
+from arazzo.engine._targets import scalar_text as _scalar
+from arazzo.engine._targets import type_name as _type_name
 from arazzo.expressions import MISSING
 
 if TYPE_CHECKING:
@@ -43,13 +49,10 @@ __all__ = [
     "serialize_header",
     "serialize_path",
     "serialize_query",
+    "serialize_querystring",
 ]
 
 _RESERVED_SAFE = ":/?[]@!$'()*+,;="
-
-
-class RequestError(Exception):
-    """The request cannot be built (a step error, not a crash)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +67,6 @@ class BuiltRequest:
 
 # ------------------------------------------------------------------------------------------
 # scalar and structure helpers
-
-
-def _scalar(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return str(value)
 
 
 #: a non-empty run of RFC 3986 unreserved characters: percent-encoding leaves it as it is
@@ -164,6 +151,26 @@ def serialize_query(name: str, value: Any, style: str, explode: bool,
             return [f"{key}=" + "|".join(f"{_enc(k)}|{enc(v)}" for k, v in pairs)]
         return [f"{key}=" + ",".join(f"{_enc(k)},{enc(v)}" for k, v in pairs)]
     return [f"{key}={enc(value)}"]
+
+
+#: what RFC 3986 allows in a query besides unreserved characters and percent-encodings
+#: (``query = *( pchar / "/" / "?" )``): sub-delims, ``:`` and ``@``; ``=`` and ``&`` stay
+_QUERY_SAFE = "!$&'()*+,;=:@/?"
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def serialize_querystring(name: str, value: Any) -> str:
+    """The query string of an Arazzo 1.1 ``in: querystring`` parameter (V11-PAR-01..03): the
+    value is already a query string (``"a=1&b=x y"``), so only what a query cannot hold is
+    percent-encoded (spaces, ``#``, ``[``/``]``, braces, quotes, non-ASCII, a ``%`` not
+    starting an escape); ``=``, ``&`` and existing ``%XX`` escapes are kept. One leading
+    ``?`` is dropped. A value that is not a string is refused (V11-PAR-03)."""
+    if not isinstance(value, str):
+        raise RequestError(
+            f"querystring parameter {name!r} must resolve to a string holding the whole query "
+            f"string (e.g. 'a=1&b=2'), not {_type_name(value)} (V11-PAR-03)")
+    text = value[1:] if value.startswith("?") else value
+    return quote(_STRAY_PERCENT.sub("%25", text), safe=_QUERY_SAFE + "%")
 
 
 def _check_header_text(name: str, text: str) -> str:
@@ -309,39 +316,6 @@ def encode_body(content_type: str, payload: Any) -> tuple[bytes, str]:
             content_type)
 
 
-def apply_replacement(payload: Any, tokens: tuple[str, ...], value: Any, target: str) -> Any:
-    """Set ``value`` at the JSON pointer ``tokens`` (PR-01): replace an existing location,
-    create a member whose parent exists (``-`` appends to an array), else raise."""
-    if not tokens:
-        return value
-    node = payload
-    for depth, token in enumerate(tokens[:-1]):
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            where = "/" + "/".join(tokens[: depth + 1])
-            raise RequestError(f"replacement target {target!r}: {where} does not exist in "
-                               "the payload")
-    last = tokens[-1]
-    if isinstance(node, dict):
-        node[last] = value
-    elif isinstance(node, list):
-        if last == "-":
-            node.append(value)
-        elif last.isdigit() and int(last) < len(node):
-            node[int(last)] = value
-        elif last.isdigit() and int(last) == len(node):
-            node.append(value)
-        else:
-            raise RequestError(f"replacement target {target!r}: index {last} is out of range")
-    else:
-        raise RequestError(f"replacement target {target!r}: the parent is not an object or "
-                           "array")
-    return payload
-
-
 # ------------------------------------------------------------------------------------------
 # a step's request
 
@@ -395,6 +369,14 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
                 secrets.extend(header_secrets(text))
         elif location == "cookie":
             cookies.extend(serialize_cookie(param.name, value, explode))
+        elif location == "querystring":  # the whole query string (V11-PAR-01..03)
+            text = serialize_querystring(param.name, value)
+            if text:
+                query.append(text)
+            for key, item in parse_qsl(text, keep_blank_values=True):
+                query_params.setdefault(key, item)  # what $request.query.<key> reads
+                if _is_secret_query(key):
+                    secrets.append(item)
     if "{" in path:
         start = path.index("{")
         name = path[start + 1:path.find("}", start)]
@@ -413,10 +395,10 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
         if step.body.replacements and body is not MISSING:
             body = (form_fields(body) if step.body.form_string and isinstance(body, str)
                     else copy.deepcopy(body))
-            for tokens, target, value in step.body.replacements:  # RB-03: in order
-                replacement = value.evaluate(ctx)
+            for rep in step.body.replacements:  # RB-03: in order
+                replacement = rep.value.evaluate(ctx)
                 if replacement is not MISSING:
-                    body = apply_replacement(body, tokens, replacement, target)
+                    body = apply_target(body, rep.target, replacement)
         if body is not MISSING:
             content_type = step.body.content_type or (
                 "text/plain" if isinstance(body, str) else "application/json")
