@@ -660,7 +660,7 @@ class Engine:
             self._emit(StepStarted(wf_id, step.step_id, frame.iterations.get(step.index, 1)))
         ctx = self._context(frame)
         unmet = [text for key, step_id, text in step.requires
-                 if (key, step_id) not in self.completed]
+                 if (key, step_id) not in self.completed] if step.requires else None
         if unmet:
             return _Attempt(False, ctx, [_reason(
                 frame, step, "dependency",

@@ -508,6 +508,9 @@ def _max_iterations(step: Step) -> int | None:
     return value
 
 
+_UNDECIDED: Any = object()
+
+
 class Plan:
     """Compiled workflows of one entry document (and the Arazzo documents it references)."""
 
@@ -523,6 +526,7 @@ class Plan:
         self.criteria = criteria
         self.providers = tuple(providers)
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
+        self._unrunnable: dict[tuple[int, str], Any] = {}
 
     def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
         """The pacing hook: a default loop pacing for an operation step, asked once per
@@ -651,7 +655,15 @@ class Plan:
     def refuse_unrunnable(self, root: WorkflowPlan) -> None:
         """Raise :class:`~arazzo.UnsupportedFeature` before any request when ``root`` or a
         workflow it can reach (steps, actions, dependsOn) has an AsyncAPI step: messages
-        cannot be sent or received yet (V11-ASY-01)."""
+        cannot be sent or received yet (V11-ASY-01). Decided once per workflow plan."""
+        found = self._unrunnable.get(root.key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._unrunnable[root.key] = self._first_unrunnable(root)
+        if isinstance(found, UnsupportedFeature):  # a fresh one each run: no traceback grows
+            raise UnsupportedFeature(found.message, step_id=found.step_id,
+                                     workflow_id=found.workflow_id)
+
+    def _first_unrunnable(self, root: WorkflowPlan) -> UnsupportedFeature | None:
         seen: set[tuple[int, str]] = set()
         todo = [root]
         while todo:
@@ -664,7 +676,7 @@ class Plan:
                     where = (f" on channel {step.asyncapi.address or step.asyncapi.channel!r} "
                              f"of source {step.asyncapi.source.name!r}"
                              if step.asyncapi is not None else "")
-                    raise UnsupportedFeature(
+                    return UnsupportedFeature(
                         f"step {step.step_id!r} of workflow {wp.workflow_id!r} is an AsyncAPI "
                         f"step ({step.action}{where}); running AsyncAPI steps is not "
                         "available yet, so nothing was sent (V11-ASY-01). The document can "
@@ -675,6 +687,7 @@ class Plan:
                 todo.extend(self.workflow(d, w) for d, w in
                             (t for t in targets if t is not None))
             todo.extend(self.workflow(d, w) for d, w in wp.depends_on)
+        return None
 
     def _compile_step(self, doc: Document, workflow: Workflow, step: Step, index: int
                       ) -> StepPlan:
