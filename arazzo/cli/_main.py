@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from arazzo import ArazzoError
+from arazzo import ArazzoError, UnsupportedFeature
 
 if TYPE_CHECKING:
     from arazzo import Document, SourceInfo
@@ -299,6 +299,11 @@ def _call(handler: Any, args: argparse.Namespace) -> int:
             _print_traceback()
         print(f"{_command(args)}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnsupportedFeature as exc:  # the document asks for what cannot run yet
+        if args.debug:
+            _print_traceback()
+        print(f"{_command(args)}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except ArazzoError as exc:
         if args.debug:
             _print_traceback()
