@@ -646,12 +646,18 @@ def scan_expression(text: str, pos: int, mode: Mode, *, lenient: bool = False,
         pos = _expect_char(text, pos, ".", "'$steps'")
         fields["step_id"], pos = _take(text, pos, _ID_CHARS, "a step id")
         pos = _expect_char(text, pos, ".", f"'$steps.{fields['step_id']}'")
-        if lenient and not text.startswith("outputs.", pos) and pos < len(text) \
+        # the 1.0.0 example table's form; 1.1 states that '.outputs.' is required
+        # (V11-RTE-04), so a 1.1 document gets the syntax error
+        if lenient and not v11 and not text.startswith("outputs.", pos) and pos < len(text) \
                 and text[pos] in _NAME_CHARS:
             warnings.append(ExpressionWarning(
                 f"'$steps.{fields['step_id']}.<name>' (1.0.0 example form) is not standard; "
                 f"use '$steps.{fields['step_id']}.outputs.<name>'", pos))
         else:
+            if v11 and not text.startswith("outputs", pos):
+                raise _fail(f"'$steps.{fields['step_id']}.' must be followed by 'outputs.' in "
+                            f"Arazzo 1.1: write '$steps.{fields['step_id']}.outputs.<name>' "
+                            "(V11-RTE-04)", text, pos)
             _, pos = _expect_word(text, pos, ("outputs",), "'outputs'")
             pos = _expect_char(text, pos, ".", "'outputs'")
         fields["name"], pos = _take(text, pos, _NAME_CHARS, "an output name")

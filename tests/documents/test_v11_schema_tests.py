@@ -50,7 +50,7 @@ SEMANTIC = {
     "oauth-example.yaml": (
         "expression-syntax", "'$.access_token != null' is no RFC 9535 query (V11-CRI-07)"),
     "payload-replacement-using-selector.arazzo.yaml": (
-        "step-output-ref", "selector context '$steps.previous.outputs': no step 'previous' "
+        "expression-syntax", "selector context '$steps.previous.outputs' names no output "
         "(V11-RTE-04)"),
     "bnpl-example.yaml": (
         "step-output-ref", "the spec example's outputs that are never declared (issue #332)"),

@@ -407,3 +407,18 @@ def test_selectors_compile_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selectors, "scan_expression", no_parsing)
     monkeypatch.setattr(selectors, "_environment", no_parsing)
     assert compiled.evaluate(RESPONSE) == 2
+
+
+def test_V11_RTE_04_outputs_is_required_after_a_step_id_in_1_1() -> None:
+    """The 1.0.0 example table's ``$steps.<id>.<name>`` is read with a warning in a lenient
+    1.0 parse; 1.1 states that ``.outputs.`` is required, so it is a syntax error there."""
+    from arazzo.expressions import parse
+
+    lenient_10 = parse("$steps.a.x", lenient=True)
+    assert lenient_10.name == "x"
+    assert lenient_10.warnings
+    with pytest.raises(ExpressionSyntaxError, match=r"must be followed by 'outputs\.' in "
+                       r"Arazzo 1\.1") as caught:
+        parse("$steps.a.x", lenient=True, version="1.1")
+    assert caught.value.index == len("$steps.a.")
+    assert parse("$steps.a.outputs.x", version="1.1").name == "x"
