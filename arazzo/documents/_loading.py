@@ -723,7 +723,34 @@ def _is_v11_step_choice(error: jsonschema.ValidationError) -> bool:
                 "#/$defs/workflow-step-object"])
 
 
+def _expression_type_message(instance: Any) -> str | None:
+    """An Expression Type Object (criterion ``type``, selector ``type``) the schema refused:
+    what is wrong with it, in words (V11-SEL-07, V11-SEL-08, V11-AMB-26)."""
+    if not isinstance(instance, dict) or not isinstance(instance.get("type"), str):
+        return None
+    name = instance["type"]
+    versions = {"jsonpath": "'rfc9535' or 'draft-goessner-dispatch-jsonpath-00'",
+                "xpath": "'xpath-31', 'xpath-30', 'xpath-20' or 'xpath-10'",
+                "jsonpointer": "'rfc6901'"}
+    if name in versions and "version" not in instance:
+        return (f"an Expression Type Object needs a 'version' ({versions[name]}); for the "
+                f"default version write the type alone, 'type: {name}' (V11-SEL-08, "
+                "V11-AMB-26)")
+    if name in versions and isinstance(instance.get("version"), str):
+        return (f"{instance['version']!r} is not a version of {name}: use {versions[name]} "
+                "(V11-SEL-08)")
+    return None
+
+
+def _is_expression_type_choice(error: jsonschema.ValidationError) -> bool:
+    return (error.validator in ("anyOf", "oneOf")
+            and list(error.absolute_path)[-1:] in (["type"], ["targetSelectorType"])
+            and _expression_type_message(error.instance) is not None)
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
+    if _is_expression_type_choice(error):
+        return _expression_type_message(error.instance) or error.message
     if error.validator == "unevaluatedProperties":
         return (f"{error.message}: only the fields of the specification and 'x-' extensions "
                 "are allowed (EXT-02)")
@@ -756,6 +783,8 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     from jsonschema.exceptions import best_match
 
     while error.validator in ("anyOf", "oneOf") and error.context:
+        if _is_expression_type_choice(error):
+            break  # said in words by _schema_message
         depth = len(error.absolute_path)
         context = list(error.context)
         instance = error.instance
@@ -767,6 +796,9 @@ def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
                       or "reference" not in (e.schema.get("required") or [])]
             context = inline or context
         deeper = [e for e in context if len(e.absolute_path) > depth]
+        typed = [e for e in deeper if _is_expression_type_choice(e)]
+        if typed:
+            return typed[0]
         if deeper:
             error = best_match(deeper)
         elif len(context) < len(error.context):

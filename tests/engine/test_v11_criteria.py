@@ -276,7 +276,9 @@ def test_V11_AMB_26_version_is_required_in_the_object(tmp_path: Path) -> None:
     body = _criteria("- {context: $response.body, condition: '$.a', type: {type: jsonpath}}")
     errors = [d for d in _validate(tmp_path, "1.1", body) if d.is_error]
     assert [(d.rule, d.pointer) for d in errors] == [
-        ("schema", "/workflows/0/steps/0/successCriteria/0/type/type")]
+        ("schema", "/workflows/0/steps/0/successCriteria/0/type")]
+    assert "an Expression Type Object needs a 'version'" in errors[0].message
+    assert "write the type alone, 'type: jsonpath'" in errors[0].message
 
 
 # -- xpath (V11-CRI-08, V11-SEL-09, V11-SEL-11, V11-AMB-33) ---------------------------------
