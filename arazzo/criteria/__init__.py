@@ -15,8 +15,8 @@ from arazzo.criteria._evaluators import (
     SimpleEvaluator,
     XPathEvaluator,
     compile_criterion,
-    rfc9535_environment,
 )
+from arazzo.expressions._jsonpath import rfc9535_environment
 
 __all__ = [
     "DEFAULT_CRITERIA",

@@ -177,7 +177,7 @@ def compile_target(target: str, kind: str, version: str | None = None,
                               "jsonpath' (V11-RBD-03)")
         from jsonpath_rfc9535 import JSONPathError
 
-        from arazzo.criteria import rfc9535_environment
+        from arazzo.expressions._jsonpath import rfc9535_environment
 
         try:
             query = rfc9535_environment().compile(target)
@@ -267,7 +267,14 @@ def _apply_jsonpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
         raise RequestError(f"replacement target {target.text!r} is a JSONPath query, which "
                            f"needs a JSON object or array payload, not {type_name(payload)} "
                            "(V11-RBD-02)")
-    locations = [tuple(node.location) for node in target.query.finditer(payload)]
+    try:
+        locations = [tuple(node.location) for node in target.query.finditer(payload)]
+    except TimeoutError:
+        raise RequestError(f"replacement target {target.text!r}: a match() or search() "
+                           "pattern did not finish in time") from None
+    except RecursionError:
+        raise RequestError(f"replacement target {target.text!r}: the payload is nested too "
+                           "deeply") from None
     if not locations:
         raise RequestError(f"replacement target {target.text!r} matches nothing in the "
                            "payload; a JSONPath target replaces existing values only, it "

@@ -28,7 +28,6 @@ kind, a pointer to nothing, a singular query or an XPath expression that selects
 from __future__ import annotations
 
 import re
-import threading
 import warnings as _warnings
 from collections.abc import Callable
 from decimal import Decimal
@@ -182,19 +181,10 @@ def _compile_pointer(selector: str) -> Apply:
 
 # -- jsonpath ------------------------------------------------------------------------------
 
-_ENV: Any = None
-_ENV_LOCK = threading.Lock()
-
-
 def _environment() -> Any:
-    global _ENV  # noqa: PLW0603 - lazily built singleton
-    if _ENV is None:
-        with _ENV_LOCK:
-            if _ENV is None:
-                import jsonpath_rfc9535 as jsonpath
+    from arazzo.expressions._jsonpath import rfc9535_environment
 
-                _ENV = jsonpath.JSONPathEnvironment()
-    return _ENV
+    return rfc9535_environment()
 
 
 def _jsonpath_index(error: Exception, text: str) -> int:
@@ -237,6 +227,8 @@ def _compile_rfc(selector: str) -> Apply:
             raise _Failed(f"JSONPath evaluation failed: {error.args[0]}") from None
         except RecursionError:
             raise _Failed("the JSON value is nested too deeply") from None
+        except TimeoutError:
+            raise _Failed("a match() or search() pattern did not finish in time") from None
 
     return apply
 

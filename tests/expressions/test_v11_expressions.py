@@ -422,3 +422,15 @@ def test_V11_RTE_04_outputs_is_required_after_a_step_id_in_1_1() -> None:
         parse("$steps.a.x", lenient=True, version="1.1")
     assert caught.value.index == len("$steps.a.")
     assert parse("$steps.a.outputs.x", version="1.1").name == "x"
+
+
+def test_V11_SEL_04_a_selector_pattern_that_runs_away_is_bounded() -> None:
+    """A Selector's RFC 9535 ``match()`` runs with the same timeout as JSONPath criteria: an
+    untrusted document's catastrophic pattern fails the selection instead of hanging."""
+    from arazzo.expressions import compile_selector
+    from arazzo.expressions._context import EvaluationContext
+
+    selector = compile_selector("$inputs.x", "$[?match(@, '(a|aa)+$')]", "jsonpath")
+    ctx = EvaluationContext(inputs={"x": ["a" * 40 + "b"]})
+    with pytest.raises(ExpressionError, match="did not finish in time"):
+        selector.evaluate(ctx)
