@@ -304,7 +304,7 @@ _JSONPATH_REGEX_TIMEOUT = JSONPATH_REGEX_TIMEOUT
 
 
 class _JsonPathCondition:
-    __slots__ = ("exists", "find", "mode", "negations", "text", "warnings")
+    __slots__ = ("exists", "find", "json_only", "mode", "negations", "text", "warnings")
 
     def __init__(self, text: str, find: Any, mode: str,
                  warnings: list[ExpressionWarning] | None = None,
@@ -320,6 +320,9 @@ class _JsonPathCondition:
         self.exists = exists
         # unguarded negated comparisons of a root filter (validation rule jsonpath-negation)
         self.negations = negations or []
+        # Arazzo 1.1: a text context (an unparsed body) is not JSON data, so the condition
+        # fails (V11-CRI-09, V11-AMB-21); 1.0 queries the string as a JSON value
+        self.json_only = False
 
 
 # The non-RFC comparison form: singular queries, literals, comparison and logical operators.
@@ -403,10 +406,15 @@ class JsonPathEvaluator:
                     "'rfc9535' is an Arazzo 1.1 version name; in 1.0 RFC 9535 is the default "
                     "and is selected by omitting the version (S-20)", 0))
             version = None
+        compiled: _JsonPathCondition | None = None
         if version is None:
-            return self._compile_rfc(condition, warnings, comparison_form=spec_minor == "1.0")
-        if version == GOESSNER:
-            return self._compile_goessner(condition)
+            compiled = self._compile_rfc(condition, warnings,
+                                         comparison_form=spec_minor == "1.0")
+        elif version == GOESSNER:
+            compiled = self._compile_goessner(condition)
+        if compiled is not None:
+            compiled.json_only = spec_minor != "1.0"
+            return compiled
         if spec_minor == "1.0":
             raise CriterionError(
                 f"unknown JSONPath version {version!r}: the only version that can be named is "
@@ -485,6 +493,10 @@ class JsonPathEvaluator:
             raise CriterionError(f"the context value is {short_repr(value)}")
         if isinstance(value, (bytes, bytearray)):
             raise CriterionError("the context value is binary, not JSON")
+        if compiled.json_only and isinstance(value, str):
+            raise CriterionError("the context value is text, not parsed JSON data (a body that "
+                                 "is not JSON, or a string): a JSONPath condition fails on it "
+                                 "(V11-CRI-09, V11-AMB-21)")
         mode = compiled.mode
         try:
             if mode == "comparison":

@@ -524,3 +524,19 @@ workflows:
     with pytest.raises(arazzo.ValidationFailed):
         _run(tmp_path, server, version, body)
     assert server.requests == []
+
+
+@BOTH
+def test_V11_CRI_09_jsonpath_on_a_text_body(tmp_path: Path, server: ScriptedServer,
+                                            version: str) -> None:
+    """JSONPath applied to non-JSON data: 1.1 makes the condition fail (V11-CRI-09,
+    V11-AMB-21); 1.0 queries the text as a JSON string value, whose root '$' matches."""
+    _status(server, Reply(200, body="all good", content_type="text/plain"))
+    body = _criteria("- {context: $response.body, condition: '$', type: jsonpath}")
+    result = _run(tmp_path, server, version, body)
+    if version == "1.0":
+        assert result.succeeded, result.error
+        return
+    failure = _failure(result)
+    assert failure.kind == "expression"
+    assert "text, not parsed JSON data" in failure.message
