@@ -72,6 +72,7 @@ from arazzo.expressions import (
 from arazzo.expressions._common import short_repr, type_name
 from arazzo.expressions._jsonpath import JSONPATH_REGEX_TIMEOUT, rfc9535_environment
 from arazzo.expressions._template import scan_template
+from arazzo.expressions._xpath import DTD_BYTES, XPATH_VERSIONS, line_column_index, xpath_parser
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -637,27 +638,8 @@ def _check_negation(comparison: Any, anchor: int | None,
 
 # -- xpath --------------------------------------------------------------------------------
 
-_XPATH_VERSIONS = {None: "31", "xpath-31": "31", "xpath-30": "30", "xpath-20": "20",
-                   "xpath-10": "10"}
-_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-
-
-def _xpath_parser(version: str) -> Any:
-    if version == "31":
-        from elementpath.xpath31 import XPath31Parser
-
-        return XPath31Parser()
-    if version == "30":
-        from elementpath.xpath30 import XPath30Parser
-
-        return XPath30Parser()
-    if version == "20":
-        from elementpath import XPath2Parser
-
-        return XPath2Parser()
-    from elementpath import XPath1Parser
-
-    return XPath1Parser()
+_XPATH_VERSIONS = XPATH_VERSIONS
+_DTD = DTD_BYTES
 
 
 class _XPathCondition:
@@ -676,17 +658,7 @@ def _xpath_error_index(error: Exception, condition: str) -> int:
     span = getattr(token, "span", None)
     if isinstance(span, tuple) and span and isinstance(span[0], int):
         return min(max(span[0], 0), len(condition))
-    return _line_column_index(condition, str(error))
-
-
-def _line_column_index(text: str, message: str) -> int:
-    match = re.search(r"line (\d+), column (\d+)", message)
-    if not match:
-        return 0
-    line, column = int(match.group(1)), int(match.group(2))
-    lines = text.split("\n")
-    index = sum(len(x) + 1 for x in lines[:line - 1]) + column - 1
-    return min(max(index, 0), len(text))
+    return line_column_index(condition, str(error))
 
 
 class XPathEvaluator:
@@ -714,7 +686,7 @@ class XPathEvaluator:
                 "and is selected by omitting the version (S-20)", 0))
         from elementpath import ElementPathError
 
-        parser = _xpath_parser(_XPATH_VERSIONS[version])
+        parser = xpath_parser(_XPATH_VERSIONS[version])
         try:
             token = parser.parse(condition)
         except ElementPathError as error:

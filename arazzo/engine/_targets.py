@@ -19,6 +19,7 @@ from typing import Any
 from arazzo._exceptions import ExpressionSyntaxError
 from arazzo.engine._responses import media_type
 from arazzo.expressions import JsonPointer
+from arazzo.expressions._xpath import DTD, XPATH_VERSIONS, line_column_index, xpath_parser
 
 __all__ = [
     "ReplacementTarget",
@@ -135,8 +136,7 @@ def is_xml_type(mt: str) -> bool:
     return mt in ("application/xml", "text/xml") or mt.endswith("+xml")
 
 
-_XPATH_VERSIONS = {None: "31", "xpath-31": "31", "xpath-30": "30", "xpath-20": "20",
-                   "xpath-10": "10"}
+_XPATH_VERSIONS = XPATH_VERSIONS
 
 
 def target_kind(selector_type: str | None, version: str | None,
@@ -183,7 +183,7 @@ def compile_target(target: str, kind: str, version: str | None = None,
             query = rfc9535_environment().compile(target)
         except JSONPathError as exc:
             raise TargetError(f"invalid JSONPath query (RFC 9535): {exc} (V11-RBD-02)",
-                              _column_index(str(exc), target)) from None
+                              line_column_index(target, str(exc))) from None
         return ReplacementTarget(kind, target, query=query)
     if kind == "xpath":
         if version not in _XPATH_VERSIONS:
@@ -191,45 +191,18 @@ def compile_target(target: str, kind: str, version: str | None = None,
                               "'xpath-30', 'xpath-20' or 'xpath-10' (V11-SEL-08)")
         from elementpath import ElementPathError
 
-        parser = _xpath_parser(_XPATH_VERSIONS[version], dict(namespaces or {}))
+        parser = xpath_parser(version, namespaces)
         try:
             token = parser.parse(target)
         except ElementPathError as exc:
             raise TargetError(f"invalid XPath expression: {exc} (V11-RBD-03)",
-                              _column_index(str(exc), target)) from None
+                              line_column_index(target, str(exc))) from None
         return ReplacementTarget(kind, target, query=token)
     raise TargetError(f"unknown target selector type {kind!r} (V11-RBD-03)")
 
 
-def _column_index(message: str, text: str) -> int:
-    found = re.search(r"line (\d+), column (\d+)", message)
-    if not found:
-        return 0
-    line, column = int(found.group(1)), int(found.group(2))
-    lines = text.split("\n")
-    return min(max(sum(len(x) + 1 for x in lines[:line - 1]) + column - 1, 0), len(text))
-
-
-def _xpath_parser(version: str, namespaces: dict[str, str]) -> Any:
-    if version == "31":
-        from elementpath.xpath31 import XPath31Parser
-
-        return XPath31Parser(namespaces=namespaces)
-    if version == "30":
-        from elementpath.xpath30 import XPath30Parser
-
-        return XPath30Parser(namespaces=namespaces)
-    if version == "20":
-        from elementpath import XPath2Parser
-
-        return XPath2Parser(namespaces=namespaces)
-    from elementpath import XPath1Parser
-
-    return XPath1Parser(namespaces=namespaces)
-
-
 _XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
-_DTD = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_DTD = DTD
 
 
 def xml_namespaces(text: str) -> dict[str, str]:

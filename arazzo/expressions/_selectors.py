@@ -27,7 +27,6 @@ kind, a pointer to nothing, a singular query or an XPath expression that selects
 
 from __future__ import annotations
 
-import re
 import warnings as _warnings
 from collections.abc import Callable
 from decimal import Decimal
@@ -38,6 +37,7 @@ from arazzo.expressions._common import MISSING, ExpressionWarning, type_name
 from arazzo.expressions._context import EvaluationContext
 from arazzo.expressions._pointer import JsonPointer
 from arazzo.expressions._runtime import Expression, Mode, scan_expression
+from arazzo.expressions._xpath import DTD_BYTES, xpath_parser
 
 __all__ = ["SELECTOR_VERSIONS", "CompiledSelector", "SelectorSpec", "compile_selector"]
 
@@ -50,7 +50,7 @@ SELECTOR_VERSIONS: dict[str, tuple[str, ...]] = {
     "jsonpointer": ("rfc6901",),
 }
 
-_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_DTD = DTD_BYTES
 
 Apply = Callable[[Any], Any]
 
@@ -267,24 +267,6 @@ def _compile_goessner(selector: str) -> Apply:
 # -- xpath ---------------------------------------------------------------------------------
 
 
-def _xpath_parser(version: str) -> Any:
-    if version == "xpath-31":
-        from elementpath.xpath31 import XPath31Parser
-
-        return XPath31Parser()
-    if version == "xpath-30":
-        from elementpath.xpath30 import XPath30Parser
-
-        return XPath30Parser()
-    if version == "xpath-20":
-        from elementpath import XPath2Parser
-
-        return XPath2Parser()
-    from elementpath import XPath1Parser
-
-    return XPath1Parser()
-
-
 def _xpath_index(error: Exception, text: str) -> int:
     token = getattr(error, "token", None)
     if getattr(token, "symbol", None) == "(end)":
@@ -332,7 +314,7 @@ def _compile_xpath(selector: str, version: str) -> Apply:
     from elementpath import ElementPathError, XPathContext
 
     try:
-        token = _xpath_parser(version).parse(selector)
+        token = xpath_parser(version).parse(selector)
     except ElementPathError as error:
         raise ExpressionSyntaxError(f"invalid XPath expression: {error}", selector,
                                     _xpath_index(error, selector)) from None
