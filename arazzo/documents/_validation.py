@@ -476,6 +476,12 @@ class _Checker:
                       "step may take, greater than 0 (V11-STP-07, V11-AMB-12)")
         for i, ref in enumerate(step.depends_on or []):
             self.check_depends_on(workflow, step, ref, f"{base}/dependsOn/{i}")
+        if kind == "workflow" and step.timeout is not None and step.timeout > 0:
+            self.emit(WARNING, "step-timeout", f"{base}/timeout",
+                      "this engine bounds a step's HTTP request by its timeout; a step that "
+                      "calls a workflow is not bounded as a whole, so this timeout has no "
+                      "effect (give the called workflow's steps their own, V11-STP-07, "
+                      "V11-AMB-12)", key=True)
         if kind == "workflow" and step.request_body is not None:
             self.emit(WARNING, "workflow-body", f"{base}/requestBody",
                       "a step that calls a workflow sends no request: its 'requestBody' is "

@@ -201,3 +201,20 @@ def test_ACT05_retry_limit_is_exhausted_before_later_failure_actions(
     assert [r.path for r in server.requests] == ["/v1/status"] * 3 + ["/v1/pets"]
     assert [r.action.name if r.action else None for r in result.steps] == [
         "again", "again", "giveUp", None]
+
+
+def test_V11_AMB_12_timeout_on_a_workflow_step_is_said_to_have_no_effect(
+        tmp_path: Path) -> None:
+    path = doc(tmp_path, """
+    workflows:
+    - workflowId: sub
+      steps:
+      - {stepId: ping, operationId: getStatus}
+    - workflowId: w
+      steps:
+      - {stepId: call, workflowId: sub, timeout: 100}
+    """, header=HEADER_11)
+    diags = arazzo.validate(path)
+    assert [(d.rule, d.severity.value, d.pointer) for d in diags] == [
+        ("step-timeout", "warning", "/workflows/1/steps/0/timeout")]
+    assert "has no effect" in diags[0].message
