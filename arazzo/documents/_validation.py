@@ -79,6 +79,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 _DEPENDS_ON = re.compile(r"^\$(?:workflows|sourceDescriptions\.(?P<source>[A-Za-z0-9_\-]+))\."
                          r"(?P<wf>[A-Za-z0-9_\-]+)\.steps\.(?P<step>[A-Za-z0-9_\-]+)$")
 _KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
+_HTTP_ONLY = re.compile(r"\$(?:statusCode|response|request|url|method)\b")
+_MESSAGE = re.compile(r"\$message\.")
 _LOOKS_LIKE = re.compile(
     r"^\$(url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
     r"sourceDescriptions|components)\b")
@@ -488,6 +490,7 @@ class _Checker:
                       "ignored; pass values as parameters (STP-07, V11-AMB-43)", key=True)
         if kind is None or kind == "unknown":
             return
+        self.check_message_expressions(step, base, kind)
         if kind != "asyncapi":
             what = {"workflow": "a workflow step", "openapi": "an OpenAPI step"}[kind]
             for field, name in (("action", "action"), ("correlation_id", "correlationId")):
@@ -544,6 +547,25 @@ class _Checker:
                           f"parameter {item.name!r}: 'in: {item.in_}' has no meaning on an "
                           "AsyncAPI step; its parameters are message headers, 'in: header' "
                           "(V11-AMB-15)")
+
+    def check_message_expressions(self, step: Step, base: str, kind: str) -> None:
+        """V11-AMB-14: HTTP expressions (``$statusCode``, ``$response``, ``$request``, ``$url``,
+        ``$method``) mean nothing in an AsyncAPI step, and ``$message`` nothing elsewhere."""
+        import json
+
+        text = json.dumps(step.model_dump(by_alias=True, mode="json", exclude_none=True))
+        if kind == "asyncapi":
+            found = sorted(set(_HTTP_ONLY.findall(text)))
+            if found:
+                self.emit(ERROR, "async-expression", base,
+                          f"step {step.step_id!r} sends or receives a message, so "
+                          f"{', '.join(found)} has no value there (only HTTP steps have one); "
+                          "read the message with '$message.header.<name>' or "
+                          "'$message.payload#/...' (V11-AMB-14)")
+        elif _MESSAGE.search(text):
+            self.emit(ERROR, "async-expression", base,
+                      f"step {step.step_id!r} is not an AsyncAPI step, so it has no message: "
+                      "'$message' is read on send and receive steps only (V11-AMB-14)")
 
     def check_depends_on(self, workflow: Workflow, step: Step, ref: str, pointer: str) -> None:
         """V11-STP-09: a stepId of this workflow, ``$workflows.<wf>.steps.<step>`` or

@@ -99,7 +99,8 @@ WHY_OPERATION_PATH_FORM = ("schema test: operationPath '$sourceDescriptions.user
                            "not a source reference plus JSON pointer ('{$sourceDescriptions."
                            "<name>.url}#/...', STP-04)")
 WHY_ASYNC_ONLY_SOURCE = ("the only source is an AsyncAPI description, so operationId 'getUsers' "
-                         "is an AsyncAPI step, which needs an action (V11-AMB-06)")
+                         "is an AsyncAPI step, which needs an action (V11-AMB-06) and has no "
+                         "$statusCode (V11-AMB-14)")
 WHY_STRIPE = 'its split Stripe OpenAPI files were not copied (no license)'
 
 EXPECTED: dict[str, list[tuple[str, str, str]]] = {
@@ -168,6 +169,7 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
      'invalid-workflow-step-with-operationId.arazzo.yaml'): [
         ('step-target', '/workflows/0/steps/0/workflowId', WHY_NEGATIVE),
         ('async-action', '/workflows/1/steps/0', WHY_ASYNC_ONLY_SOURCE),
+        ('async-expression', '/workflows/1/steps/0', WHY_ASYNC_ONLY_SOURCE),
     ],
     'OAI__Arazzo-Specification/tests/schema/pass/openapi-operation-path.arazzo.yaml': [
         ('unresolved-operation', '/workflows/0/steps/0/operationPath', WHY_OPERATION_PATH_FORM),

@@ -165,6 +165,13 @@ def test_V11_STP_01_list_describe_and_graph_show_asyncapi_steps() -> None:
     pytest.param("    correlationId: $inputs.requestId\n",
                  "    correlationId: $inputs.requestId\n    requestBody: {payload: {a: 1}}\n",
                  "async-body", "a receive step sends nothing", id="V11-AMB-15 receive body"),
+    pytest.param("    correlationId: $inputs.requestId\n",
+                 "    correlationId: $inputs.requestId\n"
+                 "    successCriteria: [{condition: $statusCode == 200}]\n",
+                 "async-expression", "$statusCode has no value there", id="V11-AMB-14 HTTP"),
+    pytest.param("    outputs: {name: $response.body#/name}\n",
+                 "    outputs: {name: $response.body#/name, id: $message.payload#/id}\n",
+                 "async-expression", "so it has no message", id="V11-AMB-14 message"),
     pytest.param("    successCriteria: [{condition: $statusCode == 200}]\n    outputs: {name",
                  "    action: receive\n    successCriteria: [{condition: $statusCode == 200}]"
                  "\n    outputs: {name", "async-field", "applies to AsyncAPI steps only",
