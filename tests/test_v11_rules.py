@@ -54,9 +54,6 @@ NOT_TESTED: dict[str, str] = {
                   "which the schema rejects as a non-string condition like any other "
                   "non-string (CRI-01); nothing 1.1-specific to test",
     # -- rules the engine gets wrong today
-    "V11-SRC-02": "not implemented: AsyncAPI sources are not counted; a bare operationId "
-                  "with one OpenAPI and one AsyncAPI source draws no diagnostic, and a bare "
-                  "id in both is taken as the OpenAPI operation instead of an ambiguity",
     "V11-VER-09": "not implemented: a plain-name fragment ($ref: '#name' to an $anchor) in "
                   "workflow inputs is not resolved; validate says nothing and a run crashes "
                   "in jsonschema (NoSuchAnchor)",

@@ -238,3 +238,34 @@ def test_V11_RTE_12_V11_RTE_13_several_embeddings_end_at_the_first_brace() -> No
                           version="1.1")
     ctx = EvaluationContext(inputs={"host": "h", "x": {"a": "A"}, "n": 3})
     assert value.evaluate(ctx) == "https://h/api/A}/3"
+
+
+# -- AsyncAPI sources count as non-arazzo sources (V11-SRC-02) -------------------------------
+
+
+def test_V11_SRC_02_bare_operation_ids_beside_an_asyncapi_source(tmp_path: Path) -> None:
+    path = async_doc(tmp_path, "operationId: $sourceDescriptions.pets.getPet",
+                     "operationId: getPet")
+    diags = arazzo.validate(path)
+    assert [(d.severity.value, d.pointer) for d in diags] == [
+        ("warning", "/workflows/0/steps/0/operationId")]
+    assert "write '$sourceDescriptions.pets.getPet'" in diags[0].message
+    path = async_doc(tmp_path, "operationId: $sourceDescriptions.orders.placeOrder",
+                     "operationId: placeOrder")
+    diags = arazzo.validate(path)
+    assert [(d.severity.value, d.rule, d.pointer) for d in diags] == [
+        ("warning", "async-target", "/workflows/0/steps/1/operationId")]
+    assert "write '$sourceDescriptions.orders.placeOrder' (V11-SRC-02)" in diags[0].message
+
+
+def test_V11_SRC_02_a_bare_id_in_an_openapi_and_an_asyncapi_source_is_ambiguous(
+        tmp_path: Path) -> None:
+    path = async_doc(tmp_path, "operationId: $sourceDescriptions.pets.getPet",
+                     "operationId: getPet", async_old="  placeOrder:\n",
+                     async_new="  getPet:\n    action: send\n"
+                               "    channel: {$ref: '#/channels/place-order'}\n"
+                               "  placeOrder:\n")
+    errors = [d for d in arazzo.validate(path) if d.is_error]
+    assert [(d.rule, d.pointer) for d in errors] == [
+        ("unresolved-operation", "/workflows/0/steps/0/operationId")]
+    assert "is ambiguous: it exists in sources 'orders', 'pets'" in errors[0].message
