@@ -173,8 +173,17 @@ def _resolve_operation_id(doc: Document, op_id: str, location: Location | None) 
     openapi = [s for s in sources.values() if isinstance(s, OpenAPISource)]
     missing = [s for s in sources.values() if isinstance(s, MissingSource)]
     found = [(s, ref) for s in openapi for ref in s.by_id.get(op_id, [])]
+    # AsyncAPI sources are non-arazzo sources too (V11-SRC-02)
+    asyncapi = [s for s in sources.values() if isinstance(s, AsyncAPISource)]
+    also_async = [s.name for s in asyncapi if op_id in s.operations]
+    if found and also_async:
+        names = sorted({s.name for s, _ in found} | set(also_async))
+        options = " or ".join(f"'$sourceDescriptions.{n}.{op_id}'" for n in names)
+        raise ReferenceError_(
+            f"{where} is ambiguous: it exists in sources {', '.join(map(repr, names))}; "
+            f"qualify it as {options} (V11-SRC-02)", location=location)
     if len(found) == 1:
-        if len(openapi) + len(missing) > 1:
+        if len(openapi) + len(asyncapi) + len(missing) > 1:
             warnings.append(
                 f"{where} is not qualified although the document has several source "
                 f"descriptions; write '$sourceDescriptions.{found[0][0].name}.{op_id}' (STP-03)")
@@ -496,13 +505,19 @@ def resolve_async(doc: Document, step: Step) -> AsyncTarget:
             f"case-sensitive){_did_you_mean(bare, ids)} (V11-STP-01, V11-AMB-05)",
             location=location)
     source = found[0]
+    warnings: tuple[str, ...] = ()
+    if not op_id.startswith(_PREFIX) and sum(
+            not isinstance(s, ArazzoSource) for s in owner.sources.values()) > 1:
+        warnings = (f"{where} is not qualified although the document has several source "
+                    f"descriptions; write '$sourceDescriptions.{source.name}.{bare}' "
+                    "(V11-SRC-02)",)
     channel = source.channel_of(bare)
     if channel is None or channel not in source.channels:
         raise ReferenceError_(
             f"{where}: AsyncAPI operation {bare!r} of source {source.name!r} has no channel "
             "'$ref' to one of its '#/channels/...' (AsyncAPI 3 operations name their channel)",
             location=location)
-    return AsyncTarget(source, channel, bare)
+    return AsyncTarget(source, channel, bare, warnings)
 
 
 def _resolve_channel_path(doc: Document, text: str, location: Location | None) -> AsyncTarget:
