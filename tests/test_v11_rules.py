@@ -54,9 +54,6 @@ NOT_TESTED: dict[str, str] = {
                   "which the schema rejects as a non-string condition like any other "
                   "non-string (CRI-01); nothing 1.1-specific to test",
     # -- rules the engine gets wrong today
-    "V11-VER-09": "not implemented: a plain-name fragment ($ref: '#name' to an $anchor) in "
-                  "workflow inputs is not resolved; validate says nothing and a run crashes "
-                  "in jsonschema (NoSuchAnchor)",
     "V11-VER-13": "not implemented: a source is resolved while the documents are still being "
                   "read, so only documents read earlier count (see V11-VER-14)",
     "V11-VER-14": "not implemented: an Arazzo source whose url names by identity a document "

@@ -1116,6 +1116,83 @@ def load(source: str | os.PathLike[str] | bytes, *,
     return loader.build(parsed, None)
 
 
+def _anchors(node: Any, pointer: str, found: dict[str, str], depth: int = 0) -> None:
+    if depth > 64:
+        return
+    if isinstance(node, dict):
+        anchor = node.get("$anchor")
+        if isinstance(anchor, str):
+            found.setdefault(anchor, pointer)
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                _anchors(value, f"{pointer}/{_escape(str(key))}", found, depth + 1)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                _anchors(value, f"{pointer}/{index}", found, depth + 1)
+
+
+def _rewrite_anchors(node: Any, found: dict[str, str], depth: int = 0) -> Any:
+    if depth > 64:
+        return node
+    if isinstance(node, dict):
+        out = {k: _rewrite_anchors(v, found, depth + 1) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and not ref.startswith("#/") \
+                and ref[1:] in found:
+            out["$ref"] = "#" + found[ref[1:]]
+        return out
+    if isinstance(node, list):
+        return [_rewrite_anchors(v, found, depth + 1) for v in node]
+    return node
+
+
+def with_pointer_refs(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``raw`` with every plain-name ``$ref`` (``#name``, to a ``$anchor`` anywhere in the
+    document) written as the JSON Pointer of its target, so workflow inputs can use both
+    forms (V11-VER-09) whatever part of the document holds the anchor; ``raw`` itself when it
+    has no ``$anchor`` (the common case: no copy)."""
+    found: dict[str, str] = {}
+    _anchors(raw, "", found)
+    if not found:
+        return raw
+    rewritten: Mapping[str, Any] = _rewrite_anchors(raw, found)
+    return rewritten
+
+
+def unresolved_refs(schema: Any, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``$ref``s in ``schema`` that do not resolve within ``raw`` (after
+    :func:`with_pointer_refs`): (pointer inside ``schema``, the reference). References to
+    other documents are listed too: inputs schemas are read within their document."""
+    from arazzo.expressions import MISSING, JsonPointer
+
+    out: list[tuple[str, str]] = []
+
+    def walk(node: Any, pointer: str, depth: int) -> None:
+        if depth > 64:
+            return
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref != "https://json-schema.org/draft/2020-12/schema":
+                target: Any = MISSING
+                if ref.startswith("#"):
+                    try:
+                        target = JsonPointer.from_fragment(ref[1:]).resolve(raw)
+                    except Exception:
+                        target = MISSING
+                if target is MISSING:
+                    out.append((f"{pointer}/$ref", ref))
+            for key, value in node.items():
+                if key != "$ref":
+                    walk(value, f"{pointer}/{_escape(str(key))}", depth + 1)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}", depth + 1)
+
+    walk(schema, "", 0)
+    return out
+
+
 def deref_local(schema: Any, raw: Mapping[str, Any]) -> Any:
     """``schema`` with its local ``$ref`` (``#/...`` into ``raw``) followed, at most 32 deep;
     ``{}`` for one that does not resolve, a non-local one left as it is."""

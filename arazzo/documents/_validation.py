@@ -386,6 +386,7 @@ class _Checker:
         wscope = _Scope(workflow)
         if workflow.inputs is not None:
             self.check_inputs(workflow.inputs, f"{base}/inputs")
+            self.check_inputs_refs(base)
         for i, ref in enumerate(workflow.depends_on or []):
             self.check_workflow_ref(ref, f"{base}/dependsOn/{i}", "dependsOn", "WF-04")
         self.check_parameters(workflow.parameters, f"{base}/parameters", wscope, target=None)
@@ -403,8 +404,49 @@ class _Checker:
                 self.positions = dict.fromkeys(range(len(workflow.steps)), 0)  # no order
         for si, step in enumerate(workflow.steps):
             self.check_step(workflow, si, step, f"{base}/steps/{si}")
+        if self.v11:
+            self.check_unreferenceable_ids(workflow, base)
         for key, value in (workflow.outputs or {}).items():
             self.check_output(value, f"{base}/outputs/{_escape(key)}", wscope)
+
+    def check_unreferenceable_ids(self, workflow: Workflow, base: str) -> None:
+        """V11-RTE-11, V11-AMB-38: a step id outside ``[A-Za-z0-9_-]`` cannot appear in an
+        expression; each place that tries (``$steps.<that id>.``) is an error."""
+        odd = [s.step_id for s in workflow.steps if not _ID_RE.match(s.step_id)]
+        if not odd:
+            return
+        raw = self.doc.raw["workflows"][int(base.rsplit("/", 1)[1])]
+
+        def walk(node: Any, pointer: str) -> None:
+            if isinstance(node, str):
+                for step_id in odd:
+                    if f"$steps.{step_id}." in node:
+                        self.emit(ERROR, "step-output-ref", pointer,
+                                  f"step id {step_id!r} is not an identifier "
+                                  "([A-Za-z0-9_-]), so '$steps.' cannot name it: rename the "
+                                  "step (V11-RTE-11, V11-AMB-38)")
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(value, f"{pointer}/{_escape(str(key))}")
+            elif isinstance(node, list):
+                for index, value in enumerate(node):
+                    walk(value, f"{pointer}/{index}")
+
+        walk(raw, base)
+
+    def check_inputs_refs(self, base: str) -> None:
+        """WF-03, V11-VER-09: every ``$ref`` of the inputs schema resolves within the document,
+        by JSON Pointer or by plain name (``#name``, a ``$anchor``); a run could not check its
+        inputs otherwise."""
+        from arazzo.documents._loading import unresolved_refs, with_pointer_refs
+
+        root = self.doc.memo(("pointer-refs",), lambda: with_pointer_refs(self.doc.raw))
+        schema = root["workflows"][int(base.rsplit("/", 1)[1])].get("inputs")
+        for where, ref in unresolved_refs(schema, root):
+            self.emit(ERROR, "inputs-ref", f"{base}/inputs{where}",
+                      f"$ref {ref!r} of the workflow's inputs schema does not resolve within "
+                      "this document: point at a schema here, '#/components/inputs/<name>' or "
+                      "a '$anchor' name (WF-03, V11-VER-09)")
 
     def check_inputs(self, schema: Mapping[str, Any], pointer: str) -> None:
         """WF-03: inputs are a map of names (``$inputs.<name>``), so their schema describes an

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_, UnsupportedFeature
 from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
-from arazzo.documents._loading import Document, OperationRef
+from arazzo.documents._loading import Document, OperationRef, with_pointer_refs
 from arazzo.documents._loading import deref_local as _deref
 from arazzo.documents._operations import (
     AsyncTarget,
@@ -223,7 +223,14 @@ class WorkflowPlan:
     secret_inputs: frozenset[str] = frozenset()
     #: ``$self`` (Arazzo 1.1, V11-RTE-10): the document's canonical URI
     self_uri: str | None = None
+    #: the document as the inputs schema is read in: plain-name ``$ref``s to ``$anchor``s
+    #: written as pointers (V11-VER-09); the document itself when it has no anchor
+    schema_root: Mapping[str, Any] | None = None
     _validator: Any = None
+
+    @property
+    def _root(self) -> Mapping[str, Any]:
+        return self.schema_root if self.schema_root is not None else self.document.raw
 
     @property
     def key(self) -> tuple[int, str]:
@@ -250,7 +257,7 @@ class WorkflowPlan:
             import referencing.jsonschema
 
             resource = referencing.Resource.from_contents(
-                self.document.raw, default_specification=referencing.jsonschema.DRAFT202012)
+                self._root, default_specification=referencing.jsonschema.DRAFT202012)
             registry: referencing.Registry[Any] = referencing.Registry().with_resource(
                 DOCUMENT_URI, resource)
             schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index}/inputs"}
@@ -265,12 +272,21 @@ class WorkflowPlan:
         data: dict[str, Any] = copy.deepcopy(dict(inputs or {}))
         if self.inputs_schema is None:
             return data
-        data = _apply_defaults(self.inputs_schema, data, self.document.raw, 0)
-        if inputs_are_valid(self.document.raw, self._index, data):
+        data = _apply_defaults(self.inputs_schema, data, self._root, 0)
+        if inputs_are_valid(self._root, self._index, data):
             return data
         validator = self.validator()
         assert validator is not None
-        errors = list(validator.iter_errors(data))
+        try:
+            errors = list(validator.iter_errors(data))
+        except Exception as exc:
+            if not type(exc).__module__.startswith("referencing"):
+                raise
+            ref = getattr(exc, "ref", None)
+            raise InputError(
+                f"workflow {self.workflow_id!r}: its inputs schema cannot be checked: the "
+                f"$ref {ref!r} does not resolve within the document (WF-03, V11-VER-09)"
+            ) from None
         if not errors:
             return data
         missing: list[str] = []
@@ -586,7 +602,11 @@ class Plan:
                    for s in doc.spec.source_descriptions}
         components = doc.raw.get("components") if isinstance(doc.raw.get("components"),
                                                                dict) else {}
+        root = doc.memo(("pointer-refs",), lambda: with_pointer_refs(doc.raw))
         schema = workflow.inputs
+        if root is not doc.raw and schema is not None:
+            index = next(i for i, w in enumerate(doc.spec.workflows) if w is workflow)
+            schema = root["workflows"][index]["inputs"]
         return WorkflowPlan(
             workflow_id=workflow.workflow_id, document=doc, workflow=workflow, steps=steps,
             by_id=by_id,
@@ -594,8 +614,8 @@ class Plan:
                           for k, v in (workflow.outputs or {}).items()),
             depends_on=depends, source_descriptions=sources, components=components or {},
             inputs_schema=schema,
-            secret_inputs=_secret_inputs(schema, doc.raw) if schema else frozenset(),
-            self_uri=_self_uri(doc),
+            secret_inputs=_secret_inputs(schema, root) if schema else frozenset(),
+            self_uri=_self_uri(doc), schema_root=root,
         )
 
     def _requirement(self, doc: Document, workflow: Workflow, ref: str
