@@ -53,12 +53,6 @@ NOT_TESTED: dict[str, str] = {
     "V11-CRI-02": "authoring rule on YAML quoting: an unquoted condition is a YAML mapping, "
                   "which the schema rejects as a non-string condition like any other "
                   "non-string (CRI-01); nothing 1.1-specific to test",
-    # -- rules the engine gets wrong today
-    "V11-VER-13": "not implemented: a source is resolved while the documents are still being "
-                  "read, so only documents read earlier count (see V11-VER-14)",
-    "V11-VER-14": "not implemented: an Arazzo source whose url names by identity a document "
-                  "listed later ('sub' before 'lib' in tests/engine/test_v11_rules_runtime.py's "
-                  "layout) is reported unresolvable (file not found)",
     # -- readings the engine does not act on
     "V11-AMB-03": "a reading the engine does not act on: it neither sends nor recognises "
                   "Arazzo media types (documents are read from files and URLs by content)",

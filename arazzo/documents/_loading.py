@@ -981,6 +981,32 @@ class _Loader:
                     "source-load"))
         return doc
 
+    def finish(self, entry: Document) -> Document:
+        """After every document was read: an Arazzo source that could not be read by
+        location but names, by identity, a document read later (its ``$self``) is that
+        document (V11-VER-13, V11-VER-14: no reference is unresolvable before every document
+        was parsed)."""
+        if not self.by_identity:
+            return entry
+        for doc in list(entry.iter_documents()):
+            if doc.spec.spec_minor == "1.0":
+                continue
+            for index, declared in enumerate(doc.spec.source_descriptions):
+                loaded = doc.sources.get(declared.name)
+                if not isinstance(loaded, MissingSource) or declared.type not in (None,
+                                                                                  "arazzo"):
+                    continue
+                base = doc.identity
+                wanted = urljoin(base, declared.url.split("#", 1)[0]) if base else declared.url
+                known = self.by_identity.get(wanted)
+                if known is None:
+                    continue
+                doc.sources[declared.name] = ArazzoSource(declared.name, declared.url, known)
+                pointer = f"/sourceDescriptions/{index}/url"
+                doc.diagnostics[:] = [d for d in doc.diagnostics
+                                      if not (d.rule == "source-load" and d.pointer == pointer)]
+        return entry
+
     def _load_source(self, doc: Document, index: int, name: str, url: str,
                      declared: str | None) -> Source:
         location = doc.locate(f"/sourceDescriptions/{index}/url")
@@ -1108,12 +1134,12 @@ def load(source: str | os.PathLike[str] | bytes, *,
         if not entry.exists():
             raise LoadError(f"file not found: {entry}", location=Location(str(entry)))
         parsed = loader.retriever._read_file(entry.resolve(), str(entry), None)
-        return loader.build(parsed, key)
+        return loader.finish(loader.build(parsed, key))
     if url is not None:
-        return loader.build(loader.retriever.fetch(url, None), url)
+        return loader.finish(loader.build(loader.retriever.fetch(url, None), url))
     assert text is not None
     parsed = parse_text(text, None, max_bytes=max_bytes, max_nodes=max_nodes)
-    return loader.build(parsed, None)
+    return loader.finish(loader.build(parsed, None))
 
 
 def _anchors(node: Any, pointer: str, found: dict[str, str], depth: int = 0) -> None:

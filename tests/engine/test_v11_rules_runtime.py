@@ -274,3 +274,23 @@ def test_V11_VER_06_V11_VER_07_without_self_a_relative_url_is_read_by_location(
     sub = arazzo.load(path).sources["sub"]
     assert isinstance(sub, ArazzoSource)
     assert sub.document.identity == (tmp_path / "sub.arazzo.yaml").resolve().as_uri()
+
+
+def test_V11_VER_13_V11_VER_14_identity_is_resolved_after_every_document_is_read(
+        tmp_path: Path) -> None:
+    """'sub' is listed before 'lib', whose $self it names: it is not unresolvable just because
+    the document that carries that identity is read later."""
+    swapped = MAIN.replace(
+        "- {name: lib, url: ./lib/helper.arazzo.yaml, type: arazzo}\n"
+        "- {name: sub, url: ./sub.arazzo.yaml, type: arazzo}\n",
+        "- {name: sub, url: ./sub.arazzo.yaml, type: arazzo}\n"
+        "- {name: lib, url: ./lib/helper.arazzo.yaml, type: arazzo}\n")
+    assert swapped != MAIN
+    path = layout(tmp_path, swapped)
+    assert arazzo.validate(path) == []
+    doc_ = arazzo.load(path)
+    lib, sub = doc_.sources["lib"], doc_.sources["sub"]
+    assert isinstance(lib, ArazzoSource)
+    assert isinstance(sub, ArazzoSource)
+    assert sub.document is lib.document
+    assert arazzo.plan(doc_, "top").steps[0].workflow_id == "helper"
