@@ -40,6 +40,7 @@ __all__ = [
     "resolve_operation",
     "resolve_workflow",
     "step_kind",
+    "step_text",
 ]
 
 _PREFIX = "$sourceDescriptions."
@@ -565,18 +566,22 @@ def _resolve_channel_path(doc: Document, text: str, location: Location | None) -
 _STEP_OUTPUT_REF = re.compile(r"\$steps\.([A-Za-z0-9_\-]+)\.outputs")
 
 
+def step_text(step: Step) -> str:
+    """Every value of ``step`` as one JSON text, to search for expression references."""
+    import json
+
+    return json.dumps(step.model_dump(by_alias=True, mode="json", exclude_none=True))
+
+
 def step_dependencies(workflow: Workflow) -> list[set[int]]:
     """For each step, the steps of the same workflow it must follow: its ``dependsOn``
     stepIds (V11-STP-08) and every step whose outputs it reads (``$steps.<id>.outputs``
     anywhere in the step, V11-STP-13)."""
-    import json
-
     index = {s.step_id: i for i, s in enumerate(workflow.steps)}
     out = []
     for i, step in enumerate(workflow.steps):
         found = {index[r] for r in step.depends_on or () if r in index}
-        text = json.dumps(step.model_dump(by_alias=True, mode="json", exclude_none=True))
-        found |= {index[m] for m in _STEP_OUTPUT_REF.findall(text) if m in index}
+        found |= {index[m] for m in _STEP_OUTPUT_REF.findall(step_text(step)) if m in index}
         found.discard(i)
         out.append(found)
     return out

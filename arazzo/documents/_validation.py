@@ -52,6 +52,7 @@ from arazzo.documents._operations import (
     resolve_operation,
     resolve_workflow,
     step_kind,
+    step_text,
 )
 from arazzo.documents._yaml import SourceMap
 from arazzo.documents.models import (
@@ -593,9 +594,7 @@ class _Checker:
     def check_message_expressions(self, step: Step, base: str, kind: str) -> None:
         """V11-AMB-14: HTTP expressions (``$statusCode``, ``$response``, ``$request``, ``$url``,
         ``$method``) mean nothing in an AsyncAPI step, and ``$message`` nothing elsewhere."""
-        import json
-
-        text = json.dumps(step.model_dump(by_alias=True, mode="json", exclude_none=True))
+        text = step_text(step)
         if kind == "asyncapi":
             found = sorted(set(_HTTP_ONLY.findall(text)))
             if found:
