@@ -72,7 +72,13 @@ from arazzo.expressions import (
 from arazzo.expressions._common import short_repr, type_name
 from arazzo.expressions._jsonpath import JSONPATH_REGEX_TIMEOUT, rfc9535_environment
 from arazzo.expressions._template import scan_template
-from arazzo.expressions._xpath import DTD_BYTES, XPATH_VERSIONS, line_column_index, xpath_parser
+from arazzo.expressions._xpath import (
+    XPATH_VERSIONS,
+    UnsafeXml,
+    parse_xml,
+    xpath_error_index,
+    xpath_parser,
+)
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -639,7 +645,6 @@ def _check_negation(comparison: Any, anchor: int | None,
 # -- xpath --------------------------------------------------------------------------------
 
 _XPATH_VERSIONS = XPATH_VERSIONS
-_DTD = DTD_BYTES
 
 
 class _XPathCondition:
@@ -649,16 +654,6 @@ class _XPathCondition:
         self.text = text
         self.root_token = root_token
         self.warnings = warnings
-
-
-def _xpath_error_index(error: Exception, condition: str) -> int:
-    token = getattr(error, "token", None)
-    if getattr(token, "symbol", None) == "(end)":
-        return len(condition)
-    span = getattr(token, "span", None)
-    if isinstance(span, tuple) and span and isinstance(span[0], int):
-        return min(max(span[0], 0), len(condition))
-    return line_column_index(condition, str(error))
 
 
 class XPathEvaluator:
@@ -691,7 +686,7 @@ class XPathEvaluator:
             token = parser.parse(condition)
         except ElementPathError as error:
             raise CriterionSyntaxError(f"invalid XPath expression: {error}", condition,
-                                       _xpath_error_index(error, condition)) from None
+                                       xpath_error_index(error, condition)) from None
         return _XPathCondition(condition, token, warnings)
 
     def evaluate(self, compiled: Any, value: Any, ctx: EvaluationContext) -> bool:
@@ -703,10 +698,11 @@ class XPathEvaluator:
             raise CriterionError(f"the context value is {short_repr(value)}")
         if isinstance(value, (str, bytes, bytearray)):
             data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-            if _DTD.search(data[:4096]):
-                raise CriterionError("XML documents with a DTD are not evaluated (security)")
             try:
-                root = ElementTree.fromstring(data)
+                root = parse_xml(data)
+            except UnsafeXml:
+                raise CriterionError("XML documents with a DTD are not evaluated (security)"
+                                     ) from None
             except ElementTree.ParseError as error:
                 raise CriterionError(f"the context value is not well-formed XML: {error}"
                                      ) from None

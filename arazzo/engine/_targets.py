@@ -19,7 +19,14 @@ from typing import Any
 from arazzo._exceptions import ExpressionSyntaxError
 from arazzo.engine._responses import media_type
 from arazzo.expressions import JsonPointer
-from arazzo.expressions._xpath import DTD, XPATH_VERSIONS, line_column_index, xpath_parser
+from arazzo.expressions._xpath import (
+    XPATH_VERSIONS,
+    UnsafeXml,
+    has_dtd,
+    line_column_index,
+    parse_xml,
+    xpath_parser,
+)
 
 __all__ = [
     "ReplacementTarget",
@@ -202,7 +209,6 @@ def compile_target(target: str, kind: str, version: str | None = None,
 
 
 _XML_DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>")
-_DTD = DTD
 
 
 def xml_namespaces(text: str) -> dict[str, str]:
@@ -212,7 +218,7 @@ def xml_namespaces(text: str) -> dict[str, str]:
     from xml.etree import ElementTree
 
     found: dict[str, str] = {}
-    if _DTD.search(text[:4096]):
+    if has_dtd(text):
         return found
     try:
         for _event, (prefix, uri) in ElementTree.iterparse(io.StringIO(text),
@@ -277,10 +283,10 @@ def _apply_xpath(payload: Any, target: ReplacementTarget, value: Any) -> Any:
         raise RequestError(f"replacement target {target.text!r} is an XPath expression, which "
                            f"needs an XML document (a string) as payload, not "
                            f"{type_name(payload)} (V11-RBD-04)")
-    if _DTD.search(payload[:4096]):
-        raise RequestError("XML payloads with a DTD are not rewritten (security)")
     try:
-        root = ElementTree.fromstring(payload)
+        root = parse_xml(payload)
+    except UnsafeXml:
+        raise RequestError("XML payloads with a DTD are not rewritten (security)") from None
     except ElementTree.ParseError as exc:
         raise RequestError(f"replacement target {target.text!r}: the payload is not "
                            f"well-formed XML: {exc}") from None

@@ -37,7 +37,7 @@ from arazzo.expressions._common import MISSING, ExpressionWarning, type_name
 from arazzo.expressions._context import EvaluationContext
 from arazzo.expressions._pointer import JsonPointer
 from arazzo.expressions._runtime import Expression, Mode, scan_expression
-from arazzo.expressions._xpath import DTD_BYTES, xpath_parser
+from arazzo.expressions._xpath import UnsafeXml, parse_xml, xpath_error_index, xpath_parser
 
 __all__ = ["SELECTOR_VERSIONS", "CompiledSelector", "SelectorSpec", "compile_selector"]
 
@@ -50,7 +50,6 @@ SELECTOR_VERSIONS: dict[str, tuple[str, ...]] = {
     "jsonpointer": ("rfc6901",),
 }
 
-_DTD = DTD_BYTES
 
 Apply = Callable[[Any], Any]
 
@@ -267,16 +266,6 @@ def _compile_goessner(selector: str) -> Apply:
 # -- xpath ---------------------------------------------------------------------------------
 
 
-def _xpath_index(error: Exception, text: str) -> int:
-    token = getattr(error, "token", None)
-    if getattr(token, "symbol", None) == "(end)":
-        return len(text)
-    span = getattr(token, "span", None)
-    if isinstance(span, tuple) and span and isinstance(span[0], int):
-        return min(max(span[0], 0), len(text))
-    return 0
-
-
 def _xml_root(value: Any) -> Any:
     from xml.etree import ElementTree
 
@@ -286,10 +275,10 @@ def _xml_root(value: Any) -> Any:
         raise _Failed(f"an xpath selector needs an XML document (a string), but the context "
                       f"is {_a(type_name(value))} (V11-AMB-21)")
     data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-    if _DTD.search(data[:4096]):
-        raise _Failed("XML documents with a DTD are not evaluated (security)")
     try:
-        return ElementTree.fromstring(data)
+        return parse_xml(data)
+    except UnsafeXml:
+        raise _Failed("XML documents with a DTD are not evaluated (security)") from None
     except ElementTree.ParseError as error:
         raise _Failed(f"the context is not well-formed XML: {error} (V11-AMB-21)") from None
 
@@ -317,7 +306,7 @@ def _compile_xpath(selector: str, version: str) -> Apply:
         token = xpath_parser(version).parse(selector)
     except ElementPathError as error:
         raise ExpressionSyntaxError(f"invalid XPath expression: {error}", selector,
-                                    _xpath_index(error, selector)) from None
+                                    xpath_error_index(error, selector)) from None
 
     def apply(value: Any) -> Any:
         root = _xml_root(value)
