@@ -70,7 +70,7 @@ from arazzo.expressions import (
     stringify,
 )
 from arazzo.expressions._common import short_repr, type_name
-from arazzo.expressions._jsonpath import JSONPATH_REGEX_TIMEOUT, rfc9535_environment
+from arazzo.expressions._jsonpath import rfc9535_environment
 from arazzo.expressions._template import scan_template
 from arazzo.expressions._xpath import (
     XPATH_VERSIONS,
@@ -307,7 +307,6 @@ class RegexEvaluator:
 
 # -- jsonpath -----------------------------------------------------------------------------
 
-_JSONPATH_REGEX_TIMEOUT = JSONPATH_REGEX_TIMEOUT
 
 
 class _JsonPathCondition:
@@ -644,7 +643,6 @@ def _check_negation(comparison: Any, anchor: int | None,
 
 # -- xpath --------------------------------------------------------------------------------
 
-_XPATH_VERSIONS = XPATH_VERSIONS
 
 
 class _XPathCondition:
@@ -666,7 +664,7 @@ class XPathEvaluator:
         """``spec_minor`` ``"1.1"``: ``xpath-31`` is a version name (V11-SEL-08,
         V11-AMB-25). Every version has its own parser, function library and effective
         boolean value (V11-SEL-09, V11-SEL-11)."""
-        if version not in _XPATH_VERSIONS:
+        if version not in XPATH_VERSIONS:
             if spec_minor == "1.0":
                 raise CriterionError(
                     f"unknown XPath version {version!r}: use 'xpath-30', 'xpath-20' or "
@@ -681,7 +679,7 @@ class XPathEvaluator:
                 "and is selected by omitting the version (S-20)", 0))
         from elementpath import ElementPathError
 
-        parser = xpath_parser(_XPATH_VERSIONS[version])
+        parser = xpath_parser(XPATH_VERSIONS[version])
         try:
             token = parser.parse(condition)
         except ElementPathError as error:

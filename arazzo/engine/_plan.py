@@ -615,7 +615,7 @@ class Plan:
             depends_on=depends, source_descriptions=sources, components=components or {},
             inputs_schema=schema,
             secret_inputs=_secret_inputs(schema, root) if schema else frozenset(),
-            self_uri=_self_uri(doc), schema_root=root,
+            self_uri=doc.identity, schema_root=root,
         )
 
     def _requirement(self, doc: Document, workflow: Workflow, ref: str
@@ -794,11 +794,6 @@ class Plan:
         return plan
 
 
-
-
-def _self_uri(doc: Document) -> str | None:
-    """``$self`` of ``doc`` (V11-RTE-10, V11-AMB-02): :attr:`Document.identity`."""
-    return doc.identity
 
 
 def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,

@@ -143,7 +143,6 @@ def is_xml_type(mt: str) -> bool:
     return mt in ("application/xml", "text/xml") or mt.endswith("+xml")
 
 
-_XPATH_VERSIONS = XPATH_VERSIONS
 
 
 def target_kind(selector_type: str | None, version: str | None,
@@ -193,7 +192,7 @@ def compile_target(target: str, kind: str, version: str | None = None,
                               line_column_index(target, str(exc))) from None
         return ReplacementTarget(kind, target, query=query)
     if kind == "xpath":
-        if version not in _XPATH_VERSIONS:
+        if version not in XPATH_VERSIONS:
             raise TargetError(f"XPath version {version!r} is unknown: use 'xpath-31', "
                               "'xpath-30', 'xpath-20' or 'xpath-10' (V11-SEL-08)")
         from elementpath import ElementPathError
