@@ -261,6 +261,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "runs":  # the durable runs' module (arazzo.runs.list(), ...)
+        return importlib.import_module("arazzo.runs")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'arazzo' has no attribute {name!r}")

@@ -192,6 +192,8 @@ def _timeout_message(timeout: float) -> str:
 
 def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None = None,
         inputs: Mapping[str, Any] | None = None, *, options: RunOptions | None = None,
+        run_id: str | None = None, store: str | os.PathLike[str] | None = None,
+        force: bool = False, resend_in_doubt: bool = False,
         **overrides: Unpack[RunOptionsArgs]) -> RunResult:
     """Run a workflow and return its :class:`RunResult` (see ``docs/engine.md``).
 
@@ -217,11 +219,25 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
     ``providers``: who is asked about sources beyond their OpenAPI (SigV4 signing, regional
     servers, poll pacing: :class:`Provider`); default :data:`DEFAULT_PROVIDERS` (AWS),
     ``()`` for none.
+
+    ``run_id``: run durably (``docs/durable.md``; needs ``arazzo[durable]``): every answer is
+    recorded in ``store`` (default ``$ARAZZO_STORE``, else ``./.arazzo/runs.sqlite``;
+    ``postgresql://...`` to share runs between machines); calling again with the same
+    ``run_id`` resumes the run where it stopped, or returns the finished run's result without
+    sending anything. ``force``: resume although the document changed; ``resend_in_doubt``:
+    send again a request that was in flight when the run stopped and is not safe to repeat.
     """
     options = resolve_options("run", options, overrides)
     for name, transport in options.transports.items():
         if not hasattr(transport, "handle_request"):
             raise InputError(f"transports: {name!r} is an async transport; use run_async")
+    if run_id is not None or store is not None:
+        if run_id is None:
+            raise InputError("store= is for durable runs: give run_id= too")
+        from arazzo.durable._api import run_durable
+
+        return run_durable(spec, workflow_id, inputs, options, run_id=run_id, store=store,
+                           force=force, resend_in_doubt=resend_in_doubt)
     doc, engine = _prepare(spec, workflow_id, inputs, options)
     chooser = _Transports(doc, options.transports, default_client(), asynchronous=False,
                           signed_inner=default_transport, providers=options.providers)
@@ -274,6 +290,8 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                     workflow_id: str | None = None,
                     inputs: Mapping[str, Any] | None = None, *,
                     options: RunOptions | None = None,
+                    run_id: str | None = None, store: str | os.PathLike[str] | None = None,
+                    force: bool = False, resend_in_doubt: bool = False,
                     **overrides: Unpack[RunOptionsArgs]) -> RunResult:
     """The async twin of :func:`run` (same arguments and result).
 
@@ -281,6 +299,17 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     The default is an ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
     """
     options = resolve_options("run_async", options, overrides)
+    if run_id is not None or store is not None:
+        # a durable run goes on in a worker thread (its store and DBOS are synchronous)
+        import asyncio
+
+        for name, transport in options.transports.items():
+            if not hasattr(transport, "handle_request"):
+                raise InputError(f"transports: {name!r} is an async transport; a durable "
+                                 f"run (run_id=) needs sync transports")
+        return await asyncio.to_thread(run, spec, workflow_id, inputs, options=options,
+                                       run_id=run_id, store=store, force=force,
+                                       resend_in_doubt=resend_in_doubt)
     doc, engine = _prepare(spec, workflow_id, inputs, options)
     default = default_async_transport()
     chooser = _Transports(doc, options.transports, default, asynchronous=True,

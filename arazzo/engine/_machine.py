@@ -783,7 +783,7 @@ class Engine:
                 cached = True
             else:
                 result = yield Send(auth.token_request(use, credential, url, request.source),
-                                    wf_id, step.step_id)
+                                    wf_id, step.step_id, token=True)
                 token = auth.store_token(use, credential, url, result)
             tokens[use.name] = token
         return apply(request, choice, tokens), cached

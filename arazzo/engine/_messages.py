@@ -125,6 +125,9 @@ class Send:
     #: seconds the step may take (Arazzo 1.1 step ``timeout``, V11-STP-07); None: the
     #: driver's own request timeout (and the run's ``timeout=``) apply
     timeout: float | None = None
+    #: an OAuth2 token request the engine made for the step (its answer is a credential:
+    #: durable runs never record it)
+    token: bool = False
 
 
 @dataclass(frozen=True, slots=True)
