@@ -105,6 +105,21 @@ def register(subparsers: Any) -> None:
                              "progress")
     parser.add_argument("--no-progress", action="store_true",
                         help="no live progress line (it only shows on a terminal anyway)")
+    durable = parser.add_argument_group(
+        "durable runs (docs/durable.md; needs arazzo[durable])")
+    durable.add_argument("--run-id", metavar="ID",
+                         help="run durably under this id: the same command again resumes "
+                              "the run where it stopped, or shows a finished run's result "
+                              "without sending anything")
+    durable.add_argument("--store", metavar="URL",
+                         help="where durable runs are kept: sqlite:///PATH or "
+                              "postgresql://... (default: $ARAZZO_STORE, else "
+                              "sqlite:///.arazzo/runs.sqlite)")
+    durable.add_argument("--force", action="store_true",
+                         help="resume although the document changed since the run started")
+    durable.add_argument("--resend", action="store_true",
+                         help="resume by sending again a request that was in flight when "
+                              "the run stopped and is not safe to repeat")
     add_access_options(parser)
     add_criterion_option(parser)
     for options in _provider_cli():  # the providers' own options (AWS: --aws-region, ...)
@@ -396,6 +411,10 @@ def run(args: argparse.Namespace) -> int:
     reports = _reports(args.report)
     if args.dry_run and reports:
         raise UsageError("--report needs a real run; leave out --dry-run")
+    if args.run_id is None and (args.store or args.force or args.resend):
+        raise UsageError("--store, --force and --resend are for durable runs: give --run-id")
+    if args.dry_run and args.run_id is not None:
+        raise UsageError("--run-id needs a real run; leave out --dry-run")
     criteria = criterion_types(args)
     document = load_document(args)
     workflow_id = choose_workflow(document, args.workflow)
@@ -446,7 +465,8 @@ def run(args: argparse.Namespace) -> int:
                                   transports=transports or None,
                                   max_steps=args.max_steps, loop_delay=loop_delay,
                                   timeout=args.timeout, hooks=hooks, auth=auth,
-                                  criteria=criteria)
+                                  criteria=criteria, run_id=args.run_id, store=args.store,
+                                  force=args.force, resend_in_doubt=args.resend)
     except ValidationFailed as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)

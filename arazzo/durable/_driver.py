@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from arazzo._exceptions import ArazzoError
+from arazzo.engine._events import RunResumed
 from arazzo.engine._machine import RunAborted
 from arazzo.engine._messages import (
     Effect,
@@ -230,9 +231,16 @@ def drive_durable(
             raise DurableError(f"run {row.run_id!r}: its log ends before the run does "
                                f"(the store was changed by hand?)")
         # -- live ------------------------------------------------------------------------
-        if answered and on_resume is not None:
-            on_resume(progress.step, progress.poll, answered)
         gate.live = True
+        if answered:
+            if on_resume is not None:
+                on_resume(progress.step, progress.poll, answered)
+            if progress.step is not None:
+                workflow_id, _, step_id = progress.step.rpartition("/")
+            else:
+                workflow_id, step_id = engine.root.workflow_id, ""
+            gate(RunResumed(workflow_id, row.run_id, step_id or None, progress.poll,
+                            answered))
         headers_read = _headers_read(doc)
         in_doubt = row.inflight
         sleep = row.sleep

@@ -28,6 +28,7 @@ __all__ = [
     "ResponseReceived",
     "RetryScheduled",
     "RunFinished",
+    "RunResumed",
     "RunStarted",
     "StepFinished",
     "StepStarted",
@@ -133,9 +134,23 @@ class RunFinished:
     ended_by: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RunResumed:
+    """A durable run (``run_id=``) goes on where it stopped: the recorded answers were replayed
+    (its events were not reported again) and the next request is live. ``step_id`` is the step
+    of the last replayed request, sent ``poll`` times in a row; ``replayed`` counts the answers
+    replayed."""
+
+    workflow_id: str
+    run_id: str
+    step_id: str | None
+    poll: int
+    replayed: int
+
+
 Event = Union[  # noqa: UP007 - a runtime alias usable on 3.10
     RunStarted, StepStarted, RequestSent, ResponseReceived, CriterionEvaluated, ActionTaken,
-    RetryScheduled, LoopIteration, StepFinished, RunFinished,
+    RetryScheduled, LoopIteration, StepFinished, RunFinished, RunResumed,
 ]
 
 Hook = Callable[[Any], object]

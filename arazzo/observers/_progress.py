@@ -21,6 +21,7 @@ from arazzo.engine._events import (
     ResponseReceived,
     RetryScheduled,
     RunFinished,
+    RunResumed,
     RunStarted,
     StepFinished,
     StepStarted,
@@ -108,6 +109,24 @@ class Progress:
             elif isinstance(event, RunStarted):
                 self._root = event.workflow_id
                 self._started = time.monotonic()
+                self._start_thread()
+                return
+            elif isinstance(event, RunResumed):  # a durable run goes on (its replay is silent)
+                self._root = event.workflow_id
+                self._started = time.monotonic()
+                self._step = event.step_id or "-"
+                self._iteration = max(event.poll, 1)
+                self._phase = "resumed"
+                where = f"at step {event.step_id}, poll {event.poll}" if event.step_id \
+                    else "at its start"
+                try:
+                    self.stream.write(f"{_CLEAR if self._drawn else ''}resumed run "
+                                      f"{event.run_id} {where} ({event.replayed} recorded "
+                                      f"answers replayed)\n")
+                    self.stream.flush()
+                except (OSError, ValueError):  # pragma: no cover - terminal went away
+                    return
+                self._drawn = False
                 self._start_thread()
                 return
             elif isinstance(event, RunFinished):
