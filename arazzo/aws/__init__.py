@@ -1,5 +1,6 @@
 """AWS support: SigV4 signing transports, AWS error parsing, retries, SigV4 detection in
-OpenAPI descriptions, an OpenAPI generator for botocore models (:mod:`arazzo.aws.openapi`)
+OpenAPI descriptions, what durable runs may re-send after a crash (``resend_policy``,
+``resolve_in_doubt``), an OpenAPI generator for botocore models (:mod:`arazzo.aws.openapi`)
 and a SageMaker emulator on moto (:mod:`arazzo.aws.emulator`, extra ``emulator``).
 
 See ``docs/aws.md``.
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
         AwsCredentialsError,
         EmulatorError,
     )
+    from arazzo.aws._in_doubt import (
+        ResendKind,
+        resend_policy,
+        resolve_in_doubt,
+    )
     from arazzo.aws._retry import (
         RetryEvent,
         RetryPolicy,
@@ -63,6 +69,7 @@ _LAZY: dict[str, str] = {
     "AwsError": "arazzo.aws._errors",
     "AwsScope": "arazzo.aws._scope",
     "EmulatorError": "arazzo.aws._exceptions",
+    "ResendKind": "arazzo.aws._in_doubt",
     "RetryEvent": "arazzo.aws._retry",
     "RetryPolicy": "arazzo.aws._retry",
     "SageMakerEmulator": "arazzo.aws.emulator",
@@ -72,6 +79,8 @@ _LAZY: dict[str, str] = {
     "detect_sigv4": "arazzo.aws._detect",
     "infer_scope": "arazzo.aws._scope",
     "parse_aws_error": "arazzo.aws._errors",
+    "resend_policy": "arazzo.aws._in_doubt",
+    "resolve_in_doubt": "arazzo.aws._in_doubt",
 }
 
 __all__ = [
@@ -86,6 +95,7 @@ __all__ = [
     "AwsError",
     "AwsScope",
     "EmulatorError",
+    "ResendKind",
     "RetryEvent",
     "RetryPolicy",
     "SageMakerEmulator",
@@ -95,6 +105,8 @@ __all__ = [
     "detect_sigv4",
     "infer_scope",
     "parse_aws_error",
+    "resend_policy",
+    "resolve_in_doubt",
 ]
 
 

@@ -11,14 +11,17 @@ SigV4 scheme in use):
 - ``pacing``: the botocore waiter whose operation is the step's (``delay`` and
   ``maxAttempts``; :mod:`arazzo.aws._pacing`);
 - ``security_kind``: ``"sigv4"`` for the scheme (it needs no ``auth=`` credentials: the
-  transport signs).
+  transport signs);
+- ``resend_policy`` / ``resolve_in_doubt``: for durable runs, whether a request left in doubt
+  by a crash may be sent again, and what an "already exists" answer to the re-sent
+  ``Create*`` means (:mod:`arazzo.aws._in_doubt`).
 
 ``cli`` holds the ``arazzo run`` options (``--aws-region``, ``--sigv4``, ``--emulator``...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from arazzo.aws._detect import SigV4Hint, _rule, detect_sigv4
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from arazzo import LoopPacing, OpenAPISource, OperationRef
     from arazzo.aws._cli import AwsCliOptions
     from arazzo.documents.models import Parameter
+    from arazzo.engine._messages import RequestSpec, ResponseData, TransportFailure
 
 __all__ = ["AwsProvider"]
 
@@ -127,6 +131,27 @@ class AwsProvider:
         if waiter is None:
             return None
         return LoopPacing(waiter.delay, waiter.max_attempts, waiter.origin)
+
+    def resend_policy(self, request: RequestSpec) -> tuple[str, str]:
+        """``(kind, reason)``: may ``request``, in doubt after a crash, be sent again
+        (``idempotent``, ``token``, ``resolve``) or not (``unsafe``)? The reason names the
+        action and fields only (:func:`arazzo.aws._in_doubt.resend_policy`)."""
+        from arazzo.aws._in_doubt import resend_policy
+
+        return resend_policy(request)
+
+    def resolve_in_doubt(
+        self,
+        request: RequestSpec,
+        response: ResponseData,
+        send: Callable[[RequestSpec], ResponseData | TransportFailure],
+    ) -> ResponseData | None:
+        """The ``Create*`` answer of a re-sent ``resolve`` request that got "already
+        exists", read with ``Describe*`` through ``send``; ``None`` when ``response``
+        stands (:func:`arazzo.aws._in_doubt.resolve_in_doubt`)."""
+        from arazzo.aws._in_doubt import resolve_in_doubt
+
+        return resolve_in_doubt(request, response, send)
 
     @property
     def cli(self) -> AwsCliOptions:
