@@ -254,6 +254,8 @@ def run_durable(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | 
     row = the_store.get(run_id)
     if row is not None and inputs is None:
         inputs = _resume_inputs(row)
+    if row is not None and row.servers and not options.servers:
+        options = options.replace(servers=row.servers)  # as the run started
     doc, engine, gate = _prepare_engine(spec, workflow_id, inputs, options)
     kept, secret, inputs_hash = _stored_inputs(engine)
     workflow = engine.root.workflow_id
@@ -307,7 +309,7 @@ def _take_over(store: Store, rt: Any, row: RunRow, *, force: bool, resend: bool)
     if row.status == "error" and not force:
         raise DurableError(f"run {row.run_id!r} stopped with an error: {row.error} "
                            f"(resume anyway with force=True, --force)")
-    if row.status == "running" and rt.store.alive(row.owner, stale_after=_stale()):
+    if row.status == "running" and rt.owns_live(row.run_id, row.owner):
         raise RunBusy(f"run {row.run_id!r} is being run by another process ({row.owner})")
     if row.status == "in-doubt" and not resend and row.inflight is not None \
             and row.inflight.get("policy") == "unsafe":

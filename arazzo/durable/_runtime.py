@@ -90,6 +90,8 @@ class Runtime:
             global_concurrency=global_concurrency, polling_interval_sec=0.5,
             on_conflict="always_update")
         self.worker_concurrency = worker_concurrency
+        #: runs with an attempt running in this process
+        self.active: set[str] = set()
         self.global_concurrency = global_concurrency
         self.store.beat(self.executor_id)
         self._stop = threading.Event()
@@ -110,12 +112,28 @@ class Runtime:
 
         key = attempt_id(run_id, attempt)
         LOCAL[key] = work
+        self.active.add(run_id)
         try:
             with SetWorkflowID(key):
                 outcome: str = _WORKFLOW[0](run_id, attempt)
+        except Exception as exc:
+            # DBOS reports a workflow cancelled while it ran with its own error
+            if type(exc).__name__ == "DBOSAwaitedWorkflowCancelledError":
+                from ._driver import RunCancelled
+
+                raise RunCancelled(f"run {run_id!r} was cancelled") from None
+            raise
         finally:
             LOCAL.pop(key, None)
+            self.active.discard(run_id)
         return outcome
+
+    def owns_live(self, run_id: str, owner: str | None) -> bool:
+        """Whether ``owner`` is a live process running ``run_id``: this process only while
+        an attempt of it runs here (one interrupted here, e.g. by Ctrl-C, is not)."""
+        if owner == self.executor_id:
+            return run_id in self.active
+        return self.store.alive(owner, stale_after=STALE_AFTER)
 
     def enqueue(self, run_id: str, attempt: int) -> None:
         """Put attempt ``attempt`` of ``run_id`` on the queue (again: a no-op)."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from arazzo.documents._loading import Document, OpenAPISource, OperationRef
     from arazzo.documents.models import Parameter
+    from arazzo.engine._messages import RequestSpec, ResponseData, TransportFailure
 
 __all__ = [
     "DEFAULT_PROVIDERS",
@@ -209,6 +210,25 @@ class LazyProvider:
         """The loaded provider's ``describe`` (what a dry run shows), if it has one."""
         describe = getattr(self.load(), "describe", None)
         return describe(source) if describe is not None else None
+
+    def resend_policy(self, request: RequestSpec) -> tuple[str, str]:
+        """The loaded provider's ``resend_policy`` (durable runs: what to do with a request
+        in doubt after a crash), else HTTP's method semantics."""
+        decide = getattr(self.load(), "resend_policy", None)
+        if decide is not None:
+            kind, reason = decide(request)
+            return str(kind), str(reason)
+        from arazzo.durable._driver import resend_policy
+
+        return resend_policy(request, None)
+
+    def resolve_in_doubt(self, request: RequestSpec, response: ResponseData,
+                         send: Callable[[RequestSpec], ResponseData | TransportFailure]
+                         ) -> ResponseData | None:
+        """The loaded provider's ``resolve_in_doubt`` (an "already exists" answer to a
+        request sent again after a crash), if it has one."""
+        resolve = getattr(self.load(), "resolve_in_doubt", None)
+        return resolve(request, response, send) if resolve is not None else None
 
     @property
     def cli(self) -> Any:
