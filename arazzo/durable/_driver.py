@@ -81,12 +81,19 @@ class RunCancelled(DurableError):
 
 
 def fingerprint(request: RequestSpec) -> str:
-    """What identifies a request in the log: a hash of its method, URL and body (headers are
-    left out: they carry credentials, and a replayed request is never sent)."""
+    """What identifies a request in the log: a hash of its method, path and query, and body.
+    Headers are left out (they carry credentials, and a replayed request is never sent), and
+    so are the scheme, host and port: a run resumed against the same API at another address
+    (``servers=``, a restarted emulator) replays."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0")
-    digest.update(request.url.encode())
+    url = request.url
+    scheme_end = url.find("://")
+    if scheme_end >= 0:
+        path_start = url.find("/", scheme_end + 3)
+        url = url[path_start:] if path_start >= 0 else "/"
+    digest.update(url.encode())
     digest.update(b"\0")
     digest.update(request.content or b"")
     return digest.hexdigest()[:32]
@@ -216,10 +223,13 @@ def drive_durable(
             entry = entries[position]
             step = f"{effect.workflow_id}/{effect.step_id}"
             if entry.fingerprint != fingerprint(effect.request) or entry.step != step:
+                what = (f"step {step}'s request ({effect.request.method} "
+                        f"{engine.masker.url(effect.request.url)}) is not the one recorded"
+                        if entry.step == step else
+                        f"step {step} asked for a request where {entry.step} had one")
                 raise RunDiverged(
-                    f"run {row.run_id!r} cannot be resumed: replaying its log, step {step} "
-                    f"asked for another request than the one recorded for {entry.step} "
-                    f"(the document, its inputs or the engine changed since it ran)")
+                    f"run {row.run_id!r} cannot be resumed: replaying its log, {what} (the "
+                    f"document, its inputs or the engine changed since it ran)")
             progress.sent(step)
             answered += 1
             used += 1
