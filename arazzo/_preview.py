@@ -57,7 +57,7 @@ Spec = Document | str | os.PathLike[str] | bytes
 
 
 def _document(spec: Spec) -> Document:
-    from arazzo._run import _load
+    from arazzo._prepare import _load
 
     return _load(spec)
 
@@ -194,7 +194,7 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
     """
     from arazzo._exceptions import ArazzoError
     from arazzo._options import resolve_options
-    from arazzo._run import _prepare, handled_sources
+    from arazzo._prepare import _prepare, handled_sources
     from arazzo.engine._auth import apply, describe_choice
     from arazzo.engine._requests import RequestError, build_request
     from arazzo.expressions import EvaluationContext
@@ -262,7 +262,7 @@ def check_run(spec: Spec, workflow_id: str | None = None,
     :func:`~arazzo.run` trusts the transports it is given so, and so does this).
     ``options=`` and its fields as keyword arguments: as for :func:`~arazzo.run`."""
     from arazzo._options import resolve_options
-    from arazzo._run import _prepare, handled_sources
+    from arazzo._prepare import _prepare, handled_sources
 
     options = resolve_options("check_run", options, overrides)
     _prepare(spec, workflow_id, inputs, options, check_auth=True,
@@ -409,7 +409,7 @@ def plan(spec: Spec, workflow_id: str | None = None) -> RunPlan:
     (:attr:`PlannedStep.unloaded`), not an error. The document is not validated first
     (:func:`~arazzo.validate` does that).
     """
-    from arazzo._run import _pick_workflow
+    from arazzo._prepare import _pick_workflow
     from arazzo.engine._plan import Plan
 
     doc = _document(spec)
@@ -498,7 +498,7 @@ def source_transport(spec: Spec, source: str) -> httpx.BaseTransport:
     given for it: the process-wide ``httpx.HTTPTransport``, wrapped in a SigV4-signing
     transport when the source's OpenAPI declares AWS SigV4. For a transport that wraps the
     default (adds headers, records) without losing the signing."""
-    from arazzo._run import _Transports
+    from arazzo._prepare import _Transports
     from arazzo.transports._httpx import default_transport
 
     chooser = _Transports(_document(spec), None, default_transport(), asynchronous=False)

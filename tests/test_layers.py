@@ -25,7 +25,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("validation", ("arazzo.documents._validation",)),
     ("transports", ("arazzo.transports",)),
     ("observers", ("arazzo.observers", "arazzo.tracing")),
-    ("drivers", ("arazzo._options", "arazzo._run", "arazzo._preview", "arazzo")),
+    # durable runs drive the engine like run() does (run(run_id=) hands over to them)
+    ("drivers", ("arazzo._options", "arazzo._prepare", "arazzo._run", "arazzo._preview",
+                 "arazzo.durable", "arazzo.runs", "arazzo")),
     ("cli", ("arazzo.cli", "arazzo.__main__")),
     # the AWS plug-in: a provider (asked by the engine through the Provider protocol, loaded
     # by name) and its own `arazzo run` options, built on the CLI's helpers

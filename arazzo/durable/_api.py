@@ -169,7 +169,7 @@ class _Attempt:
     result: RunResult | None = None
 
     def __call__(self) -> str:
-        from arazzo._run import _Transports
+        from arazzo._prepare import _Transports
         from arazzo.transports._httpx import default_client, default_transport
 
         store = self.store
@@ -204,7 +204,7 @@ class _Attempt:
 
 def _prepare_engine(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | None,
                     options: RunOptions) -> tuple[Document, Engine, _Gate]:
-    from arazzo._run import _prepare
+    from arazzo._prepare import _prepare
 
     doc, engine = _prepare(spec, workflow_id, inputs, options)
     gate = _Gate(engine.hooks)

@@ -36,7 +36,7 @@ from arazzo.engine._messages import (
     Sleep,
     TransportFailure,
 )
-from arazzo.engine._providers import claimant
+from arazzo.engine._providers import claimant, http_resend_policy
 from arazzo.transports._httpx import DEFAULT_REQUEST_TIMEOUT, send_sync
 
 from ._store import VOLATILE_HEADERS, LogEntry, RunRow, Store
@@ -50,11 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["DurableError", "RunCancelled", "RunDiverged", "RunInDoubt", "drive_durable",
            "fingerprint", "resend_policy"]
 
-#: request headers that make a non-idempotent request safe to send again (the server keeps
-#: the first answer for the key)
-IDEMPOTENCY_HEADERS = frozenset({"idempotency-key", "x-idempotency-key", "idempotency-token",
-                                 "x-amz-client-token", "x-client-token"})
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 #: the answer given to an OAuth2 token request while replaying (the real one is never
 #: recorded; ``expires_in: 0`` makes the first live request fetch a real token)
 _REPLAYED_TOKEN = ResponseData(200, Headers([("content-type", "application/json")]),
@@ -142,14 +137,7 @@ def resend_policy(request: RequestSpec, provider: Provider | None) -> tuple[str,
     if decide is not None:
         kind, reason = decide(request)
         return str(kind), str(reason)
-    method = request.method.upper()
-    if method in _IDEMPOTENT_METHODS:
-        return "idempotent", f"{method} is idempotent (RFC 9110, 9.2.2)"
-    for name, _ in request.headers:
-        if name.lower() in IDEMPOTENCY_HEADERS or "idempotency" in name.lower():
-            return "token", f"the request carries the idempotency header {name}"
-    return "unsafe", (f"{method} is not idempotent and the request carries no idempotency "
-                      f"key (Idempotency-Key header)")
+    return http_resend_policy(request)
 
 
 def _headers_read(doc: Document) -> frozenset[str]:

@@ -218,9 +218,7 @@ class LazyProvider:
         if decide is not None:
             kind, reason = decide(request)
             return str(kind), str(reason)
-        from arazzo.durable._driver import resend_policy
-
-        return resend_policy(request, None)
+        return http_resend_policy(request)
 
     def resolve_in_doubt(self, request: RequestSpec, response: ResponseData,
                          send: Callable[[RequestSpec], ResponseData | TransportFailure]
@@ -234,6 +232,27 @@ class LazyProvider:
     def cli(self) -> Any:
         """The loaded provider's ``cli`` (its ``arazzo run`` options), if it has one."""
         return getattr(self.load(), "cli", None)
+
+
+#: request headers that make a non-idempotent request safe to send again (the server keeps
+#: the first answer for the key)
+IDEMPOTENCY_HEADERS = frozenset({"idempotency-key", "x-idempotency-key", "idempotency-token",
+                                 "x-amz-client-token", "x-client-token"})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+def http_resend_policy(request: RequestSpec) -> tuple[str, str]:
+    """What a durable run does with ``request`` when it is in doubt after a crash, by HTTP's
+    method semantics (RFC 9110, 9.2.2) and an idempotency header: ``(kind, reason)``, kind
+    ``idempotent``, ``token`` or ``unsafe`` (see ``docs/durable.md``)."""
+    method = request.method.upper()
+    if method in _IDEMPOTENT_METHODS:
+        return "idempotent", f"{method} is idempotent (RFC 9110, 9.2.2)"
+    for name, _ in request.headers:
+        if name.lower() in IDEMPOTENCY_HEADERS or "idempotency" in name.lower():
+            return "token", f"the request carries the idempotency header {name}"
+    return "unsafe", (f"{method} is not idempotent and the request carries no idempotency "
+                      f"key (Idempotency-Key header)")
 
 
 #: The providers a run asks by default: AWS (SigV4 signing, ``{region}`` servers, botocore

@@ -23,7 +23,8 @@ from auth_support import (
 from server import Reply, ScriptedServer
 
 import arazzo
-from arazzo._run import _Transports, drive_sync, prepare
+from arazzo._prepare import _Transports
+from arazzo._run import drive_sync, prepare
 from arazzo.engine._events import StepFinished
 from arazzo.transports._httpx import default_transport
 
