@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from server import Recorded, Reply, ScriptedServer
 
@@ -22,6 +21,8 @@ import arazzo
 import arazzo.runs
 from arazzo.durable import _driver
 from arazzo.durable._store import open_store, shown_url, store_url
+
+from .durable_support import Crash, CrashingTransport
 
 pytest.importorskip("dbos", reason="durable runs need dbos (pip install 'arazzo[durable]')")
 
@@ -72,31 +73,6 @@ workflows:
     outputs: {status: $response.body#/status, seen: $response.body#/seen}
   outputs: {status: $steps.wait.outputs.status, id: $steps.create.outputs.id}
 """
-
-
-class Crash(BaseException):
-    """The run's process dies (not an Exception: nothing in the engine catches it)."""
-
-
-class CrashingTransport(httpx.BaseTransport):
-    """Sends through a real transport; after the ``when``-th matching request reached the
-    server (its answer read), raises :class:`Crash` instead of returning it."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.crash_on: tuple[str, int] | None = None
-        self.seen: dict[str, int] = {}
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        key = f"{request.method} {request.url.path}"
-        self.seen[key] = self.seen.get(key, 0) + 1
-        if self.crash_on is not None and self.crash_on == (key, self.seen[key]):
-            self.crash_on = None
-            raise Crash(key)
-        return httpx.Response(response.status_code, headers=response.headers,
-                              content=response.content)
 
 
 @pytest.fixture
