@@ -360,7 +360,11 @@ def work(args: argparse.Namespace) -> int:
     # (a poll can last hours): leave as a process that died does. The runs are the store's:
     # another worker takes them up at once on this host (the pid is gone), after the
     # heartbeat timeout elsewhere; 'arazzo runs resume' too.
-    tell(f"worker stopped ({name}); runs it had started are taken up by the other "
-         f"workers, or by 'arazzo runs resume'")
+    mine = f":{os.getpid()}:"  # the owner of a run is HOST:PID:...
+    left = [i.run_id for i in arazzo.runs.list(args.store, status="running")
+            if i.owner is not None and mine in i.owner]
+    note = f"; left for another worker or 'arazzo runs resume': {', '.join(left)}" \
+        if left else ""
+    tell(f"worker stopped ({name}){note}")
     sys.stderr.flush()
     os._exit(status)
