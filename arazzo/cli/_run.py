@@ -49,13 +49,15 @@ examples:
   arazzo run flow.arazzo.yaml --auth 'petstore.basic=${PET_USER}:${PET_PASSWORD}'
   arazzo run flow.arazzo.yaml --sigv4 sagemaker=sagemaker:us-east-1
   arazzo run flow.arazzo.yaml --loop-delay 5 --max-steps 500 --timeout 3600
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --run-id train-42
 
 --input values are parsed as JSON when they are valid JSON, else taken as strings; they
 override --inputs. Secrets belong in the environment: --header values may use ${VAR}, and
 secret headers (Authorization, Cookie, *token*, *api-key*...) must; so must --auth values
 (credentials for the OpenAPI security schemes; the environment variables
 ARAZZO_AUTH_<SOURCE>_<SCHEME> are read too: docs/auth.md). Semantics, limits and the loop
-delay: docs/engine.md; reports: docs/reports.md.
+delay: docs/engine.md; reports: docs/reports.md. --run-id runs durably: the same command
+again goes on where the run stopped ('arazzo runs --help', docs/cli.md).
 
 exit status: 0 the workflow succeeded, 1 it failed (or the document has errors),
 2 usage or input errors
