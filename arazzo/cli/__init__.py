@@ -1,5 +1,5 @@
-"""The ``arazzo`` command line: ``validate``, ``list``, ``describe``, ``graph`` and ``run``,
-each in its own module, on the public Python API."""
+"""The ``arazzo`` command line: ``validate``, ``list``, ``describe``, ``graph``, ``run`` and
+``runs``, each in its own module, on the public Python API."""
 
 from arazzo.cli._main import (
     COMMANDS,

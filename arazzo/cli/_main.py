@@ -2,8 +2,9 @@
 
 argparse keeps the CLI dependency-free and its cold start short (a benchmark compares it with the
 peers); each command lives in its own module exposing ``register(subparsers)`` which sets
-``handler`` on its parser. Exit codes: 0 success, 1 workflow failed or validation errors,
-2 usage or input errors. Errors are one line on stderr; ``--debug`` shows the traceback.
+``handler`` on its parser. Exit codes: 0 success, 1 workflow failed (a durable run cancelled
+or in doubt too) or validation errors, 2 usage or input errors. Errors are one line on
+stderr; ``--debug`` shows the traceback.
 
 Helpers shared by the commands live here too: :class:`UsageError` (one line, exit 2),
 :func:`add_access_options` / :func:`load_document` (reading a document under the access
@@ -34,7 +35,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 #: command modules, in the order they appear in ``--help``
-COMMANDS = ("arazzo.cli._validate", "arazzo.cli._inspect", "arazzo.cli._run")
+COMMANDS = ("arazzo.cli._validate", "arazzo.cli._inspect", "arazzo.cli._run",
+            "arazzo.cli._runs")
 
 EPILOG = """\
 examples:
@@ -44,6 +46,8 @@ examples:
   arazzo graph flow.arazzo.yaml --markdown > docs/flow.md
   arazzo run flow.arazzo.yaml --inputs @inputs.json --dry-run
   arazzo run flow.arazzo.yaml --inputs @inputs.json --report junit=report.xml
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --run-id train-42
+  arazzo runs show train-42
 
 'arazzo COMMAND --help' describes each command. Exit status: 0 success, 1 the workflow
 failed or the document has errors, 2 usage or input errors.
@@ -291,6 +295,17 @@ def _print_traceback() -> None:
     traceback.print_exc()
 
 
+def _error_status(exc: ArazzoError) -> int:
+    """2 for an error of the arguments or inputs; 1 for a durable run that stopped short of
+    its end (cancelled, in doubt, diverged from its log): the run did not succeed."""
+    if type(exc).__module__.startswith("arazzo.durable"):  # only then is it worth importing
+        from arazzo.runs import RunCancelled, RunDiverged, RunInDoubt
+
+        if isinstance(exc, (RunCancelled, RunDiverged, RunInDoubt)):
+            return EXIT_FAILED
+    return EXIT_USAGE
+
+
 def _call(handler: Any, args: argparse.Namespace) -> int:
     try:
         return int(handler(args))
@@ -308,7 +323,7 @@ def _call(handler: Any, args: argparse.Namespace) -> int:
         if args.debug:
             _print_traceback()
         print(f"{_command(args)}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error_status(exc)
     except OSError as exc:
         if args.debug:
             _print_traceback()

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,9 @@ from arazzo.cli import (
 if TYPE_CHECKING:
     from arazzo import Document, DryRequest, RunResult
 
-__all__ = ["dry_run", "register"]
+__all__ = ["RunSetup", "add_resume_options", "add_run_options", "add_store_option",
+           "check_run", "dry_run", "execute_run", "parse_run_options", "print_result",
+           "register"]
 
 EXAMPLES = """\
 examples:
@@ -47,13 +49,15 @@ examples:
   arazzo run flow.arazzo.yaml --auth 'petstore.basic=${PET_USER}:${PET_PASSWORD}'
   arazzo run flow.arazzo.yaml --sigv4 sagemaker=sagemaker:us-east-1
   arazzo run flow.arazzo.yaml --loop-delay 5 --max-steps 500 --timeout 3600
+  arazzo run flow.arazzo.yaml --inputs @inputs.json --run-id train-42
 
 --input values are parsed as JSON when they are valid JSON, else taken as strings; they
 override --inputs. Secrets belong in the environment: --header values may use ${VAR}, and
 secret headers (Authorization, Cookie, *token*, *api-key*...) must; so must --auth values
 (credentials for the OpenAPI security schemes; the environment variables
 ARAZZO_AUTH_<SOURCE>_<SCHEME> are read too: docs/auth.md). Semantics, limits and the loop
-delay: docs/engine.md; reports: docs/reports.md.
+delay: docs/engine.md; reports: docs/reports.md. --run-id runs durably: the same command
+again goes on where the run stopped ('arazzo runs --help', docs/cli.md).
 
 exit status: 0 the workflow succeeded, 1 it failed (or the document has errors),
 2 usage or input errors
@@ -72,6 +76,24 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="Arazzo document (YAML/JSON)")
     parser.add_argument("--workflow", "-w", metavar="ID",
                         help="workflowId to run (optional when there is only one)")
+    add_run_options(parser)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="build and print the requests without sending anything")
+    durable = parser.add_argument_group(
+        "durable runs (docs/durable.md; needs arazzo[durable])")
+    durable.add_argument("--run-id", metavar="ID",
+                         help="run durably under this id: the same command again resumes "
+                              "the run where it stopped, or shows a finished run's result "
+                              "without sending anything")
+    add_store_option(durable)
+    add_resume_options(durable)
+    parser.set_defaults(handler=run)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a run, shared by ``arazzo run`` and ``arazzo runs resume``: inputs,
+    servers, headers, credentials, limits, output, reports, the access, criterion and
+    providers' options."""
     parser.add_argument("--inputs", metavar="@FILE|JSON",
                         help="inputs as a JSON object, or @file.json")
     parser.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
@@ -92,8 +114,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--loop-delay", type=float, metavar="S",
                         help="seconds before re-entering a step (default 1, 0 disables)")
     parser.add_argument("--timeout", type=float, metavar="S", help="overall time limit")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="build and print the requests without sending anything")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text timeline (default) or the result as JSON on stdout")
     from arazzo.observers._reports import REPORT_FORMATS
@@ -105,26 +125,27 @@ def register(subparsers: Any) -> None:
                              "progress")
     parser.add_argument("--no-progress", action="store_true",
                         help="no live progress line (it only shows on a terminal anyway)")
-    durable = parser.add_argument_group(
-        "durable runs (docs/durable.md; needs arazzo[durable])")
-    durable.add_argument("--run-id", metavar="ID",
-                         help="run durably under this id: the same command again resumes "
-                              "the run where it stopped, or shows a finished run's result "
-                              "without sending anything")
-    durable.add_argument("--store", metavar="URL",
-                         help="where durable runs are kept: sqlite:///PATH or "
-                              "postgresql://... (default: $ARAZZO_STORE, else "
-                              "sqlite:///.arazzo/runs.sqlite)")
-    durable.add_argument("--force", action="store_true",
-                         help="resume although the document changed since the run started")
-    durable.add_argument("--resend", action="store_true",
-                         help="resume by sending again a request that was in flight when "
-                              "the run stopped and is not safe to repeat")
     add_access_options(parser)
     add_criterion_option(parser)
     for options in _provider_cli():  # the providers' own options (AWS: --aws-region, ...)
         options.add_arguments(parser)
-    parser.set_defaults(handler=run)
+
+
+def add_store_option(parser: Any) -> None:
+    """``--store URL``: where durable runs are kept (``arazzo run`` and ``arazzo runs``)."""
+    parser.add_argument("--store", metavar="URL",
+                        help="where durable runs are kept: sqlite:///PATH or "
+                             "postgresql://... (default: $ARAZZO_STORE, else "
+                             "sqlite:///.arazzo/runs.sqlite)")
+
+
+def add_resume_options(parser: Any) -> None:
+    """``--force`` and ``--resend``: how a durable run is resumed."""
+    parser.add_argument("--force", action="store_true",
+                        help="resume although the document changed since the run started")
+    parser.add_argument("--resend", action="store_true",
+                        help="resume by sending again a request that was in flight when "
+                             "the run stopped and is not safe to repeat")
 
 
 def _provider_cli() -> list[Any]:
@@ -401,45 +422,105 @@ def _provider_overrides(args: argparse.Namespace, document: Document
         yield merged
 
 
+@dataclass
+class RunSetup:
+    """The run options of a command line, parsed and checked (:func:`parse_run_options`)."""
+
+    inputs: dict[str, Any]
+    #: the names given with ``--input`` (checked against the workflow by :func:`check_run`)
+    keys: list[str]
+    servers: dict[str, str]
+    headers: list[_Header]
+    reports: list[tuple[str, str]]
+    criteria: Any
+    auth: dict[str, Any] | None = None
+
+
+def parse_run_options(args: argparse.Namespace) -> RunSetup:
+    """The options of :func:`add_run_options`, parsed (what needs no document);
+    :class:`UsageError` for a malformed one."""
+    inputs, keys = _parse_inputs(args)
+    return RunSetup(inputs, keys, _servers(args.server), _headers(args.header),
+                    _reports(args.report), criterion_types(args))
+
+
+def check_run(args: argparse.Namespace, setup: RunSetup, document: Document,
+              workflow_id: str, *, check_inputs: bool = True) -> int | None:
+    """Check the document, the ``--input`` names, the credentials and (``check_inputs``)
+    the inputs before anything starts (the emulator, a progress line): bad inputs are a usage
+    error with nothing sent and nothing started. Sets ``setup.auth``; an exit status when the
+    document has errors (printed), else ``None``."""
+    from arazzo import ValidationFailed
+    from arazzo import check_run as check
+
+    _check_input_keys(document, workflow_id, setup.keys)
+    setup.auth = _auth(args.auth, document)
+    if not check_inputs:
+        return None
+    # sources that get a secret --header or --sigv4 are trusted to authenticate
+    handled = {name for name in openapi_sources(document)
+               if any(h.secret and h.source in (None, name) for h in setup.headers)}
+    for options in _provider_cli():
+        handled.update(options.handled(args, document))
+    try:
+        check(document, workflow_id, setup.inputs, auth=setup.auth, authenticated=handled,
+              criteria=setup.criteria)
+    except ValidationFailed as exc:
+        return _document_errors(args, exc)
+    return None
+
+
+def _document_errors(args: argparse.Namespace, exc: Any) -> int:
+    for diagnostic in exc.diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+    print(f"{_command(args)}: the document has errors; nothing was run", file=sys.stderr)
+    return 1
+
+
+def _command(args: argparse.Namespace) -> str:
+    name = getattr(args, "command_name", None)
+    return f"arazzo {name}" if name else "arazzo run"
+
+
 def run(args: argparse.Namespace) -> int:
-    from arazzo import ValidationFailed, check_run
     from arazzo import run as run_workflow
 
-    inputs, keys = _parse_inputs(args)
-    servers = _servers(args.server)
-    headers = _headers(args.header)
-    reports = _reports(args.report)
-    if args.dry_run and reports:
+    setup = parse_run_options(args)
+    if args.dry_run and setup.reports:
         raise UsageError("--report needs a real run; leave out --dry-run")
     if args.run_id is None and (args.store or args.force or args.resend):
         raise UsageError("--store, --force and --resend are for durable runs: give --run-id")
     if args.dry_run and args.run_id is not None:
         raise UsageError("--run-id needs a real run; leave out --dry-run")
-    criteria = criterion_types(args)
     document = load_document(args)
     workflow_id = choose_workflow(document, args.workflow)
-    _check_input_keys(document, workflow_id, keys)
-    auth = _auth(args.auth, document)
     if args.dry_run:
+        _check_input_keys(document, workflow_id, setup.keys)
+        auth = _auth(args.auth, document)
         regional = {k: v for options in _provider_cli()
                     for k, v in options.dry_run_servers(args, document).items()}
-        servers = {**regional, **servers}
-        return dry_run(args, document, workflow_id, inputs, servers, headers, auth, criteria)
-    # Check the document and the inputs before anything starts (the emulator, a progress line):
-    # bad inputs are a usage error with nothing sent and nothing started.
-    # sources that get a secret --header or --sigv4 are trusted to authenticate
-    handled = {name for name in openapi_sources(document)
-               if any(h.secret and h.source in (None, name) for h in headers)}
-    for options in _provider_cli():
-        handled.update(options.handled(args, document))
-    try:
-        check_run(document, workflow_id, inputs, auth=auth, authenticated=handled,
-                  criteria=criteria)
-    except ValidationFailed as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic.format(), file=sys.stderr)
-        print("arazzo run: the document has errors; nothing was run", file=sys.stderr)
-        return 1
+        servers = {**regional, **setup.servers}
+        return dry_run(args, document, workflow_id, setup.inputs, servers, setup.headers,
+                       auth, setup.criteria)
+    failed = check_run(args, setup, document, workflow_id)
+    if failed is not None:
+        return failed
+
+    def start(**options: Any) -> RunResult:
+        return run_workflow(document, workflow_id, setup.inputs, run_id=args.run_id,
+                            store=args.store, force=args.force, resend_in_doubt=args.resend,
+                            **options)
+
+    return execute_run(args, setup, document, start)
+
+
+def execute_run(args: argparse.Namespace, setup: RunSetup, document: Document,
+                start: Callable[..., RunResult], *, document_name: str | None = None) -> int:
+    """Run with the options of :func:`add_run_options` (``start(**options)`` calls
+    :func:`arazzo.run` or :func:`arazzo.runs.resume`: servers, transports, limits, hooks,
+    auth, criteria), with the progress line on a terminal; write the reports and print the
+    result as ``arazzo run`` does. The exit status."""
+    from arazzo import ValidationFailed
 
     hooks: list[Any] = []
     progress = None
@@ -451,7 +532,7 @@ def run(args: argparse.Namespace) -> int:
     recorder = None
     from arazzo.observers._reports import REPORT_FORMATS
 
-    if any(REPORT_FORMATS[kind].records_exchanges for kind, _ in reports):
+    if any(REPORT_FORMATS[kind].records_exchanges for kind, _ in setup.reports):
         from arazzo.observers._reports import Recorder
 
         recorder = Recorder()
@@ -459,24 +540,24 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _provider_overrides(args, document) as extra:
             loop_delay = args.loop_delay if args.loop_delay is not None else extra.loop_delay
-            transports = _header_transports(document, headers, dict(extra.transports))
-            result = run_workflow(document, workflow_id, inputs,
-                                  servers={**extra.servers, **servers} or None,
-                                  transports=transports or None,
-                                  max_steps=args.max_steps, loop_delay=loop_delay,
-                                  timeout=args.timeout, hooks=hooks, auth=auth,
-                                  criteria=criteria, run_id=args.run_id, store=args.store,
-                                  force=args.force, resend_in_doubt=args.resend)
+            transports = _header_transports(document, setup.headers, dict(extra.transports))
+            result = start(servers={**extra.servers, **setup.servers} or None,
+                           transports=transports or None, max_steps=args.max_steps,
+                           loop_delay=loop_delay, timeout=args.timeout, hooks=hooks,
+                           auth=setup.auth, criteria=setup.criteria)
     except ValidationFailed as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic.format(), file=sys.stderr)
-        print("arazzo run: the document has errors; nothing was run", file=sys.stderr)
-        return 1
+        return _document_errors(args, exc)
     finally:
         if progress is not None:
             progress.close()
     result = result.masked()  # from here on the result is only shown (terminal, reports)
-    _write_reports(reports, result, recorder, args.file)
+    _write_reports(setup.reports, result, recorder, document_name or args.file)
+    return print_result(args, result)
+
+
+def print_result(args: argparse.Namespace, result: RunResult) -> int:
+    """Print a (masked) result as ``arazzo run`` does (``--format``, ``--quiet``); the exit
+    status: 0 when it succeeded, else 1."""
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")
         return 0 if result.succeeded else 1

@@ -195,6 +195,13 @@ class _Attempt:
         except RunDiverged as exc:
             store.update(self.run_id, status="error", error=str(exc), owner=None)
             raise
+        except BaseException:
+            # anything else (Ctrl-C, a hook's exception) stops the run here: release it, or a
+            # resume in this still living process would find it busy (unless another process
+            # took it over meanwhile: then the owner is no longer this one)
+            store.claim(self.run_id, attempt=self.attempt, new_attempt=self.attempt,
+                        owner=None, status="stopped", expect_owner=self.owner)
+            raise
         self.result = result
         store.update(self.run_id, status="succeeded" if result.succeeded else "failed",
                      owner=None, inflight=None, sleep=None, summary=_summary(result),

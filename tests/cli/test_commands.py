@@ -14,7 +14,7 @@ from server import ScriptedServer
 
 from arazzo.cli import COMMANDS, build_parser, main
 
-COMMAND_NAMES = ("validate", "list", "describe", "graph", "run")
+COMMAND_NAMES = ("validate", "list", "describe", "graph", "run", "runs")
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -30,7 +30,7 @@ def test_every_command_is_registered() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert tuple(sub.choices) == COMMAND_NAMES
-    assert len(COMMANDS) == 3
+    assert len(COMMANDS) == 4
 
 
 @pytest.mark.parametrize("command", COMMAND_NAMES)
