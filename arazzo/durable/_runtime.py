@@ -82,7 +82,7 @@ class Runtime:
             "system_database_url": url,
             "executor_id": self.executor_id,
             "application_version": APP_VERSION,
-            "log_level": os.environ.get("ARAZZO_DBOS_LOG_LEVEL", "WARNING"),
+            "log_level": os.environ.get("ARAZZO_DBOS_LOG_LEVEL", "ERROR"),
         })
         DBOS.launch()
         self.queue = DBOS.register_queue(
