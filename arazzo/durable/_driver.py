@@ -253,11 +253,12 @@ def drive_durable(
                 seconds = effect.seconds
                 if sleep is not None and sleep.get("after") == answered:
                     seconds = max(0.0, float(sleep["until"]) - time.time())  # resumed
-                else:
-                    store.update(row.run_id, sleep={"after": answered,
-                                                    "until": time.time() + seconds})
+                elif not store.set_sleep(row.run_id, {"after": answered,
+                                                    "until": time.time() + seconds},
+                                       owner=owner, attempt=attempt):
+                    raise _stopped(store, row.run_id)
                 sleep = None
-                _sleep(store, row.run_id, seconds)
+                _sleep(store, row.run_id, seconds, owner, attempt)
                 effect = gen.send(None)
                 continue
             request = effect.request
@@ -304,8 +305,11 @@ def drive_durable(
             data = encode_answer(result)
             merge = (last is not None and last.fingerprint == mark and last.step == step
                      and same_answer(last.data, data, headers_read=step in headers_read))
-            last = store.record(row.run_id, last, step, mark, data, merge=merge,
-                                steps_done=engine.executed)
+            recorded = store.record(row.run_id, last, step, mark, data, merge=merge,
+                                    steps_done=engine.executed, owner=owner, attempt=attempt)
+            if recorded is None:  # another process has the run: its answer is not ours
+                raise _stopped(store, row.run_id)
+            last = recorded
             answered += 1
             effect = gen.send(result)
     except StopIteration as stop:
@@ -313,15 +317,17 @@ def drive_durable(
         return value
 
 
-def _sleep(store: Store, run_id: str, seconds: float) -> None:
+def _sleep(store: Store, run_id: str, seconds: float, owner: str, attempt: int) -> None:
+    """Sleep ``seconds``, looking every second whether the run was cancelled or taken over
+    (then stop)."""
     end = time.monotonic() + seconds
     while True:
         left = end - time.monotonic()
         if left <= 0:
             return
         time.sleep(min(left, _CANCEL_CHECK))
-        if store.cancelled(run_id):
-            raise RunCancelled(f"run {run_id!r} was cancelled")
+        if store.still_mine(run_id, owner, attempt) is not None:
+            raise _stopped(store, run_id)
 
 
 def _stopped(store: Store, run_id: str) -> DurableError:

@@ -276,13 +276,28 @@ class Store:
                         updated=time.time()))
         return bool(done.rowcount)
 
+    def _fence(self, run_id: str, owner: str, attempt: int) -> Any:
+        """An update of the run's row that only matches while ``owner`` runs ``attempt``."""
+        import sqlalchemy as sa
+
+        return sa.update(self.runs).where(self.runs.c.run_id == run_id,
+                                          self.runs.c.owner == owner,
+                                          self.runs.c.attempt == attempt)
+
     def record(self, run_id: str, last: LogEntry | None, step: str, fingerprint: str,
-               data: dict[str, Any], *, merge: bool, steps_done: int) -> LogEntry:
+               data: dict[str, Any], *, merge: bool, steps_done: int, owner: str,
+               attempt: int) -> LogEntry | None:
         """Record an answer: ``merge`` adds one to ``last``'s count (the same answer again),
-        else a new entry follows it. Clears the in-flight mark, in one transaction."""
+        else a new entry follows it. Clears the in-flight mark, in one transaction. None (and
+        nothing written) when ``owner`` no longer runs ``attempt``: the run was taken over."""
         import sqlalchemy as sa
 
         with self.engine.begin() as conn:
+            owned = conn.execute(self._fence(run_id, owner, attempt).values(
+                inflight=None, steps_done=steps_done,
+                requests=self.runs.c.requests + 1, updated=time.time()))
+            if not owned.rowcount:
+                return None
             if merge and last is not None:
                 conn.execute(sa.update(self.log).where(
                     self.log.c.run_id == run_id, self.log.c.seq == last.seq
@@ -295,10 +310,32 @@ class Store:
                     run_id=run_id, seq=seq, step=step, fingerprint=fingerprint, count=1,
                     data=json.dumps(data, separators=(",", ":"))))
                 entry = LogEntry(seq, step, fingerprint, 1, data)
-            conn.execute(sa.update(self.runs).where(self.runs.c.run_id == run_id).values(
-                inflight=None, steps_done=steps_done,
-                requests=self.runs.c.requests + 1, updated=time.time()))
         return entry
+
+    def set_sleep(self, run_id: str, sleep: dict[str, Any], *, owner: str,
+                  attempt: int) -> bool:
+        """Record the pending sleep's wake-up time; False when the run was taken over."""
+        with self.engine.begin() as conn:
+            done = conn.execute(self._fence(run_id, owner, attempt).values(
+                sleep=json.dumps(sleep), updated=time.time()))
+        return bool(done.rowcount)
+
+    def still_mine(self, run_id: str, owner: str, attempt: int) -> str | None:
+        """None while ``owner`` runs ``attempt`` of the run; else why not (``cancelled``,
+        ``taken``)."""
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(self.runs.c.cancel, self.runs.c.owner,
+                                         self.runs.c.attempt).where(
+                self.runs.c.run_id == run_id)).first()
+        if row is None:
+            return "taken"
+        if row[0]:
+            return "cancelled"
+        if row[1] != owner or row[2] != attempt:
+            return "taken"
+        return None
 
     def entries(self, run_id: str) -> list[LogEntry]:
         import sqlalchemy as sa
@@ -333,14 +370,6 @@ class Store:
             done = conn.execute(query.values(attempt=new_attempt, owner=owner, status=status,
                                              cancel=False, error=None, updated=time.time()))
         return bool(done.rowcount)
-
-    def cancelled(self, run_id: str) -> bool:
-        import sqlalchemy as sa
-
-        with self.engine.connect() as conn:
-            value = conn.execute(sa.select(self.runs.c.cancel).where(
-                self.runs.c.run_id == run_id)).scalar()
-        return bool(value)
 
     # -- workers (liveness) ----------------------------------------------------------------
     def beat(self, executor_id: str) -> None:

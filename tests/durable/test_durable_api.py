@@ -387,11 +387,11 @@ def test_a_resumed_sleep_keeps_its_schedule(tmp_path: Path, server: ScriptedServ
     asked: list[float] = []
     real_sleep = _driver._sleep
 
-    def crash_in_sleep(the_store: Any, run_id: str, seconds: float) -> None:
+    def crash_in_sleep(the_store: Any, run_id: str, seconds: float, *args: Any) -> None:
         asked.append(seconds)
         if len(asked) == 1:
             raise Crash("in the sleep")
-        real_sleep(the_store, run_id, 0)
+        real_sleep(the_store, run_id, 0, *args)
 
     monkeypatch.setattr(_driver, "_sleep", crash_in_sleep)
     with pytest.raises(Crash):
