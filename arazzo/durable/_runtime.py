@@ -152,6 +152,13 @@ class Runtime:
         status = DBOS.get_workflow_status(attempt_id(run_id, attempt))
         return None if status is None else str(status.status)
 
+    def state(self, run_id: str, attempt: int) -> tuple[str | None, str | None]:
+        """``(DBOS status, executor id)`` of an attempt's workflow (``None``: no such one)."""
+        from dbos import DBOS
+
+        status = DBOS.get_workflow_status(attempt_id(run_id, attempt))
+        return (None, None) if status is None else (str(status.status), status.executor_id)
+
     def shutdown(self) -> None:
         from dbos import DBOS
 
