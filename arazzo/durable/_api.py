@@ -535,5 +535,18 @@ def _requeue_orphans(store: Store, rt: Any, tell: Callable[[str], None]) -> None
             rt.enqueue(row.run_id, row.attempt + 1)
             tell(f"{row.run_id}: its process {row.owner} is gone; queued again")
     for row in store.runs_list(status="queued"):
-        if time.time() - row.updated > 10:  # lost between the store and the queue
+        if time.time() - row.updated <= 10:
+            continue
+        state, executor = rt.state(row.run_id, row.attempt)
+        if state is None:  # lost between the store and the queue
             rt.enqueue(row.run_id, row.attempt)
+        elif state not in ("ENQUEUED", "DELAYED") and not (
+                state == "PENDING" and store.alive(executor, stale_after=stale)) \
+                and store.claim(row.run_id, attempt=row.attempt, new_attempt=row.attempt + 1,
+                                owner=None, status="queued", expect_owner=None):
+            # taken off the queue but never started: its worker died before claiming the
+            # run (or a process without a worker took it): a new attempt
+            rt.cancel(row.run_id, row.attempt)
+            rt.enqueue(row.run_id, row.attempt + 1)
+            tell(f"{row.run_id}: attempt {row.attempt} was taken off the queue but never "
+                 f"started; queued again")

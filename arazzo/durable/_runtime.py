@@ -84,11 +84,24 @@ class Runtime:
             "application_version": APP_VERSION,
             "log_level": os.environ.get("ARAZZO_DBOS_LOG_LEVEL", "ERROR"),
         })
+        # Only a worker takes attempts off the queue, and only once the queue carries its
+        # limits: the queue's configuration is DBOS's (one row for every process), and a
+        # poll uses what it read before its wait. Other processes leave it as it is.
+        DBOS.listen_queues([])
         DBOS.launch()
+        worker = worker_concurrency is not None
+        per_worker = worker_concurrency
+        if per_worker is not None and global_concurrency is not None:
+            per_worker = min(per_worker, global_concurrency)  # DBOS refuses more
         self.queue = DBOS.register_queue(
-            QUEUE, worker_concurrency=worker_concurrency,
+            QUEUE, worker_concurrency=per_worker,
             global_concurrency=global_concurrency, polling_interval_sec=0.5,
-            on_conflict="always_update")
+            on_conflict="always_update" if worker else "never_update")
+        if worker:
+            from dbos._dbos import _get_dbos_instance
+
+            # DBOS.listen_queues copies its list; the queue thread rereads this one
+            _get_dbos_instance()._listening_queues = [QUEUE]
         self.worker_concurrency = worker_concurrency
         #: runs with an attempt running in this process
         self.active: set[str] = set()
@@ -156,6 +169,13 @@ class Runtime:
 
         status = DBOS.get_workflow_status(attempt_id(run_id, attempt))
         return None if status is None else str(status.status)
+
+    def state(self, run_id: str, attempt: int) -> tuple[str | None, str | None]:
+        """``(DBOS status, executor id)`` of an attempt's workflow (``None``: no such one)."""
+        from dbos import DBOS
+
+        status = DBOS.get_workflow_status(attempt_id(run_id, attempt))
+        return (None, None) if status is None else (str(status.status), status.executor_id)
 
     def shutdown(self) -> None:
         from dbos import DBOS

@@ -1,0 +1,417 @@
+"""Scale-out against real processes: two ``arazzo.runs.worker`` processes on one PostgreSQL
+database, a real HTTP server on loopback, runs submitted from this process.
+
+The API (``jobs``): ``POST /jobs`` creates a job named by the body, ``GET /jobs/{id}``
+answers ``running`` :data:`POLLS_RUNNING` times, then ``done``; the workflow polls it with
+``retryAfter`` pacing. Each request carries its worker's name (an apiKey credential from the
+worker's environment, header ``X-Worker``), so the server knows who sent what: it checks
+the concurrency limits from the requests it saw, and after one worker is killed (``kill
+-9``) while both its runs are mid-poll, that each run was created once and polled exactly
+as often as the server needed (no run started again from scratch).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from server import Recorded, Reply, ScriptedServer
+
+import arazzo.runs
+from arazzo.durable import _runtime
+from arazzo.durable._store import RunRow, closing_stores, open_store
+
+pytest.importorskip("dbos")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OPENAPI = """\
+openapi: 3.1.0
+info: {title: jobs, version: 1.0.0}
+servers: [{url: "http://127.0.0.1:1"}]
+components:
+  securitySchemes:
+    worker: {type: apiKey, in: header, name: X-Worker}
+security: [{worker: []}, {}]
+paths:
+  /jobs:
+    post:
+      operationId: createJob
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {name: {type: string}}}
+      responses:
+        "201": {description: created}
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: the job}
+"""
+
+ARAZZO = """\
+arazzo: 1.0.1
+info: {title: jobs, version: 1.0.0}
+sourceDescriptions:
+- {name: jobs, url: ./jobs.openapi.yaml, type: openapi}
+workflows:
+- workflowId: job
+  inputs:
+    type: object
+    required: [name]
+    properties: {name: {type: string}}
+  steps:
+  - stepId: create
+    operationId: createJob
+    requestBody:
+      contentType: application/json
+      payload: {name: $inputs.name}
+    successCriteria:
+    - condition: $statusCode == 201
+    outputs:
+      id: $response.body#/id
+  - stepId: poll
+    operationId: getJob
+    parameters:
+    - {name: id, in: path, value: $steps.create.outputs.id}
+    successCriteria:
+    - condition: $statusCode == 200
+    - condition: $response.body#/status == 'done'
+    onFailure:
+    - {name: again, type: retry, retryAfter: 0.2, retryLimit: 100}
+    outputs:
+      polls: $response.body#/polls
+  outputs:
+    id: $steps.create.outputs.id
+    polls: $steps.poll.outputs.polls
+"""
+
+WORKER = """\
+import signal, sys, threading
+import arazzo.runs
+
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+arazzo.runs.worker(store=sys.argv[1], concurrency=int(sys.argv[2]),
+                   global_concurrency=int(sys.argv[3]) or None, stop=stop,
+                   on_event=lambda line: print(line, flush=True))
+print("stopped", flush=True)
+"""
+
+#: ``running`` answers before ``done``: a run polls POLLS_RUNNING + 1 times
+POLLS_RUNNING = 10
+
+
+@dataclass
+class Seen:
+    at: float
+    method: str
+    job: str
+    worker: str | None
+
+
+@dataclass
+class JobsApi:
+    """The scripted API's state: what it saw, and the GETs it holds back (never answered
+    in time: the worker that sent them is killed meanwhile)."""
+
+    running: int
+    seen: list[Seen] = field(default_factory=list)
+    polls: dict[str, int] = field(default_factory=dict)
+    hold: set[str] = field(default_factory=set)
+    held: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self, server: ScriptedServer) -> None:
+        server.route("POST", "/jobs", self.create)
+        server.route("GET", "/jobs/{id}", self.get)
+
+    def _saw(self, request: Recorded, job: str) -> None:
+        self.seen.append(Seen(time.monotonic(), request.method, job,
+                              request.headers.get("x-worker")))
+
+    def create(self, request: Recorded) -> Reply:
+        job = "job-" + request.json["name"]
+        with self.lock:
+            self._saw(request, job)
+        return Reply(201, json={"id": job})
+
+    def get(self, request: Recorded) -> Reply:
+        job = request.path.rsplit("/", 1)[1]
+        with self.lock:
+            self._saw(request, job)
+            count = self.polls[job] = self.polls.get(job, 0) + 1
+            delay = 0.0
+            if job in self.hold and job not in self.held:
+                self.held[job] = time.monotonic()
+                delay = 8.0  # answered (to nobody) long after its worker is gone
+        status = "running" if count <= self.running else "done"
+        return Reply(200, json={"id": job, "status": status, "polls": count}, delay=delay)
+
+    def count(self, method: str, job: str) -> int:
+        return sum(1 for s in self.seen if s.method == method and s.job == job)
+
+
+@dataclass
+class Worker:
+    name: str
+    process: subprocess.Popen[bytes]
+    out: Path
+
+    def lines(self) -> list[str]:
+        return self.out.read_text().splitlines()
+
+
+def start_worker(tmp_path: Path, name: str, url: str, *, concurrency: int = 2,
+                 global_concurrency: int | None = None) -> Worker:
+    out = tmp_path / f"{name}.out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARAZZO_AUTH_JOBS_WORKER": name}
+    with out.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", WORKER, url, str(concurrency),
+             str(global_concurrency or 0)], env=env, stdout=sink,
+            stderr=subprocess.STDOUT, cwd=tmp_path)
+    return Worker(name, process, out)
+
+
+def stop_workers(workers: list[Worker]) -> None:
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def overlap(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals that share one instant."""
+    points = sorted([(a, 0) for a, _ in intervals] + [(b, 1) for _, b in intervals])
+    most = now = 0
+    for _, kind in points:
+        now += 1 if kind == 0 else -1
+        most = max(most, now)
+    return most
+
+
+def spans(seen: list[Seen], worker: str | None = None) -> list[tuple[float, float]]:
+    """``[first, last]`` request times of each run per worker (a run taken over by another
+    worker is two spans)."""
+    times: dict[tuple[str, str | None], list[float]] = {}
+    for s in seen:
+        if worker is None or s.worker == worker:
+            times.setdefault((s.job, s.worker), []).append(s.at)
+    return [(min(t), max(t)) for t in times.values()]
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> Path:
+    (tmp_path / "jobs.openapi.yaml").write_text(OPENAPI)
+    path = tmp_path / "jobs.arazzo.yaml"
+    path.write_text(ARAZZO)
+    return path
+
+
+@pytest.fixture
+def local_runtime() -> Iterator[None]:
+    """This process submits runs (DBOS launched here too): shut it down afterwards."""
+    with closing_stores():
+        try:
+            yield
+        finally:
+            _runtime.shutdown()
+
+
+def wait_until(check: Any, timeout: float, what: str, every: float = 0.05) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def test_two_workers_share_the_queue_and_take_over_a_killed_one(
+        tmp_path: Path, documents: Path, server: ScriptedServer, postgres_db: str,
+        local_runtime: None) -> None:
+    api = JobsApi(POLLS_RUNNING)
+    api.install(server)
+    started = time.monotonic()
+    workers = [start_worker(tmp_path, f"w{i}", postgres_db) for i in range(2)]
+    try:
+        runs = [f"r{i}" for i in range(6)]
+        for i, run_id in enumerate(runs):
+            info = arazzo.runs.submit(documents, "job", {"name": f"n{i}"}, run_id=run_id,
+                                      store=postgres_db, servers={"jobs": server.url})
+            assert info.status == "queued"
+        store = open_store(postgres_db)
+        pids = {w.process.pid: w for w in workers}
+
+        def victim() -> tuple[Worker, list[str]] | None:
+            """Once both workers run two runs each, all four polling: the worker whose
+            runs have polls to spare (the less advanced, when both have)."""
+            held: dict[int, list[RunRow]] = {}
+            for row in store.runs_list(status="running"):
+                if row.owner:
+                    held.setdefault(int(row.owner.split(":")[1]), []).append(row)
+            if sorted(held) != sorted(pids) or any(len(r) != 2 for r in held.values()):
+                return None
+            if any(r.step != "job/poll" or r.poll >= POLLS_RUNNING
+                   for rows in held.values() for r in rows):
+                return None  # all four past their POST, none at its last poll
+            ready = [(max(r.poll for r in rows), pid) for pid, rows in held.items()
+                     if all(r.poll <= POLLS_RUNNING - 4 for r in rows)]
+            if not ready:
+                return None
+            pid = min(ready)[1]
+            return pids[pid], sorted(r.run_id for r in held[pid])
+
+        doomed, taken = wait_until(victim, 30, "a worker with two runs mid-poll")
+        jobs = {run_id: f"job-n{run_id[1:]}" for run_id in runs}
+        with api.lock:
+            api.hold.update(jobs[r] for r in taken)
+        wait_until(lambda: all(jobs[r] in api.held for r in taken), 10,
+                   "the doomed worker's held polls")
+        doomed.process.send_signal(signal.SIGKILL)
+        doomed.process.wait()
+        killed = time.monotonic()
+        survivor = next(w for w in workers if w is not doomed)
+        finals = {run_id: arazzo.runs.wait(run_id, postgres_db, timeout=30, interval=0.1)
+                  for run_id in runs}
+        done = time.monotonic()
+    finally:
+        stop_workers(workers)
+    print(f"\nkilled {doomed.name} holding {taken} at {killed - started:.1f} s; all done "
+          f"{done - killed:.1f} s later ({done - started:.1f} s in all)")
+    for w in workers:
+        print(f"-- {w.name}", *w.lines(), sep="\n  ")
+
+    for run_id, info in finals.items():
+        assert info.status == "succeeded", (run_id, info)
+    for run_id in runs:
+        job = jobs[run_id]
+        assert api.count("POST", job) == 1, run_id
+        # every poll the server answered counts towards "done", so however the runs went,
+        # each needed exactly POLLS_RUNNING + 1 of them; none was sent twice after an
+        # answer was recorded (a run started again would poll from its first one)
+        assert api.count("GET", job) == POLLS_RUNNING + 1, run_id
+        assert finals[run_id].outputs == {"id": job, "polls": POLLS_RUNNING + 1}
+        # the doomed worker's held poll reached the server (which counted it) but its
+        # answer was never recorded: the runs it held recorded one answer less
+        lost = 1 if run_id in taken else 0
+        assert finals[run_id].steps == [("job/create", 1),
+                                        ("job/poll", POLLS_RUNNING + 1 - lost)], run_id
+        row = store.get(run_id)
+        assert row is not None
+        assert row.attempt == (2 if run_id in taken else 1), run_id
+
+    # the survivor took the doomed worker's runs over, from where they were
+    for run_id in taken:
+        after = [s for s in api.seen if s.job == jobs[run_id] and s.at > killed]
+        assert after
+        assert all(s.worker == survivor.name for s in after)
+        assert all(s.method == "GET" for s in after)
+        assert f"{run_id}: attempt 2 started" in survivor.lines()
+        assert any(line.startswith(f"{run_id}: its process ") for line in survivor.lines())
+    assert done - killed < 20
+
+    # concurrency: at most 2 runs per worker at once, 4 in all
+    per_worker = {w.name: overlap(spans(api.seen, w.name)) for w in workers}
+    overall = overlap(spans(api.seen))
+    print(f"most runs at once: {overall} in all, per worker {per_worker}")
+    # never more than the limit; and the limit was reached: both were running two when
+    # one was picked to be killed
+    assert per_worker == {"w0": 2, "w1": 2}, per_worker
+    assert overall == 4
+    assert {s.worker for s in api.seen} == {"w0", "w1"}
+
+
+def test_global_concurrency_one_runs_one_run_at_a_time_across_workers(
+        tmp_path: Path, documents: Path, server: ScriptedServer, postgres_db: str,
+        local_runtime: None) -> None:
+    api = JobsApi(3)
+    api.install(server)
+    started = time.monotonic()
+    workers = [start_worker(tmp_path, f"w{i}", postgres_db, global_concurrency=1)
+               for i in range(2)]
+    try:
+        runs = [f"g{i}" for i in range(3)]
+        for i, run_id in enumerate(runs):
+            arazzo.runs.submit(documents, "job", {"name": f"g{i}"}, run_id=run_id,
+                               store=postgres_db, servers={"jobs": server.url})
+        finals = {run_id: arazzo.runs.wait(run_id, postgres_db, timeout=40, interval=0.1)
+                  for run_id in runs}
+        done = time.monotonic()
+    finally:
+        stop_workers(workers)
+    for w in workers:
+        print(f"-- {w.name}", *w.lines(), sep="\n  ")
+    assert all(info.status == "succeeded" for info in finals.values()), finals
+    for run_id in runs:
+        assert api.count("POST", f"job-g{run_id[1:]}") == 1
+        assert api.count("GET", f"job-g{run_id[1:]}") == 4
+    most = overlap(spans(api.seen))
+    print(f"\n{len(runs)} runs in {done - started:.1f} s; most at once: {most}; by "
+          f"{sorted({s.worker or '' for s in api.seen})}")
+    assert most == 1
+
+
+THIEF = """\
+import sys, time
+from arazzo.durable import _runtime
+
+_runtime.runtime(sys.argv[1], worker_concurrency=1)  # polls the queue; runs nothing
+time.sleep(60)
+"""
+
+
+def test_an_attempt_taken_off_the_queue_but_never_run_is_queued_again(
+        tmp_path: Path, documents: Path, server: ScriptedServer, postgres_db: str,
+        local_runtime: None) -> None:
+    """A process that takes attempts off the queue without running them (a worker that
+    died between the two, or whose ``worker()`` returned while DBOS still polls): a worker
+    gives the run a new attempt."""
+    import sqlalchemy as sa
+
+    api = JobsApi(1)
+    api.install(server)
+    arazzo.runs.submit(documents, "job", {"name": "q"}, run_id="q0", store=postgres_db,
+                       servers={"jobs": server.url})
+    thief = subprocess.Popen([sys.executable, "-c", THIEF, postgres_db],
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        rt = _runtime.runtime(postgres_db)
+        wait_until(lambda: rt.state("q0", 1)[0] == "SUCCESS", 30,
+                   "the attempt taken and dropped", every=0.2)
+    finally:
+        thief.kill()
+        thief.wait()
+    store = open_store(postgres_db)
+    assert store.get("q0").status == "queued"  # type: ignore[union-attr]
+    with store.engine.begin() as conn:  # queued long ago
+        conn.execute(sa.update(store.runs).values(updated=store.runs.c.updated - 60))
+    worker = start_worker(tmp_path, "w0", postgres_db)
+    try:
+        info = arazzo.runs.wait("q0", postgres_db, timeout=30, interval=0.1)
+    finally:
+        stop_workers([worker])
+    assert info.status == "succeeded", info
+    assert store.get("q0").attempt == 2  # type: ignore[union-attr]
+    assert "q0: attempt 1 was taken off the queue but never started; queued again" in \
+        worker.lines()
+    assert api.count("POST", "job-q") == 1
