@@ -85,6 +85,29 @@ def flagship(tmp_path: Path, emu: SageMakerEmulator) -> Flagship:
     return Flagship(tmp_path, emu)
 
 
+def _hold_answer(monkeypatch: pytest.MonkeyPatch, method: str, nth: int = 1
+                 ) -> tuple[threading.Event, threading.Event]:
+    """moto's ``nth`` call of ``method`` does its work (makes the resource, advances the
+    staging), sets ``processed``, then holds its answer until ``release`` (10 s at most):
+    the client is killed with the work done and no answer recorded."""
+    from moto.sagemaker import models
+
+    processed, release = threading.Event(), threading.Event()
+    original = getattr(models.SageMakerModelBackend, method)  # the emulator's (staged)
+    calls = Counter[str]()
+
+    def held(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        calls[method] += 1
+        if calls[method] == nth:
+            processed.set()
+            release.wait(10)
+        return result
+
+    monkeypatch.setattr(models.SageMakerModelBackend, method, held)
+    return processed, release
+
+
 class Flagship:
     """The CLI command of one durable flagship run against ``emu`` (unique resource names,
     a SQLite store in ``tmp_path``, no AWS configuration but the emulator's key)."""
@@ -160,6 +183,13 @@ class Flagship:
     def count(self, target: str) -> int:
         return self.emu.operations.count(target)
 
+    def wait_count(self, target: str, n: int, timeout: float = 5.0) -> None:
+        """Until the emulator has recorded ``n`` calls of ``target`` (a held answer that was
+        released is recorded when its handler returns)."""
+        end = time.monotonic() + timeout
+        while self.count(target) < n and time.monotonic() < end:
+            time.sleep(0.01)
+
 
 def _answers(info: arazzo.runs.RunInfo) -> Counter[str]:
     counted: Counter[str] = Counter()
@@ -201,12 +231,20 @@ def _asleep(flagship: Flagship) -> bool:
 
 @pytest.mark.parametrize("when", ["in-flight", "asleep"])
 def test_killed_mid_poll_resumes_then_replays_without_sending(
-        flagship: Flagship, emu: SageMakerEmulator, when: str) -> None:
-    """Killed as soon as the emulator has processed the 2nd describe (its answer on the way:
-    in flight), or once 2 answers are recorded (in the loop delay's sleep)."""
+        flagship: Flagship, emu: SageMakerEmulator, monkeypatch: pytest.MonkeyPatch,
+        when: str) -> None:
+    """Killed while the emulator holds the answer of the 2nd describe it processed (in
+    flight), or once 2 answers are recorded (asleep in the loop delay)."""
+    processed, release = _hold_answer(monkeypatch, "describe_training_job", nth=2)
+    if when == "asleep":
+        release.set()
     process = flagship.start()
-    flagship.kill_when(process, (lambda: flagship.count(DESCRIBE_JOB) >= 2)
-                       if when == "in-flight" else lambda: _asleep(flagship))
+    try:
+        flagship.kill_when(process, processed.is_set if when == "in-flight"
+                           else lambda: _asleep(flagship))
+    finally:
+        release.set()
+    flagship.wait_count(DESCRIBE_JOB, 2)
 
     described_before = flagship.count(DESCRIBE_JOB)
     stopped = flagship.show()
@@ -214,9 +252,12 @@ def test_killed_mid_poll_resumes_then_replays_without_sending(
     recorded_before = _answers(stopped)[POLL_STEP]
     lost = described_before - recorded_before  # processed by the emulator, not recorded
     assert lost in (0, 1), (described_before, stopped)
+    if when == "in-flight":
+        assert (described_before, lost) == (2, 1)
     if lost:
         assert stopped.in_flight is not None
         assert stopped.in_flight["step"] == POLL_STEP
+        assert stopped.in_flight["policy"] == "idempotent"
     assert emu.operations == [CREATE_JOB] + [DESCRIBE_JOB] * described_before
 
     done = flagship.run()
@@ -244,6 +285,30 @@ def test_killed_mid_poll_resumes_then_replays_without_sending(
     assert _result(again)["outputs"] == result["outputs"]
     assert len(emu.operations) == seen
     assert flagship.show().updated == finished.updated
+
+
+def test_killed_twice_mid_poll(flagship: Flagship, emu: SageMakerEmulator) -> None:
+    """The resumed run is killed too (its answers merge into the entry the first attempt
+    left: the same InProgress answer again); the third attempt finishes."""
+    flagship.kill_when(flagship.start(), lambda: flagship.count(DESCRIBE_JOB) >= 2)
+    first = flagship.count(DESCRIBE_JOB)
+    flagship.kill_when(flagship.start(), lambda: flagship.count(DESCRIBE_JOB) >= first + 2)
+    second = flagship.count(DESCRIBE_JOB)
+    stopped = flagship.show()
+    lost = second - _answers(stopped)[POLL_STEP]
+    assert 0 <= lost <= 2
+    assert stopped.log_entries == 2  # the create, the InProgress answers (compacted)
+
+    result = _result(flagship.run())
+    assert result["outputs"] == _expected_outputs(flagship)
+    assert Counter(emu.operations) == {
+        CREATE_JOB: 1, DESCRIBE_JOB: TRAINING_POLLS + 1, CREATE_MODEL: 1, CREATE_CONFIG: 1,
+        CREATE_ENDPOINT: 1, DESCRIBE_ENDPOINT: ENDPOINT_POLLS + 1}
+    finished = flagship.show()
+    assert finished.status == "succeeded"
+    assert _answers(finished)[POLL_STEP] == TRAINING_POLLS + 1 - lost
+    print(f"\nkilled twice: describes {first}, then {second}, {lost} lost, "
+          f"{TRAINING_POLLS + 1} in all")
 
 
 # -- 3: the document changed while the run was stopped ------------------------------------
@@ -320,75 +385,89 @@ def test_changed_request_is_refused_even_forced(tmp_path: Path, emu: SageMakerEm
     assert "another request" in stopped.error
 
 
-# -- 4: killed while CreateModel was in flight (processed, not recorded) ------------------
+# -- 4: killed while a Create was in flight (processed, not recorded) ---------------------
 
-@pytest.fixture
-def slow_create_model(monkeypatch: pytest.MonkeyPatch, emu: SageMakerEmulator
-                      ) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """moto's first CreateModel creates the model, sets ``processed``, then holds its answer
-    until ``release`` (10 s at most): the client dies with the model made and no answer."""
-    from moto.sagemaker import models
-
-    processed, release = threading.Event(), threading.Event()
-    create = models.SageMakerModelBackend.create_model  # the emulator's (duplicates refused)
-
-    def create_model(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = create(self, *args, **kwargs)
-        if not processed.is_set():
-            processed.set()
-            release.wait(10)
-        return result
-
-    monkeypatch.setattr(models.SageMakerModelBackend, "create_model", create_model)
-    yield processed, release
-    release.set()
+#: the flagship's calls with training_polls=1, endpoint_polls=1
+NORMAL = [CREATE_JOB, DESCRIBE_JOB, DESCRIBE_JOB, CREATE_MODEL, CREATE_CONFIG, CREATE_ENDPOINT,
+          DESCRIBE_ENDPOINT, DESCRIBE_ENDPOINT]
+#: per Create: moto's backend method, the Describe that resolves it, the step, the list call
+#: and its key
+CREATES = {
+    CREATE_JOB: ("create_training_job", DESCRIBE_JOB, "createTrainingJob",
+                 "list_training_jobs", "TrainingJobSummaries", "TrainingJobName"),
+    CREATE_MODEL: ("create_model", DESCRIBE_MODEL, "createModel", "list_models", "Models",
+                   "ModelName"),
+    CREATE_CONFIG: ("create_endpoint_config", "SageMaker.DescribeEndpointConfig",
+                    "createEndpointConfig", "list_endpoint_configs", "EndpointConfigs",
+                    "EndpointConfigName"),
+    CREATE_ENDPOINT: ("create_endpoint", DESCRIBE_ENDPOINT, "createEndpoint",
+                      "list_endpoints", "Endpoints", "EndpointName"),
+}
 
 
-def test_killed_with_create_model_in_doubt_is_resolved(
-        flagship: Flagship, emu: SageMakerEmulator,
-        slow_create_model: tuple[threading.Event, threading.Event]) -> None:
-    pytest.importorskip("arazzo.aws._in_doubt")
+def _resumed_calls(create: str) -> list[str]:
+    """What the resumed run sends: the Create again (400 "already exists"), its Describe,
+    then the rest of the flow; a Describe the flow polls anyway (training job, endpoint)
+    advances the emulator's staging, so the flow polls once less."""
+    describe = CREATES[create][1]
+    rest = NORMAL[NORMAL.index(create) + 1:]
+    if describe in rest:
+        rest.remove(describe)
+    return [create, describe, *rest]
+
+
+@pytest.mark.parametrize("create", list(CREATES), ids=lambda c: c.rsplit(".", 1)[-1])
+def test_killed_with_a_create_in_doubt_is_resolved(
+        flagship: Flagship, emu: SageMakerEmulator, monkeypatch: pytest.MonkeyPatch,
+        create: str) -> None:
     import boto3
 
-    processed, release = slow_create_model
-    emu.training_polls = 1
+    method, _, step_id, lister, key, field = CREATES[create]
+    step = f"train-then-deploy/{step_id}"
+    emu.training_polls, emu.endpoint_polls = 1, 1
     client = boto3.client(
         "sagemaker", region_name="us-east-1", endpoint_url=emu.endpoint_url,
         aws_access_key_id=emu.credentials.access_key_id,
         aws_secret_access_key=emu.credentials.secret_access_key)
-    models_before = {m["ModelName"] for m in client.list_models(MaxResults=100)["Models"]}
-    emu.reset_records()
-    process = flagship.start()
-    flagship.kill_when(process, processed.is_set)
-    release.set()
-    end = time.monotonic() + 5
-    while flagship.count(CREATE_MODEL) < 1 and time.monotonic() < end:
-        time.sleep(0.01)
 
+    def names() -> set[str]:
+        return {str(item[field]) for item in getattr(client, lister)(MaxResults=100)[key]}
+
+    before = names()
+    emu.reset_records()
+    processed, release = _hold_answer(monkeypatch, method)
+    process = flagship.start()
+    try:
+        flagship.kill_when(process, processed.is_set)
+    finally:
+        release.set()
+    flagship.wait_count(create, 1)
+
+    upto = NORMAL.index(create) + 1
+    assert emu.operations == NORMAL[:upto]
     stopped = flagship.show()
     assert stopped.in_flight is not None
-    assert stopped.in_flight["step"] == MODEL_STEP
+    assert stopped.in_flight["step"] == step
     assert stopped.in_flight["policy"] == "resolve"
-    assert MODEL_STEP not in _answers(stopped)
-    assert emu.operations == [CREATE_JOB, DESCRIBE_JOB, DESCRIBE_JOB, CREATE_MODEL]
+    assert step not in _answers(stopped)
 
     done = flagship.run()
     result = _result(done)
-    expected = _expected_outputs(flagship)
-    assert result["outputs"] == expected
-    # the re-sent CreateModel is refused ("already existing"), the model described instead
-    assert emu.operations[3:] == [CREATE_MODEL, CREATE_MODEL, DESCRIBE_MODEL, CREATE_CONFIG,
-                                  CREATE_ENDPOINT] + [DESCRIBE_ENDPOINT] * (ENDPOINT_POLLS + 1)
-    assert [c.status for c in emu.calls if c.target == CREATE_MODEL] == [200, 400]
-
-    # exactly one model was made: the first CreateModel's
-    models = [(m["ModelName"], m["ModelArn"])
-              for m in client.list_models(MaxResults=100)["Models"]
-              if m["ModelName"] not in models_before]
-    assert models == [(flagship.inputs["modelName"], expected["modelArn"])]
+    assert result["outputs"] == _expected_outputs(flagship)
+    # the re-sent Create is refused ("already existing"), the resource described instead
+    assert emu.operations[upto:] == _resumed_calls(create)
+    assert [c.status for c in emu.calls if c.target == create] == [200, 400]
+    assert Counter(emu.operations)[DESCRIBE_JOB] == 2  # training_polls + 1, however sent
+    assert Counter(emu.operations)[DESCRIBE_ENDPOINT] == 2  # endpoint_polls + 1
+    # exactly one resource made: the first Create's
+    assert names() - before == {flagship.inputs[field[0].lower() + field[1:]]}
 
     finished = flagship.show()
     assert finished.status == "succeeded"
     assert finished.in_flight is None
-    assert finished.outputs == expected
-    assert _answers(finished)[MODEL_STEP] == 1
+    assert finished.outputs == result["outputs"]
+    assert _answers(finished)[step] == 1
+    # the answer recorded for the Create is the resource's ARN, as the first call's was
+    step_result = next(s for s in result["steps"] if s["stepId"] == step_id)
+    arn = next(iter(step_result["outputs"].values()))
+    assert arn.endswith(f"/{flagship.inputs[field[0].lower() + field[1:]]}")
