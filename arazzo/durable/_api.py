@@ -249,8 +249,8 @@ def _check_same(row: RunRow, doc: Document, workflow: str, inputs_hash: str, *,
 def run_durable(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | None,
                 options: RunOptions, *, run_id: str, store: str | os.PathLike[str] | None,
                 force: bool = False, resend_in_doubt: bool = False,
-                on_resume: Callable[[str | None, int, int], None] | None = None
-                ) -> RunResult:
+                on_resume: Callable[[str | None, int, int], None] | None = None,
+                resuming: bool = False) -> RunResult:
     """:func:`arazzo.run` with ``run_id=``: start the run, resume it, or give back the result
     of the finished run (rebuilt from the store; nothing is sent)."""
     if not isinstance(run_id, str) or not run_id or len(run_id) > 180 or ":" in run_id:
@@ -286,7 +286,8 @@ def run_durable(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | 
             raise RunBusy(f"run {run_id!r} was just started by another process")
         attempt = 1
     else:
-        attempt = _take_over(the_store, rt, row, force=force, resend=resend_in_doubt)
+        attempt = _take_over(the_store, rt, row, force=force, resend=resend_in_doubt,
+                             resuming=resuming)
     work = _Attempt(the_store, run_id, attempt, rt.executor_id, doc, engine, gate, options,
                     resend_in_doubt=resend_in_doubt, on_resume=on_resume)
     rt.run_inline(run_id, attempt, work)
@@ -304,9 +305,10 @@ def _resume_inputs(row: RunRow) -> dict[str, Any]:
     return dict(row.inputs)
 
 
-def _take_over(store: Store, rt: Any, row: RunRow, *, force: bool, resend: bool) -> int:
+def _take_over(store: Store, rt: Any, row: RunRow, *, force: bool, resend: bool,
+               resuming: bool = False) -> int:
     """Make this process the owner of the unfinished run ``row``; its new attempt number."""
-    if row.status == "cancelled":
+    if row.status == "cancelled" and not resuming:
         raise RunCancelled(f"run {row.run_id!r} was cancelled; resume it with "
                            f"arazzo.runs.resume({row.run_id!r}) (arazzo runs resume "
                            f"{row.run_id})")
@@ -404,11 +406,9 @@ def resume(run_id: str, store: str | os.PathLike[str] | None = None, *,
     resolved = resolve_options("resume", options, overrides)
     if row.servers and not resolved.servers:
         resolved = resolved.replace(servers=row.servers)
-    if row.status == "cancelled":
-        the_store.claim(run_id, attempt=row.attempt, new_attempt=row.attempt, owner=None,
-                        status="stopped")
     return run_durable(spec, row.workflow_id, inputs, resolved, run_id=run_id, store=url,
-                       force=force, resend_in_doubt=resend_in_doubt, on_resume=on_resume)
+                       resuming=True, force=force, resend_in_doubt=resend_in_doubt,
+                       on_resume=on_resume)
 
 
 def submit(spec: Any, workflow_id: str | None = None,
@@ -505,8 +505,19 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
             tell(f"{run_id}: {exc}")
             return None
         tell(f"{run_id}: attempt {attempt} started")
-        return _Attempt(the_store, run_id, attempt, rt.executor_id, doc, engine, gate,
+        work = _Attempt(the_store, run_id, attempt, rt.executor_id, doc, engine, gate,
                         run_options)
+
+        def reported() -> str:
+            try:
+                outcome = work()
+            except DurableError as exc:
+                tell(f"{run_id}: stopped: {exc}")
+                raise
+            tell(f"{run_id}: {outcome}")
+            return outcome
+
+        return reported
 
     _runtime.WORKER_FACTORY[:] = [build]
     halt = stop or threading.Event()
@@ -515,6 +526,25 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
             _requeue_orphans(the_store, rt, tell)
     finally:
         _runtime.WORKER_FACTORY.clear()
+        _hand_back(the_store, rt, tell)
+        _runtime.shutdown()
+
+
+def _hand_back(store: Store, rt: Any, tell: Callable[[str], None]) -> None:
+    """A stopping worker puts the runs it holds back on the queue as new attempts (the
+    attempts running here stop at their next request or within a second of a sleep: their
+    writes are fenced). A run with an unsafe request in flight is left for the takeover
+    rules (``in-doubt``)."""
+    for row in store.runs_list(status="running"):
+        if row.owner != rt.executor_id:
+            continue
+        if row.inflight is not None and row.inflight.get("policy") == "unsafe":
+            continue
+        if store.claim(row.run_id, attempt=row.attempt, new_attempt=row.attempt + 1,
+                       owner=None, status="queued", expect_owner=row.owner):
+            rt.cancel(row.run_id, row.attempt)
+            rt.enqueue(row.run_id, row.attempt + 1)
+            tell(f"{row.run_id}: handed back to the queue (this worker stops)")
 
 
 def _requeue_orphans(store: Store, rt: Any, tell: Callable[[str], None]) -> None:
