@@ -1,4 +1,5 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s flagship``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s flagship``,
+``nox -s bench``, ``nox -s bench_durable``."""
 
 from __future__ import annotations
 
@@ -57,3 +58,12 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".")
     session.run("python", "benchmarks/bench_suite.py", *session.posargs)
+
+
+@nox.session
+def bench_durable(session: nox.Session) -> None:
+    """Durable runs against plain ones: overhead per step on SQLite and PostgreSQL (a
+    throwaway cluster when its binaries are installed), replay, store size after a long
+    poll; prints tables and writes benchmarks/results/durable.json. ``-- --quick``."""
+    session.install("-e", ".[durable]")
+    session.run("python", "benchmarks/bench_durable.py", *session.posargs)

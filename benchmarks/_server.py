@@ -21,6 +21,9 @@ Routes (every request outside ``/_`` is counted):
 - ``GET /items/{id}`` - 200 the stored item, 404 otherwise
 - ``GET /poll/{key}/{n}`` - 200 ``{"state": "pending", "count": i}`` for the first ``n - 1``
   requests of ``key``, then ``{"state": "done", "count": n}`` (``n`` requests in all)
+- ``GET /status/{key}/{n}`` - 200 ``{"state": "running"}`` for the first ``n - 1`` requests of
+  ``key``, then ``{"state": "done", "count": n}``: the same body each time, but a fresh
+  ``Date`` and ``X-Request-Id`` header on every answer (what a real API sends)
 - ``GET /_stats`` - the counters; ``POST /_reset`` - clears counters and items
 """
 
@@ -28,11 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -50,6 +55,7 @@ class _State:
         self.requests = 0
         self.routes: dict[str, int] = {}
         self.poll: dict[str, int] = {}
+        self.status: dict[str, int] = {}
         self.items: dict[int, dict[str, Any]] = {}
         self.next_id = 1
 
@@ -61,10 +67,12 @@ class _State:
         self.routes[route] = self.routes.get(route, 0) + 1
 
     def handle(self, method: str, path: str, headers: dict[str, str],
-               body: bytes) -> tuple[int, Any]:
+               body: bytes) -> tuple[int, Any] | tuple[int, Any, str]:
+        """``(status, payload)``, or ``(status, payload, extra header lines)``."""
         parts = path.split("?", 1)[0].strip("/").split("/")
         if parts[0] == "_stats" and method == "GET":
-            return 200, {"requests": self.requests, "routes": self.routes, "poll": self.poll}
+            return 200, {"requests": self.requests, "routes": self.routes, "poll": self.poll,
+                         "status": self.status}
         if parts[0] == "_reset" and method == "POST":
             self.reset()
             return 200, {"reset": True}
@@ -91,13 +99,23 @@ class _State:
             seen = self.poll.get(key, 0) + 1
             self.poll[key] = seen
             return 200, {"state": "done" if seen >= limit else "pending", "count": seen}
+        if parts[0] == "status" and len(parts) == 3 and method == "GET" and parts[2].isdigit():
+            self.count("GET /status")
+            key, limit = parts[1], int(parts[2])
+            seen = self.status.get(key, 0) + 1
+            self.status[key] = seen
+            extra = (f"Date: {email.utils.formatdate(usegmt=True)}\r\n"
+                     f"X-Request-Id: {key}-{seen}-{time.monotonic_ns()}\r\n")
+            if seen >= limit:
+                return 200, {"state": "done", "count": limit}, extra
+            return 200, {"state": "running"}, extra
         self.count("unmatched")
         return 404, {"error": "no route", "method": method, "path": path}
 
 
-def _response(status: int, payload: Any, keep_alive: bool) -> bytes:
+def _response(status: int, payload: Any, keep_alive: bool, extra: str = "") -> bytes:
     body = json.dumps(payload, separators=(",", ":")).encode()
-    head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
+    head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n{extra}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
     return head.encode("latin-1") + body
@@ -154,8 +172,8 @@ class _Connection(asyncio.BufferedProtocol):
             connection = headers.get("connection", "").lower()
             keep_alive = connection != "close" and (version == "HTTP/1.1"
                                                     or connection == "keep-alive")
-            status, payload = self.state.handle(method, target, headers, body)
-            out.append(_response(status, payload, keep_alive))
+            status, payload, *extra = self.state.handle(method, target, headers, body)
+            out.append(_response(status, payload, keep_alive, *extra))
         if out and self.transport is not None:
             self.transport.write(b"".join(out))  # one write per batch of responses
             if not keep_alive:
