@@ -376,13 +376,14 @@ def test_changed_request_is_refused_even_forced(tmp_path: Path, emu: SageMakerEm
     assert "changed since the run started" in refused.stderr
     forced = flagship.run("--force")
     assert forced.returncode != 0
-    assert ("step train-then-deploy/pollTrainingJob asked for another request than the one "
-            "recorded") in forced.stderr, forced.stderr
+    assert ("step train-then-deploy/pollTrainingJob's request (POST ") in forced.stderr, \
+        forced.stderr
+    assert "is not the one recorded" in forced.stderr
     assert len(emu.operations) == seen
     stopped = flagship.show()
     assert stopped.status == "error"
     assert stopped.error is not None
-    assert "another request" in stopped.error
+    assert "is not the one recorded" in stopped.error
 
 
 # -- 4: killed while a Create was in flight (processed, not recorded) ---------------------
