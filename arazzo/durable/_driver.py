@@ -19,6 +19,7 @@ caller says so (``resend_in_doubt=True``, ``--resend``): :class:`RunInDoubt`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import time
@@ -33,6 +34,7 @@ from arazzo.engine._messages import (
     Headers,
     RequestSpec,
     ResponseData,
+    Send,
     Sleep,
     TransportFailure,
 )
@@ -240,6 +242,7 @@ def drive_durable(
             gate(RunResumed(workflow_id, row.run_id, step_id or None, progress.poll,
                             answered))
         headers_read = _headers_read(doc)
+        declared: dict[tuple[str, str], str | None] = {}
         in_doubt = row.inflight
         sleep = row.sleep
         deadline = time.monotonic() + timeout if timeout is not None else None
@@ -277,6 +280,8 @@ def drive_durable(
                 continue
             step = f"{effect.workflow_id}/{effect.step_id}"
             mark = fingerprint(request)
+            request = _with_idempotency_key(request, engine, effect, row.run_id, answered,
+                                            declared)
             source_provider = provider(request.source)
             kind, reason = resend_policy(request, source_provider)
             doubted = in_doubt is not None and in_doubt.get("fingerprint") == mark
@@ -315,6 +320,44 @@ def drive_durable(
     except StopIteration as stop:
         value: RunResult = stop.value
         return value
+
+
+def _declared_idempotency_header(step: Any) -> str | None:
+    """The idempotency header (a header parameter whose name says ``idempotency``) the
+    step's OpenAPI operation declares, if any."""
+    operation = getattr(step, "operation", None)
+    if operation is None:
+        return None
+    try:
+        holders = (operation.operation, operation.path_item)
+    except Exception:  # an operation that cannot be built: nothing declared
+        return None
+    for holder in holders:
+        for parameter in getattr(holder, "parameters", None) or ():
+            name = getattr(parameter, "name", None)
+            if getattr(parameter, "in_", None) == "header" and isinstance(name, str) \
+                    and "idempotency" in name.lower():
+                return name
+    return None
+
+
+def _with_idempotency_key(request: RequestSpec, engine: Engine, effect: Send, run_id: str,
+                          position: int, declared: dict[tuple[str, str], str | None]
+                          ) -> RequestSpec:
+    """``request`` with the idempotency header its operation declares, when the step does
+    not set it and the method is not idempotent: the key is derived from the run id and the
+    request's position in the run, so a request sent again after a crash carries the same
+    key (and a replay builds the same one)."""
+    if request.method.upper() in ("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"):
+        return request
+    key = (effect.workflow_id, effect.step_id)
+    if key not in declared:
+        declared[key] = _declared_idempotency_header(engine.step_plan(*key))
+    name = declared[key]
+    if name is None or any(n.lower() == name.lower() for n, _ in request.headers):
+        return request
+    value = "arazzo-" + hashlib.sha256(f"{run_id}\0{position}".encode()).hexdigest()[:32]
+    return dataclasses.replace(request, headers=[*request.headers, (name, value)])
 
 
 def _sleep(store: Store, run_id: str, seconds: float, owner: str, attempt: int) -> None:

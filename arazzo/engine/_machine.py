@@ -238,6 +238,15 @@ class Engine:
         self._last_http: EvaluationContext | None = None
         self._root_frame: _Frame | None = None
 
+    def step_plan(self, workflow_id: str, step_id: str) -> StepPlan | None:
+        """The plan of step ``step_id`` of a workflow this run can reach (for drivers)."""
+        for wp in self._closure.values():
+            if wp.workflow_id == workflow_id:
+                step = wp.by_id.get(step_id)
+                if step is not None:
+                    return step
+        return None
+
     # -- set-up ----------------------------------------------------------------------------
 
     def _collect(self, wp: WorkflowPlan) -> None:

@@ -204,6 +204,10 @@ def test_resume_after_a_crash_mid_poll(tmp_path: Path, server: ScriptedServer,
 def test_unsafe_request_in_doubt_is_not_sent_again(tmp_path: Path, server: ScriptedServer,
                                                    store: str, crashing: CrashingTransport) -> None:
     flow = write_flow(tmp_path)
+    openapi = tmp_path / "jobs.yaml"  # an API without an idempotency header
+    openapi.write_text(openapi.read_text().replace(
+        "        - {name: Idempotency-Key, in: header, required: false, schema: {type: string}}\n",
+        ""))
     script(server, 1)
     transport = crashing
     transport.crash_on = ("POST /jobs", 1)
@@ -252,6 +256,42 @@ def test_request_with_an_idempotency_key_is_sent_again(tmp_path: Path,
     posts = [r for r in server.requests if r.method == "POST"]
     assert len(posts) == 2
     assert {r.headers["idempotency-key"] for r in posts} == {"f"}
+
+
+def test_the_engine_fills_the_declared_idempotency_header(tmp_path: Path,
+                                                           server: ScriptedServer,
+                                                           store: str,
+                                                           crashing: CrashingTransport) -> None:
+    """The OpenAPI declares Idempotency-Key on the create and the step does not set it: a
+    durable run sends one derived from the run id and the request's position, so the create
+    sent again after a crash carries the same key."""
+    flow = write_flow(tmp_path)
+    script(server, 1)
+    crashing.crash_on = ("POST /jobs", 1)
+    with pytest.raises(Crash):
+        arazzo.run(flow, "poll", {"name": "n"}, run_id="filled-1", store=store,
+                   servers={"api": server.url}, transports={"api": crashing})
+    info = arazzo.runs.show("filled-1", store)
+    assert info.in_flight is not None
+    assert info.in_flight["policy"] == "token"
+    result = arazzo.run(flow, "poll", {"name": "n"}, run_id="filled-1", store=store,
+                        servers={"api": server.url}, transports={"api": crashing})
+    assert result.succeeded
+    keys = [r.headers.get("idempotency-key") for r in server.requests if r.method == "POST"]
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    assert keys[0] is not None
+    assert keys[0].startswith("arazzo-")
+    # GETs are idempotent: no key; another run gets another key
+    assert all("idempotency-key" not in r.headers for r in server.requests if r.method == "GET")
+    arazzo.run(flow, "poll", {"name": "o"}, run_id="filled-2", store=store,
+               servers={"api": server.url})
+    last = [r for r in server.requests if r.method == "POST"][-1]
+    assert last.headers["idempotency-key"] != keys[0]
+    # a plain run adds nothing
+    arazzo.run(flow, "poll", {"name": "p"}, servers={"api": server.url})
+    plain = [r for r in server.requests if r.method == "POST"][-1]
+    assert "idempotency-key" not in plain.headers
 
 
 def test_changed_document_is_refused_unless_forced(tmp_path: Path, server: ScriptedServer,
