@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -193,7 +194,10 @@ class Store:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine = sa.create_engine(_engine_url(url), pool_pre_ping=True)
+            # a pooled PostgreSQL connection may have been closed by the server (a restart,
+            # an idle timeout): checked before use; SQLite has nothing to check
+            self.engine = sa.create_engine(_engine_url(url),
+                                           pool_pre_ping=not url.startswith("sqlite"))
         except Exception as exc:  # a bad URL, a missing driver
             raise InputError(f"store {shown_url(url)}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
@@ -210,6 +214,7 @@ class Store:
             raise InputError(f"store {shown_url(url)}: cannot open it: "
                              f"{str(exc).splitlines()[0]}") from None
         self._lock = threading.Lock()
+        self._hot_sql: dict[str, str] = {}
 
     # -- runs --------------------------------------------------------------------------
     def get(self, run_id: str) -> RunRow | None:
@@ -261,28 +266,44 @@ class Store:
             conn.execute(sa.delete(self.runs).where(self.runs.c.run_id == run_id))
 
     # -- the in-flight request, the log --------------------------------------------------
+    # The statements of a running attempt (one or two per request, one per sleep) are plain
+    # SQL written once per dialect and sent with exec_driver_sql: building and compiling
+    # SQLAlchemy statements each time cost more than the database (docs/performance.md).
+    _HOT = {
+        "begin_send": "UPDATE arazzo_runs SET inflight = :inflight, sleep = NULL, step = :step,"
+                      " poll = :poll, updated = :updated WHERE run_id = :run_id"
+                      " AND cancel = :no AND owner = :owner AND attempt = :attempt",
+        "answered": "UPDATE arazzo_runs SET inflight = NULL, steps_done = :steps_done,"
+                    " requests = requests + 1, updated = :updated WHERE run_id = :run_id"
+                    " AND owner = :owner AND attempt = :attempt",
+        "merge": 'UPDATE arazzo_log SET "count" = "count" + 1 WHERE run_id = :run_id'
+                 " AND seq = :seq",
+        "append": 'INSERT INTO arazzo_log (run_id, seq, step, fingerprint, "count", data)'
+                  " VALUES (:run_id, :seq, :step, :fingerprint, 1, :data)",
+        "sleep": "UPDATE arazzo_runs SET sleep = :sleep, updated = :updated"
+                 " WHERE run_id = :run_id AND owner = :owner AND attempt = :attempt",
+        "mine": "SELECT cancel, owner, attempt FROM arazzo_runs WHERE run_id = :run_id",
+    }
+
+    def _hot(self, name: str) -> str:
+        sql = self._hot_sql.get(name)
+        if sql is None:
+            sql = self._HOT[name]
+            if self.engine.dialect.name != "sqlite":  # sqlite3 takes :name; psycopg %(name)s
+                sql = re.sub(r":(\w+)", r"%(\1)s", sql)
+            self._hot_sql[name] = sql
+        return sql
+
     def begin_send(self, run_id: str, inflight: dict[str, Any], *, step: str,
                    poll: int, owner: str, attempt: int) -> bool:
         """Mark ``inflight`` as sent (before it is sent); False when the run was cancelled or
         another process took it over (``owner``/``attempt`` no longer the run's: a fence)."""
-        import sqlalchemy as sa
-
         with self.engine.begin() as conn:
-            done = conn.execute(
-                sa.update(self.runs)
-                .where(self.runs.c.run_id == run_id, self.runs.c.cancel == sa.false(),
-                       self.runs.c.owner == owner, self.runs.c.attempt == attempt)
-                .values(inflight=json.dumps(inflight), sleep=None, step=step, poll=poll,
-                        updated=time.time()))
+            done = conn.exec_driver_sql(self._hot("begin_send"), {
+                "inflight": json.dumps(inflight), "step": step, "poll": poll,
+                "updated": time.time(), "run_id": run_id, "no": False, "owner": owner,
+                "attempt": attempt})
         return bool(done.rowcount)
-
-    def _fence(self, run_id: str, owner: str, attempt: int) -> Any:
-        """An update of the run's row that only matches while ``owner`` runs ``attempt``."""
-        import sqlalchemy as sa
-
-        return sa.update(self.runs).where(self.runs.c.run_id == run_id,
-                                          self.runs.c.owner == owner,
-                                          self.runs.c.attempt == attempt)
 
     def record(self, run_id: str, last: LogEntry | None, step: str, fingerprint: str,
                data: dict[str, Any], *, merge: bool, steps_done: int, owner: str,
@@ -290,45 +311,36 @@ class Store:
         """Record an answer: ``merge`` adds one to ``last``'s count (the same answer again),
         else a new entry follows it. Clears the in-flight mark, in one transaction. None (and
         nothing written) when ``owner`` no longer runs ``attempt``: the run was taken over."""
-        import sqlalchemy as sa
-
         with self.engine.begin() as conn:
-            owned = conn.execute(self._fence(run_id, owner, attempt).values(
-                inflight=None, steps_done=steps_done,
-                requests=self.runs.c.requests + 1, updated=time.time()))
+            owned = conn.exec_driver_sql(self._hot("answered"), {
+                "steps_done": steps_done, "updated": time.time(), "run_id": run_id,
+                "owner": owner, "attempt": attempt})
             if not owned.rowcount:
                 return None
             if merge and last is not None:
-                conn.execute(sa.update(self.log).where(
-                    self.log.c.run_id == run_id, self.log.c.seq == last.seq
-                ).values(count=self.log.c.count + 1))
+                conn.exec_driver_sql(self._hot("merge"), {"run_id": run_id, "seq": last.seq})
                 last.count += 1
-                entry = last
-            else:
-                seq = 0 if last is None else last.seq + 1
-                conn.execute(sa.insert(self.log).values(
-                    run_id=run_id, seq=seq, step=step, fingerprint=fingerprint, count=1,
-                    data=json.dumps(data, separators=(",", ":"))))
-                entry = LogEntry(seq, step, fingerprint, 1, data)
-        return entry
+                return last
+            seq = 0 if last is None else last.seq + 1
+            conn.exec_driver_sql(self._hot("append"), {
+                "run_id": run_id, "seq": seq, "step": step, "fingerprint": fingerprint,
+                "data": json.dumps(data, separators=(",", ":"))})
+        return LogEntry(seq, step, fingerprint, 1, data)
 
     def set_sleep(self, run_id: str, sleep: dict[str, Any], *, owner: str,
                   attempt: int) -> bool:
         """Record the pending sleep's wake-up time; False when the run was taken over."""
         with self.engine.begin() as conn:
-            done = conn.execute(self._fence(run_id, owner, attempt).values(
-                sleep=json.dumps(sleep), updated=time.time()))
+            done = conn.exec_driver_sql(self._hot("sleep"), {
+                "sleep": json.dumps(sleep), "updated": time.time(), "run_id": run_id,
+                "owner": owner, "attempt": attempt})
         return bool(done.rowcount)
 
     def still_mine(self, run_id: str, owner: str, attempt: int) -> str | None:
         """None while ``owner`` runs ``attempt`` of the run; else why not (``cancelled``,
         ``taken``)."""
-        import sqlalchemy as sa
-
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(self.runs.c.cancel, self.runs.c.owner,
-                                         self.runs.c.attempt).where(
-                self.runs.c.run_id == run_id)).first()
+            row = conn.exec_driver_sql(self._hot("mine"), {"run_id": run_id}).first()
         if row is None:
             return "taken"
         if row[0]:
