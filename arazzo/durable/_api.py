@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from arazzo._exceptions import InputError
 from arazzo._options import RunOptions
 
+from . import _runtime
 from ._driver import DurableError, RunCancelled, RunDiverged, RunInDoubt, drive_durable
+from ._runtime import STALE_AFTER, runtime
 from ._store import RunRow, Store, is_finished, open_store, shown_url, store_url
 
 if TYPE_CHECKING:
@@ -270,8 +272,6 @@ def run_durable(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | 
         _check_same(row, doc, workflow, inputs_hash, force=force)
         if is_finished(row.status):
             return _replay(the_store, row, doc, engine, gate, options)
-    from ._runtime import runtime
-
     rt = runtime(url)
     if row is None:
         now = time.time()
@@ -331,12 +331,6 @@ def _take_over(store: Store, rt: Any, row: RunRow, *, force: bool, resend: bool,
     return attempt
 
 
-def _stale() -> float:
-    from ._runtime import STALE_AFTER
-
-    return STALE_AFTER
-
-
 # -- arazzo.runs -------------------------------------------------------------------------
 
 def _open(store: str | os.PathLike[str] | None) -> Store:
@@ -372,10 +366,8 @@ def cancel(run_id: str, store: str | os.PathLike[str] | None = None) -> RunInfo:
         raise DurableError(f"run {run_id!r} is finished ({row.status}); nothing to cancel")
     the_store.update(run_id, cancel=True)
     if row.status in ("queued", "in-doubt", "error") or not the_store.alive(
-            row.owner, stale_after=_stale()):
+            row.owner, stale_after=STALE_AFTER):
         the_store.update(run_id, status="cancelled", owner=None)
-    from ._runtime import runtime
-
     runtime(url).cancel(run_id, row.attempt)
     return show(run_id, store)
 
@@ -435,8 +427,6 @@ def submit(spec: Any, workflow_id: str | None = None,
     if location == "<text>":
         raise InputError("a submitted run needs its document as a path or URL the workers "
                          "can read")
-    from ._runtime import runtime
-
     rt = runtime(url)
     now = time.time()
     if not the_store.create(RunRow(
@@ -473,8 +463,6 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
     15 s) are put back on the queue and finished here or by another worker. Credentials
     come from this process's environment (or ``auth=`` in ``options``)."""
     from arazzo._options import resolve_options
-
-    from . import _runtime
 
     if concurrency < 1:
         raise InputError("concurrency must be at least 1")
@@ -548,7 +536,7 @@ def _hand_back(store: Store, rt: Any, tell: Callable[[str], None]) -> None:
 
 
 def _requeue_orphans(store: Store, rt: Any, tell: Callable[[str], None]) -> None:
-    stale = _stale()
+    stale = STALE_AFTER
     for row in store.runs_list(status="running"):
         if row.owner is None or store.alive(row.owner, stale_after=stale):
             continue

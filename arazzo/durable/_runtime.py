@@ -164,12 +164,6 @@ class Runtime:
         except Exception:  # no such attempt (never enqueued): nothing to do
             return
 
-    def status(self, run_id: str, attempt: int) -> str | None:
-        from dbos import DBOS
-
-        status = DBOS.get_workflow_status(attempt_id(run_id, attempt))
-        return None if status is None else str(status.status)
-
     def state(self, run_id: str, attempt: int) -> tuple[str | None, str | None]:
         """``(DBOS status, executor id)`` of an attempt's workflow (``None``: no such one)."""
         from dbos import DBOS
