@@ -472,6 +472,9 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
                           global_concurrency=global_concurrency)
     the_store = rt.store
     tell = on_event or (lambda _: None)
+    running: set[str] = set()  # the runs with an attempt going on here
+    handed: set[str] = set()  # the runs this worker handed back as it stopped
+    lock = threading.Lock()
 
     def build(run_id: str, attempt: int) -> Callable[[], str] | None:
         row = the_store.get(run_id)
@@ -497,11 +500,19 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
                         run_options)
 
         def reported() -> str:
+            with lock:
+                running.add(run_id)
             try:
                 outcome = work()
             except DurableError as exc:
+                if run_id in handed:  # fenced: this worker handed the run back
+                    tell(f"{run_id}: attempt {attempt} stopped (handed back)")
+                    return "handed back"
                 tell(f"{run_id}: stopped: {exc}")
                 raise
+            finally:
+                with lock:
+                    running.discard(run_id)
             tell(f"{run_id}: {outcome}")
             return outcome
 
@@ -514,25 +525,57 @@ def worker(store: str | os.PathLike[str] | None = None, *, concurrency: int = 1,
             _requeue_orphans(the_store, rt, tell)
     finally:
         _runtime.WORKER_FACTORY.clear()
-        _hand_back(the_store, rt, tell)
+        rt.stop_dequeuing()
+        with lock:
+            going = set(running)
+        old = _hand_back(the_store, rt, tell, handed, going)
+        # the attempts going on here stop at their next write (fenced), and DBOS records
+        # their end: it is shut down after them; those still going after STOP_GRACE are
+        # marked cancelled in DBOS (nobody runs them again)
+        end = time.monotonic() + STOP_GRACE
+        while time.monotonic() < end:
+            with lock:
+                if not running:
+                    break
+            time.sleep(0.05)
+        with lock:
+            late = set(running)
+        for run_id, attempt in old.items():
+            if run_id in late:
+                rt.cancel(run_id, attempt)
         _runtime.shutdown()
 
 
-def _hand_back(store: Store, rt: Any, tell: Callable[[str], None]) -> None:
+#: how long a stopping worker waits for the attempts it handed back to stop (a sleep stops
+#: within a second; a request in flight when its answer comes)
+STOP_GRACE = 5.0
+
+
+def _hand_back(store: Store, rt: Any, tell: Callable[[str], None], handed: set[str],
+               going: set[str]) -> dict[str, int]:
     """A stopping worker puts the runs it holds back on the queue as new attempts (the
     attempts running here stop at their next request or within a second of a sleep: their
     writes are fenced). A run with an unsafe request in flight is left for the takeover
-    rules (``in-doubt``)."""
+    rules (``in-doubt``). ``handed`` gets the runs handed back; the old attempts of those
+    in ``going`` (going on here) are left to end (DBOS records it): ``{run: attempt}``."""
+    old: dict[str, int] = {}
     for row in store.runs_list(status="running"):
         if row.owner != rt.executor_id:
             continue
         if row.inflight is not None and row.inflight.get("policy") == "unsafe":
             continue
+        handed.add(row.run_id)  # before the claim: the attempt may stop at once
         if store.claim(row.run_id, attempt=row.attempt, new_attempt=row.attempt + 1,
                        owner=None, status="queued", expect_owner=row.owner):
-            rt.cancel(row.run_id, row.attempt)
+            if row.run_id in going:
+                old[row.run_id] = row.attempt
+            else:
+                rt.cancel(row.run_id, row.attempt)
             rt.enqueue(row.run_id, row.attempt + 1)
             tell(f"{row.run_id}: handed back to the queue (this worker stops)")
+        else:
+            handed.discard(row.run_id)
+    return old
 
 
 def _requeue_orphans(store: Store, rt: Any, tell: Callable[[str], None]) -> None:

@@ -378,5 +378,8 @@ def _stopped(store: Store, run_id: str) -> DurableError:
     if row is not None and row.cancel:
         return RunCancelled(f"run {run_id!r} was cancelled")
     owner = row.owner if row is not None else None
+    if owner is None:
+        return DurableError(f"run {run_id!r} was handed back to the queue (or taken by "
+                            f"another process); this one stops")
     return DurableError(f"run {run_id!r} was taken over by another process ({owner}); "
                         f"this one stops")

@@ -141,6 +141,21 @@ class Runtime:
             self.active.discard(run_id)
         return outcome
 
+    def stop_dequeuing(self, timeout: float = 5.0) -> None:
+        """Take no more attempts off the queue (a worker that stops, before it hands its
+        runs back: else it could take them itself, and drop them). DBOS has no call for it:
+        its queue thread is stopped by its own stop event, and waited for (a poll going on
+        may still take attempts)."""
+        from dbos import _queue
+        from dbos._dbos import _get_dbos_instance
+
+        dbos = _get_dbos_instance()
+        for thread in list(getattr(dbos, "_background_threads", ())):
+            if getattr(thread, "_target", None) is _queue.queue_thread:
+                stop: threading.Event = thread._args[0]
+                stop.set()
+                thread.join(timeout)
+
     def owns_live(self, run_id: str, owner: str | None) -> bool:
         """Whether ``owner`` is a live process running ``run_id``: this process only while
         an attempt of it runs here (one interrupted here, e.g. by Ctrl-C, is not)."""

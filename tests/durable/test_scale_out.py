@@ -7,7 +7,8 @@ answers ``running`` :data:`POLLS_RUNNING` times, then ``done``; the workflow pol
 worker's environment, header ``X-Worker``), so the server knows who sent what: it checks
 the concurrency limits from the requests it saw, and after one worker is killed (``kill
 -9``) while both its runs are mid-poll, that each run was created once and polled exactly
-as often as the server needed (no run started again from scratch).
+as often as the server needed (no run started again from scratch); and after one worker is
+stopped (SIGTERM) while it runs, that it handed its runs back, which the other one finished.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class Seen:
     method: str
     job: str
     worker: str | None
+    #: a GET's count (the server's answer says ``running`` up to :attr:`JobsApi.running`)
+    poll: int = 0
 
 
 @dataclass
@@ -128,6 +131,8 @@ class JobsApi:
     in time: the worker that sent them is killed meanwhile)."""
 
     running: int
+    #: how long a held GET waits before its answer
+    hold_for: float = 8.0
     seen: list[Seen] = field(default_factory=list)
     polls: dict[str, int] = field(default_factory=dict)
     hold: set[str] = field(default_factory=set)
@@ -138,9 +143,9 @@ class JobsApi:
         server.route("POST", "/jobs", self.create)
         server.route("GET", "/jobs/{id}", self.get)
 
-    def _saw(self, request: Recorded, job: str) -> None:
+    def _saw(self, request: Recorded, job: str, poll: int = 0) -> None:
         self.seen.append(Seen(time.monotonic(), request.method, job,
-                              request.headers.get("x-worker")))
+                              request.headers.get("x-worker"), poll))
 
     def create(self, request: Recorded) -> Reply:
         job = "job-" + request.json["name"]
@@ -151,12 +156,12 @@ class JobsApi:
     def get(self, request: Recorded) -> Reply:
         job = request.path.rsplit("/", 1)[1]
         with self.lock:
-            self._saw(request, job)
             count = self.polls[job] = self.polls.get(job, 0) + 1
+            self._saw(request, job, count)
             delay = 0.0
             if job in self.hold and job not in self.held:
                 self.held[job] = time.monotonic()
-                delay = 8.0  # answered (to nobody) long after its worker is gone
+                delay = self.hold_for  # answered after its worker lost the run
         status = "running" if count <= self.running else "done"
         return Reply(200, json={"id": job, "status": status, "polls": count}, delay=delay)
 
@@ -175,14 +180,21 @@ class Worker:
 
 
 def start_worker(tmp_path: Path, name: str, url: str, *, concurrency: int = 2,
-                 global_concurrency: int | None = None) -> Worker:
+                 global_concurrency: int | None = None, cli: bool = False) -> Worker:
+    """A worker process: ``arazzo.runs.worker`` (``cli``: ``arazzo runs worker``, whose
+    lines start with the time of day)."""
     out = tmp_path / f"{name}.out"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ARAZZO_AUTH_JOBS_WORKER": name}
+    command = [sys.executable, "-c", WORKER, url, str(concurrency),
+               str(global_concurrency or 0)]
+    if cli:
+        command = [sys.executable, "-m", "arazzo", "runs", "worker", "--store", url,
+                   "--concurrency", str(concurrency)]
+        if global_concurrency is not None:
+            command += ["--global-concurrency", str(global_concurrency)]
     with out.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, str(concurrency),
-             str(global_concurrency or 0)], env=env, stdout=sink,
-            stderr=subprocess.STDOUT, cwd=tmp_path)
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                   cwd=tmp_path)
     return Worker(name, process, out)
 
 
@@ -339,6 +351,137 @@ def test_two_workers_share_the_queue_and_take_over_a_killed_one(
     assert per_worker == {"w0": 2, "w1": 2}, per_worker
     assert overall == 4
     assert {s.worker for s in api.seen} == {"w0", "w1"}
+
+
+def answered_polls(store: Any, run_id: str) -> list[int]:
+    """The ``polls`` of each poll answer the run's log recorded, in order."""
+    import base64
+    import json
+
+    return [json.loads(base64.b64decode(e.data["c"]))["polls"]
+            for e in store.entries(run_id) if e.step == "job/poll" for _ in range(e.count)]
+
+
+@pytest.mark.parametrize("cli", [True, False], ids=["cli", "api"])
+def test_a_worker_stopped_with_sigterm_hands_its_runs_back(
+        tmp_path: Path, documents: Path, server: ScriptedServer, postgres_db: str,
+        local_runtime: None, cli: bool) -> None:
+    """``arazzo runs worker`` gets SIGTERM while it runs: it puts its runs back on the
+    queue as new attempts and exits; its attempts stop at their next write (the one whose
+    poll is in flight records nothing of its answer); the other worker finishes them from
+    where they were."""
+    api = JobsApi(POLLS_RUNNING, hold_for=1.5)
+    api.install(server)
+    started = time.monotonic()
+    stopped = start_worker(tmp_path, "wA", postgres_db, cli=cli)
+    other = start_worker(tmp_path, "wB", postgres_db)
+    workers = [stopped, other]
+    runs = [f"h{i}" for i in range(4)]
+    jobs = {run_id: f"job-{run_id}" for run_id in runs}
+    seen_at: dict[str, float] = {}  # each line of wA's output: when it was first seen
+    try:
+        for run_id in runs:
+            arazzo.runs.submit(documents, "job", {"name": run_id}, run_id=run_id,
+                               store=postgres_db, servers={"jobs": server.url})
+        store = open_store(postgres_db)
+        mark = f":{stopped.process.pid}:"
+
+        def held_by_a() -> list[RunRow]:
+            return [r for r in store.runs_list(status="running")
+                    if r.owner is not None and mark in r.owner]
+
+        def mid_poll() -> list[RunRow]:
+            return [r for r in held_by_a()
+                    if r.step == "job/poll" and 2 <= r.poll <= POLLS_RUNNING - 4]
+
+        target = wait_until(mid_poll, 30, "wA running a run mid-poll")[0].run_id
+        with api.lock:
+            api.hold.add(jobs[target])  # its next poll is answered 1.5 s late
+        wait_until(lambda: jobs[target] in api.held, 5, "the held poll")
+        holding = sorted(r.run_id for r in held_by_a())
+        signalled = time.monotonic()
+        stopped.process.send_signal(signal.SIGTERM)
+        while stopped.process.poll() is None and time.monotonic() - signalled < 15:
+            for line in stopped.lines():
+                seen_at.setdefault(line, time.monotonic())
+            time.sleep(0.01)
+        code = stopped.process.wait(timeout=1)
+        exited = time.monotonic()
+        for line in stopped.lines():
+            seen_at.setdefault(line, exited)
+        finals = {run_id: arazzo.runs.wait(run_id, postgres_db, timeout=30, interval=0.1)
+                  for run_id in runs}
+        done = time.monotonic()
+    finally:
+        stop_workers(workers)
+    print(f"\nSIGTERM to wA holding {holding} at {signalled - started:.1f} s (held poll: "
+          f"{target}); it exited {exited - signalled:.2f} s later; all done "
+          f"{done - exited:.1f} s after ({done - started:.1f} s in all)")
+    for w in workers:
+        print(f"-- {w.name}", *w.lines(), sep="\n  ")
+
+    # wA stopped promptly and cleanly, saying which runs it handed back
+    assert code == 0
+    assert exited - signalled < 10
+
+    def text(line: str) -> str:
+        return line.split(" ", 1)[1] if cli else line  # the CLI's start with the time
+
+    said = [text(line) for line in stopped.lines()]
+    assert said[-1] == ("worker stopped (SIGTERM)" if cli else "stopped"), said
+    suffix = ": handed back to the queue (this worker stops)"
+    handed = {text(line)[:-len(suffix)]: at for line, at in seen_at.items()
+              if line.endswith(suffix)}
+    assert target in handed
+    assert set(handed) <= set(holding), (handed, holding)
+    # its attempts stopped at their next write (the held one: recording the late answer)
+    # before DBOS was shut down, so DBOS recorded their end: no error, no traceback
+    for run_id in handed:
+        assert f"{run_id}: attempt 1 stopped (handed back)" in said, run_id
+    assert not [line for line in said if "Traceback" in line or "ERROR" in line], said
+
+    for run_id in runs:
+        job = jobs[run_id]
+        info = finals[run_id]
+        assert info.status == "succeeded", (run_id, info)
+        assert api.count("POST", job) == 1, run_id
+        gets = [s for s in api.seen if s.method == "GET" and s.job == job]
+        # the server answers "running" to the first POLLS_RUNNING GETs it receives, whoever
+        # sent them: POLLS_RUNNING + 1 of them in all, however the run went
+        assert [s.poll for s in gets] == list(range(1, POLLS_RUNNING + 2)), run_id
+        assert info.outputs == {"id": job, "polls": POLLS_RUNNING + 1}
+        recorded = answered_polls(store, run_id)
+        lost = sorted({s.poll for s in gets} - set(recorded))
+        # the log holds every answer but those its attempt received after losing the run
+        assert recorded == [p for p in range(1, POLLS_RUNNING + 2) if p not in lost]
+        assert info.steps == [("job/create", 1), ("job/poll", POLLS_RUNNING + 1 - len(lost))]
+        row = store.get(run_id)
+        assert row is not None
+        if run_id not in handed:
+            assert lost == [], run_id
+            assert row.attempt == 1, run_id
+            continue
+        # handed back: a new attempt, which wB took and finished
+        assert row.attempt == 2, run_id
+        assert f"{run_id}: attempt 2 started" in other.lines()
+        assert f"{run_id}: succeeded" in other.lines()
+        by_a = [s for s in gets if s.worker == "wA"]
+        by_b = [s for s in gets if s.worker == "wB"]
+        assert by_a, run_id
+        assert by_b, run_id
+        assert [s.poll for s in gets] == [s.poll for s in by_a + by_b]  # wA's, then wB's
+        # nothing from wA after the hand-back but (at most) the poll it had marked sent
+        late = [s for s in by_a if s.at > handed[run_id]]
+        assert len(late) <= 1, late
+        assert all(s.at < handed[run_id] + 0.2 for s in late), late
+        # at most wA's last poll went unrecorded (answered after the hand-back); the held
+        # one surely did; every poll of wB's was recorded
+        assert lost in ([], [by_a[-1].poll]), (run_id, lost)
+        if run_id == target:
+            assert lost == [by_a[-1].poll]
+            assert by_a[-1].at < signalled
+        assert by_b[0].at > handed[run_id]
+    assert done - started < 40
 
 
 def test_global_concurrency_one_runs_one_run_at_a_time_across_workers(
