@@ -204,11 +204,15 @@ class _Attempt:
             store.claim(self.run_id, attempt=self.attempt, new_attempt=self.attempt,
                         owner=None, status="stopped", expect_owner=self.owner)
             raise
-        self.result = result
-        store.update(self.run_id, status="succeeded" if result.succeeded else "failed",
-                     owner=None, inflight=None, sleep=None, summary=_summary(result),
-                     steps_done=self.engine.executed)
-        return "succeeded" if result.succeeded else "failed"
+        self.result = result  # the run's result, whoever records its end
+        outcome = "succeeded" if result.succeeded else "failed"
+        if not store.update(self.run_id, fence=(self.owner, self.attempt), status=outcome,
+                            owner=None, inflight=None, sleep=None, summary=_summary(result),
+                            steps_done=self.engine.executed):
+            # handed back or taken over after its last answer: the new attempt replays the
+            # log to the same end and records it
+            return "stale"
+        return outcome
 
 
 def _prepare_engine(spec: Any, workflow_id: str | None, inputs: Mapping[str, Any] | None,

@@ -249,14 +249,20 @@ class Store:
             return False
         return True
 
-    def update(self, run_id: str, **values: Any) -> None:
+    def update(self, run_id: str, *, fence: tuple[str, int] | None = None,
+               **values: Any) -> bool:
+        """Set ``values`` on the run's row; with ``fence=(owner, attempt)`` only while that
+        process runs that attempt. Whether the row was updated."""
         import sqlalchemy as sa
 
         values = _encode_fields(values)
         values["updated"] = time.time()
+        query = sa.update(self.runs).where(self.runs.c.run_id == run_id)
+        if fence is not None:
+            query = query.where(self.runs.c.owner == fence[0],
+                                self.runs.c.attempt == fence[1])
         with self.engine.begin() as conn:
-            conn.execute(sa.update(self.runs).where(self.runs.c.run_id == run_id)
-                         .values(**values))
+            return bool(conn.execute(query.values(**values)).rowcount)
 
     def delete(self, run_id: str) -> None:
         import sqlalchemy as sa
