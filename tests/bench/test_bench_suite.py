@@ -155,7 +155,12 @@ def test_the_quick_suite_runs_and_arazzo_gets_every_workload_right(tmp_path: Pat
             assert cell["status"] == "n/a"
             continue
         assert cell["status"] == "ok", (row["metric"], cell)
-        assert cell["value"] > 0
+        assert isinstance(cell["value"], (int, float)), (row["metric"], cell)
+        if "engine overhead" in row["metric"]:
+            # a difference of two timings (per step minus the bare exchange): on a loaded
+            # machine it can come out below zero; its sign is not the suite's to check
+            continue
+        assert cell["value"] > 0, (row["metric"], cell)
         assert row["cells"].get(RUNNER, {"status": "n/a"})["status"] == "n/a"
     verdicts = {t["name"]: t["verdict"] for t in data["targets"]}
     assert verdicts["cold CLI start no slower than arazzo-runner's"] == "N/A"
