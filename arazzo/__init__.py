@@ -62,6 +62,9 @@ if TYPE_CHECKING:
         CriterionEvaluator,
         CriterionTypes,
     )
+    from arazzo.documents._cache import (
+        clear_cache,
+    )
     from arazzo.documents._loading import (
         AsyncAPISource,
         Document,
@@ -175,6 +178,7 @@ _LAZY: dict[str, str] = {
     "ValidationFailed": "arazzo._exceptions",
     "WorkflowFailed": "arazzo.engine._results",
     "check_run": "arazzo._preview",
+    "clear_cache": "arazzo.documents._cache",
     "dry_run": "arazzo._preview",
     "is_secret_header": "arazzo.engine._requests",
     "load": "arazzo.documents._loading",
@@ -250,6 +254,7 @@ __all__ = [
     "ValidationFailed",
     "WorkflowFailed",
     "check_run",
+    "clear_cache",
     "dry_run",
     "is_secret_header",
     "load",

@@ -14,6 +14,7 @@ from arazzo._diagnostics import Diagnostic
 from arazzo._exceptions import InputError, ValidationFailed
 from arazzo._options import RunOptions, RunOptionsArgs, resolve_options
 from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
+from arazzo.documents._cache import load_cached
 from arazzo.documents._loading import Document, load
 from arazzo.documents._validation import validate
 from arazzo.engine._auth import Authenticator, parse_auth
@@ -37,9 +38,14 @@ __all__ = ["handled_sources", "prepare"]
 
 
 def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
+    """The document a run of ``spec`` uses: a path goes through the process-wide cache of
+    loaded documents (:mod:`arazzo.documents._cache`: checked against its files' identity on
+    every call), text and URLs are loaded each time."""
     if isinstance(spec, Document):
         return spec
-    return load(spec)
+    if isinstance(spec, bytes):
+        return load(spec)
+    return load_cached(spec)
 
 
 def _validation_errors(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERIA

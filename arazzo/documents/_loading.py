@@ -16,9 +16,11 @@ resolves to; that is how a caller vendors a remote source (or points a document 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
+import time
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -124,6 +126,32 @@ class AccessPolicy:
             )
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies the content of a file read: the stat taken before reading it, the
+    time of the read and a digest of the bytes read (see :mod:`arazzo.documents._cache`)."""
+
+    mtime_ns: int
+    size: int
+    ino: int
+    dev: int
+    read_ns: int
+    digest: bytes
+
+    @classmethod
+    def of(cls, stat: os.stat_result, data: bytes) -> FileStamp:
+        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_dev, time.time_ns(),
+                   file_digest(data))
+
+    def same_stat(self, stat: os.stat_result) -> bool:
+        return (stat.st_mtime_ns == self.mtime_ns and stat.st_size == self.size
+                and stat.st_ino == self.ino and stat.st_dev == self.dev)
+
+
+def file_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def _is_url(ref: str) -> bool:
     return ref.startswith(_SCHEMES)
 
@@ -134,6 +162,11 @@ class _Retriever:
     def __init__(self, policy: AccessPolicy) -> None:
         self.policy = policy
         self.cache: dict[str, ParsedText] = {}
+        #: every local file this load read or looked for, by the absolute name it was asked
+        #: for (symlinks not resolved): its stamp (:class:`FileStamp`), None when it was absent
+        self.files: dict[str, FileStamp | None] = {}
+        #: whether anything was fetched over HTTP (such a document is not cached)
+        self.remote = False
 
     def resolve(self, ref: str, base: str | None) -> str:
         """Absolute key (file path or URL) for ``ref`` relative to the document ``base``."""
@@ -169,7 +202,7 @@ class _Retriever:
             parsed = self._fetch_url(key, location)
         else:
             path = self.policy.check_path(Path(key), location)
-            parsed = self._read_file(path, key, location)
+            parsed = self._read_file(path, key, location, name=key)
         self.cache[key] = parsed
         return parsed
 
@@ -181,16 +214,26 @@ class _Retriever:
             return cached
         if isinstance(override, Path) or ("\n" not in override and Path(override).exists()):
             path = Path(override).resolve()
-            parsed = self._read_file(path, str(path), location)
+            parsed = self._read_file(path, str(path), location,
+                                     name=os.path.abspath(override))
         else:
             parsed = parse_text(override, key, max_bytes=self.policy.max_bytes,
                                 max_nodes=self.policy.max_nodes)
         self.cache[cache_key] = parsed
         return parsed
 
-    def _read_file(self, path: Path, display: str, location: Location | None) -> ParsedText:
+    def _read_file(self, path: Path, display: str, location: Location | None, *,
+                   name: str | None = None) -> ParsedText:
+        """Read and parse ``path``; its stamp is recorded under ``name`` (the absolute name it
+        was asked for, default ``path``), the stat taken before reading."""
+        name = str(path) if name is None else name
         try:
-            size = path.stat().st_size
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                self.files[name] = None
+                raise
+            size = stat.st_size
             if size > self.policy.max_bytes:
                 raise LoadError(
                     f"{display} is {size / 1048576:.1f} MiB, over the "
@@ -199,6 +242,7 @@ class _Retriever:
                     location=location or Location(display),
                 )
             data = path.read_bytes()
+            self.files[name] = FileStamp.of(stat, data)
         except FileNotFoundError:
             raise LoadError(f"file not found: {display}",
                             location=location or Location(display)) from None
@@ -214,6 +258,7 @@ class _Retriever:
     def _fetch_url(self, url: str, location: Location | None) -> ParsedText:
         import httpx  # local: most loads never touch the network
 
+        self.remote = True
         try:
             with httpx.Client(timeout=self.policy.http_timeout, follow_redirects=False) as client, \
                     client.stream("GET", url) as response:
@@ -1050,25 +1095,30 @@ _VCS_MARKERS = (".git", ".hg", ".svn")
 
 def _vcs_root(directory: Path) -> Path | None:
     """The nearest directory at or above ``directory`` holding a version-control marker."""
-    for candidate in (directory, *directory.parents):
-        if any((candidate / marker).exists() for marker in _VCS_MARKERS):
-            return candidate
-    return None
+    current = str(directory)  # os.path, not pathlib: run(path) asks on every call
+    while True:
+        for marker in _VCS_MARKERS:
+            if os.path.exists(os.path.join(current, marker)):
+                return Path(current)
+        up = os.path.dirname(current)
+        if up == current:
+            return None
+        current = up
 
 
 def _default_dirs(entry: Path | None, *, sandbox: bool = False) -> tuple[Path, ...]:
     """Where a document may make us read files when the caller did not say (module doc)."""
-    cwd = Path.cwd().resolve()
+    cwd = os.path.realpath(os.getcwd())
     if entry is None:
-        return (cwd,)
-    parent = entry.resolve().parent
+        return (Path(cwd),)
+    parent = os.path.dirname(os.path.realpath(entry))
     if not sandbox:
-        root = _vcs_root(parent)
+        root = _vcs_root(Path(parent))
         if root is not None:
             return (root,)
-    if parent == cwd or cwd in parent.parents:
-        return (cwd,)
-    return (parent,)
+    if parent == cwd or parent.startswith(cwd.rstrip(os.sep) + os.sep):
+        return (Path(cwd),)
+    return (Path(parent),)
 
 
 def _looks_like_text(value: str) -> bool:
@@ -1097,6 +1147,30 @@ def load(source: str | os.PathLike[str] | bytes, *,
     a URL reads no local file unless ``allow_dirs`` names one. ``overrides`` keys: a source's
     name, its URL as written, or the path or URL it resolves to.
     """
+    request = _request(source, allow_dirs=allow_dirs, allow_hosts=allow_hosts,
+                       overrides=overrides, max_bytes=max_bytes, max_nodes=max_nodes,
+                       sandbox=sandbox)
+    return _load_request(request, _Loader(request.policy))
+
+
+@dataclass(frozen=True)
+class _LoadRequest:
+    """What one :func:`load` call reads: exactly one of ``entry`` / ``url`` / ``text``, and the
+    access policy its arguments (and the current directory) give."""
+
+    entry: Path | None
+    url: str | None
+    text: str | bytes | None
+    policy: AccessPolicy
+
+
+def _request(source: str | os.PathLike[str] | bytes, *,
+             allow_dirs: Iterable[str | os.PathLike[str]] | None = None,
+             allow_hosts: Iterable[str] = (),
+             overrides: Mapping[str, str | os.PathLike[str]] | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES,
+             max_nodes: int = DEFAULT_MAX_NODES,
+             sandbox: bool = False) -> _LoadRequest:
     entry: Path | None = None
     text: str | bytes | None = None
     url: str | None = None
@@ -1128,17 +1202,24 @@ def load(source: str | os.PathLike[str] | bytes, *,
             mapped.setdefault(str(Path(k).resolve()), value)
     policy = AccessPolicy(allow_dirs=dirs, allow_hosts=hosts, overrides=mapped,
                           max_bytes=max_bytes, max_nodes=max_nodes)
-    loader = _Loader(policy)
+    return _LoadRequest(entry, url, text, policy)
+
+
+def _load_request(request: _LoadRequest, loader: _Loader) -> Document:
+    entry, url, policy = request.entry, request.url, request.policy
     if entry is not None:
         key = str(entry.resolve())
         if not entry.exists():
+            loader.retriever.files[os.path.abspath(entry)] = None
             raise LoadError(f"file not found: {entry}", location=Location(str(entry)))
-        parsed = loader.retriever._read_file(entry.resolve(), str(entry), None)
+        parsed = loader.retriever._read_file(entry.resolve(), str(entry), None,
+                                             name=os.path.abspath(entry))
         return loader.finish(loader.build(parsed, key))
     if url is not None:
         return loader.finish(loader.build(loader.retriever.fetch(url, None), url))
-    assert text is not None
-    parsed = parse_text(text, None, max_bytes=max_bytes, max_nodes=max_nodes)
+    assert request.text is not None
+    parsed = parse_text(request.text, None, max_bytes=policy.max_bytes,
+                        max_nodes=policy.max_nodes)
     return loader.finish(loader.build(parsed, None))
 
 
