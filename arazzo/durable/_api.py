@@ -98,7 +98,12 @@ def _info(store: Store, row: RunRow, *, with_steps: bool = False) -> RunInfo:
 
 def document_hash(doc: Document) -> str:
     """A hash of the content of the document and every document and source it reads
-    (their parsed data: reformatting a file does not change it)."""
+    (their parsed data: reformatting a file does not change it); computed once per loaded
+    document."""
+    return doc.memo(("durable", "hash"), lambda: _content_hash(doc))
+
+
+def _content_hash(doc: Document) -> str:
     digest = hashlib.sha256()
     for document in sorted(doc.iter_documents(), key=lambda d: str(d.file)):
         digest.update(json.dumps(document.raw, sort_keys=True, default=str).encode())
