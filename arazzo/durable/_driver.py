@@ -38,7 +38,7 @@ from arazzo.engine._messages import (
     Sleep,
     TransportFailure,
 )
-from arazzo.engine._providers import claimant, http_resend_policy
+from arazzo.engine._providers import IDEMPOTENT_METHODS, claimant, http_resend_policy
 from arazzo.transports._httpx import DEFAULT_REQUEST_TIMEOUT, send_sync
 
 from ._store import VOLATILE_HEADERS, LogEntry, RunRow, Store
@@ -348,7 +348,7 @@ def _with_idempotency_key(request: RequestSpec, engine: Engine, effect: Send, ru
     not set it and the method is not idempotent: the key is derived from the run id and the
     request's position in the run, so a request sent again after a crash carries the same
     key (and a replay builds the same one)."""
-    if request.method.upper() in ("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"):
+    if request.method.upper() in IDEMPOTENT_METHODS:
         return request
     key = (effect.workflow_id, effect.step_id)
     if key not in declared:

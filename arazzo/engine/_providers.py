@@ -238,7 +238,8 @@ class LazyProvider:
 #: the first answer for the key)
 IDEMPOTENCY_HEADERS = frozenset({"idempotency-key", "x-idempotency-key", "idempotency-token",
                                  "x-amz-client-token", "x-client-token"})
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: the methods RFC 9110 (9.2.2) calls idempotent: safe to send again
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 def http_resend_policy(request: RequestSpec) -> tuple[str, str]:
@@ -246,7 +247,7 @@ def http_resend_policy(request: RequestSpec) -> tuple[str, str]:
     method semantics (RFC 9110, 9.2.2) and an idempotency header: ``(kind, reason)``, kind
     ``idempotent``, ``token`` or ``unsafe`` (see ``docs/durable.md``)."""
     method = request.method.upper()
-    if method in _IDEMPOTENT_METHODS:
+    if method in IDEMPOTENT_METHODS:
         return "idempotent", f"{method} is idempotent (RFC 9110, 9.2.2)"
     for name, _ in request.headers:
         if name.lower() in IDEMPOTENCY_HEADERS or "idempotency" in name.lower():

@@ -39,6 +39,7 @@ import time
 from typing import TYPE_CHECKING, cast
 
 from arazzo.engine._messages import Headers, ResponseData, TransportFailure
+from arazzo.engine._providers import IDEMPOTENT_METHODS
 
 if TYPE_CHECKING:
     import ssl
@@ -53,7 +54,6 @@ _MAX_IDLE_PER_ORIGIN = 16
 _READ_SIZE = 64 * 1024
 #: Linux and the BSDs take a struct timeval for SO_RCVTIMEO / SO_SNDTIMEO (Windows does not)
 _KERNEL_TIMEOUTS = sys.platform.startswith(("linux", "darwin", "freebsd"))
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _BODYLESS_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -496,7 +496,7 @@ class HTTPClient:
                 except (_ClosedEarly, ConnectionError) as exc:
                     connection.close()
                     retry = connection.reused and attempt == 1 and (
-                        not sent or request.method in _IDEMPOTENT)
+                        not sent or request.method in IDEMPOTENT_METHODS)
                     connection = None
                     if not retry:
                         detail = ("the server closed the connection without a response"
