@@ -25,6 +25,7 @@ from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, Transport
 from arazzo.engine._results import RunResult
 from arazzo.transports._httpx import (
     DEFAULT_REQUEST_TIMEOUT,
+    default_async_client,
     default_async_transport,
     default_client,
     default_transport,
@@ -148,7 +149,9 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     """The async twin of :func:`run` (same arguments and result).
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
-    The default is an ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
+    The default is the process-wide :class:`~arazzo.transports._aclient.AsyncHTTPClient`
+    (keep-alive, shared by every run and event loop); a SigV4 source is signed over an
+    ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
     """
     options = resolve_options("run_async", options, overrides)
     if run_id is not None or store is not None:
@@ -163,14 +166,21 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
                                        run_id=run_id, store=store, force=force,
                                        resend_in_doubt=resend_in_doubt)
     doc, engine = _prepare(spec, workflow_id, inputs, options)
-    default = default_async_transport()
-    chooser = _Transports(doc, options.transports, default, asynchronous=True,
-                          providers=options.providers)
+    opened: list[Any] = []  # the httpx transport of signed sources, if one is needed
+
+    def signed_inner() -> Any:
+        if not opened:
+            opened.append(default_async_transport())
+        return opened[0]
+
+    chooser = _Transports(doc, options.transports, default_async_client(), asynchronous=True,
+                          signed_inner=signed_inner, providers=options.providers)
     try:
         return await _drive_async(engine.run(), chooser.get, timeout=options.timeout,
                                   max_response_bytes=options.max_response_bytes)
     finally:
-        await default.aclose()
+        for transport in opened:
+            await transport.aclose()
 
 
 async def _drive_async(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,

@@ -60,6 +60,8 @@ class Recorded:
     raw_query: str
     headers: dict[str, str]
     body: bytes
+    #: the client's port: requests with the same one came over the same connection
+    peer: int = 0
 
     @property
     def json(self) -> Any:
@@ -164,7 +166,8 @@ class ScriptedServer:
                 recorded = Recorded(
                     self.command, unquote(parts.path), parts.path, parse_qs(parts.query,
                                                                 keep_blank_values=True),
-                    parts.query, {k.lower(): v for k, v in self.headers.items()}, body)
+                    parts.query, {k.lower(): v for k, v in self.headers.items()}, body,
+                    self.client_address[1])
                 reply = scripted._dispatch(recorded)
                 if reply.delay:
                     time.sleep(reply.delay)

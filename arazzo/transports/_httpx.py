@@ -5,10 +5,13 @@ transport of the step's source (``transports={sourceName: transport}``) or to th
 The default of sync runs is one process-wide :class:`~arazzo.transports._client.HTTPClient` (a small
 keep-alive HTTP/1.1 client whose pool every sync run shares); a source whose OpenAPI declares
 SigV4 is signed over the process-wide ``httpx.HTTPTransport`` (:func:`default_transport`).
-Async runs open an ``httpx.AsyncHTTPTransport`` per run (a pool is bound to its event loop)
-and close it at the end. Transports are used directly (``handle_request``): no redirects are
-followed (a 3xx reaches the criteria, and a redirect cannot take the run to a host the
-document may not call) and nothing is retried by the plain transport (ACT-10).
+The default of async runs is one process-wide
+:class:`~arazzo.transports._aclient.AsyncHTTPClient` (the same client on asyncio; its pool of
+plain sockets is bound to no event loop, so every loop shares it); a SigV4 source of an async
+run is signed over an ``httpx.AsyncHTTPTransport`` opened for the run and closed after it.
+Transports are used directly (``handle_request``): no redirects are followed (a 3xx
+reaches the criteria, and a redirect cannot take the run to a host the document may not
+call) and nothing is retried by the plain transport (ACT-10).
 
 ``httpx`` is imported only when an httpx transport is used: a sync run over the default
 client never imports it.
@@ -30,12 +33,14 @@ if TYPE_CHECKING:
     import httpx
 
     from arazzo.engine._requests import RequestSpec
+    from arazzo.transports._aclient import AsyncHTTPClient
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_REQUEST_TIMEOUT",
     "USER_AGENT",
     "AnyTransport",
+    "default_async_client",
     "default_client",
     "default_transport",
     "send_async",
@@ -51,6 +56,7 @@ AnyTransport = Union["httpx.BaseTransport", "httpx.AsyncBaseTransport"]
 
 _DEFAULT: httpx.HTTPTransport | None = None
 _CLIENT: HTTPClient | None = None
+_ASYNC_CLIENT: AsyncHTTPClient | None = None
 _LOCK = threading.Lock()
 USER_AGENT = "arazzo-python"
 
@@ -80,6 +86,20 @@ def default_client() -> HTTPClient:
                 # idle keep-alive sockets are closed at exit, not left to the collector
                 atexit.register(_CLIENT.close)
     return _CLIENT
+
+
+def default_async_client() -> AsyncHTTPClient:
+    """The process-wide default of async runs (created on first use; usable from any event
+    loop). Its idle sockets are closed at exit."""
+    global _ASYNC_CLIENT  # noqa: PLW0603 - one lazily created process-wide pool
+    if _ASYNC_CLIENT is None:
+        from arazzo.transports._aclient import AsyncHTTPClient
+
+        with _LOCK:
+            if _ASYNC_CLIENT is None:
+                _ASYNC_CLIENT = AsyncHTTPClient()
+                atexit.register(_ASYNC_CLIENT.close)
+    return _ASYNC_CLIENT
 
 
 def default_transport() -> httpx.HTTPTransport:
@@ -173,7 +193,13 @@ def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: i
 
 async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
                      max_bytes: int, url: str = "") -> ResponseData | TransportFailure:
-    """Send through an async transport (or a sync one, called inline)."""
+    """Send through an async transport (the default :class:`AsyncHTTPClient` or any httpx
+    one; a sync one is called inline)."""
+    from arazzo.transports._aclient import AsyncHTTPClient  # loaded with asyncio
+
+    if type(transport) is AsyncHTTPClient:
+        return await transport.send(spec, timeout=timeout, max_bytes=max_bytes, url=url,
+                                 headers=with_user_agent(spec.headers))
     if not hasattr(transport, "handle_async_request"):
         return send_sync(transport, spec, timeout=timeout, max_bytes=max_bytes, url=url)
     started = time.perf_counter()
