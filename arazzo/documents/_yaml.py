@@ -4,8 +4,9 @@ PyYAML implements YAML 1.1: an unquoted ``2023-09-07`` becomes a ``date`` and ``
 booleans. The loader below keeps PyYAML's (C, when available) parser but swaps the implicit
 resolvers for the YAML 1.2 core schema, so those stay strings (FMT-03).
 
-Positions are kept lazily: a :class:`SourceMap` holds the composed node tree and walks it only
-when a location is asked for (diagnostics), so loading costs nothing extra on the happy path.
+Positions are kept lazily: the data is built straight from the parser's events (the fast path,
+below) and a :class:`SourceMap` composes the node tree from the text only when a location is asked
+for (diagnostics), so loading costs nothing extra on the happy path.
 
 Guards (SEC-02): a byte-size limit, a bound on the *expanded* node count (alias bombs), recursive
 aliases, non-scalar keys and duplicate keys are all reported as :class:`LoadError` with a location.
