@@ -4,8 +4,9 @@ PyYAML implements YAML 1.1: an unquoted ``2023-09-07`` becomes a ``date`` and ``
 booleans. The loader below keeps PyYAML's (C, when available) parser but swaps the implicit
 resolvers for the YAML 1.2 core schema, so those stay strings (FMT-03).
 
-Positions are kept lazily: a :class:`SourceMap` holds the composed node tree and walks it only
-when a location is asked for (diagnostics), so loading costs nothing extra on the happy path.
+Positions are kept lazily: the data is built straight from the parser's events (the fast path,
+below) and a :class:`SourceMap` composes the node tree from the text only when a location is asked
+for (diagnostics), so loading costs nothing extra on the happy path.
 
 Guards (SEC-02): a byte-size limit, a bound on the *expanded* node count (alias bombs), recursive
 aliases, non-scalar keys and duplicate keys are all reported as :class:`LoadError` with a location.
@@ -81,8 +82,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node))
+def _int_of(text: str) -> int:
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
@@ -90,8 +90,8 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     return int(text, 10)
 
 
-def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
-    text = str(loader.construct_scalar(node)).lower()
+def _float_of(text: str) -> float:
+    text = text.lower()
     if text.endswith(".inf"):
         return float("-inf") if text.startswith("-") else float("inf")
     if text.endswith(".nan"):
@@ -99,8 +99,24 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     return float(text)
 
 
+def _bool_of(text: str) -> bool:
+    return text.lower() == "true"
+
+
+def _null_of(text: str) -> None:
+    return None
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    return _int_of(str(loader.construct_scalar(node)))
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    return _float_of(str(loader.construct_scalar(node)))
+
+
 def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
-    return str(loader.construct_scalar(node)).lower() == "true"
+    return _bool_of(str(loader.construct_scalar(node)))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
@@ -140,7 +156,7 @@ class SourceMap:
     def _ensure_root(self) -> yaml.Node | None:
         if self._root is None and self._text is not None:
             try:
-                self._root = yaml.compose(self._text, Loader=_Loader)
+                self._root = _compose(self._text)
             except yaml.YAMLError:
                 self._root = None
             self._text = None
@@ -291,6 +307,163 @@ def _construct(root: yaml.Node, file: str | None) -> Any:
     return build(root)
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of ``text`` (positions, styles): composed only when something needs it."""
+    node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+    return node
+
+
+# -- the fast path ----------------------------------------------------------------------------
+#
+# Composing a node tree (a Python object and two marks per node, then a Python walk to build the
+# data) is what made YAML ~40x slower than JSON. The fast path builds the plain data straight from
+# the parser's events, in one loop, and keeps no nodes: the SourceMap composes them from the text
+# only when a position is asked for. It handles what real descriptions contain (plain and quoted
+# scalars, block and flow collections, anchors and aliases) and gives up on anything else:
+# explicit tags (merge keys included), duplicate or non-scalar keys, undefined or recursive aliases,
+# duplicate anchors, several documents, an empty stream, deep nesting, a parse error, too many
+# expanded nodes. Then the reference path below (compose, check the graph, construct) reads the
+# text again and says exactly what it always said.
+
+_FAST_MAX_DEPTH = 100  # well under the depth at which the reference path's recursion can fail
+
+
+class _Bail(Exception):
+    """The fast path gives the document to the reference path."""
+
+
+_FALLBACK: Any = object()
+_NOKEY: Any = object()
+_OPEN: Any = object()  # an anchored collection still being read (an alias to it is recursive)
+
+_CONVERTERS: dict[str, Any] = {
+    "tag:yaml.org,2002:bool": _bool_of,
+    "tag:yaml.org,2002:int": _int_of,
+    "tag:yaml.org,2002:float": _float_of,
+    "tag:yaml.org,2002:null": _null_of,
+}
+_PLAIN: dict[Any, tuple[tuple[re.Pattern[str], Any], ...]] = {
+    first: tuple((regexp, _CONVERTERS[tag]) for tag, regexp in entries)
+    for first, entries in _RESOLVERS.items() if first is not None
+}
+
+
+def _fast_data(text: str, max_nodes: int | None) -> Any:
+    """The document's data built from parser events, or ``_FALLBACK``.
+
+    ``max_nodes`` is the bound on expanded nodes, or ``None`` when the text has no anchor (so no
+    alias can expand anything, and the reference path counts nothing either)."""
+    loader = _BaseLoader(text)
+    try:
+        return _build_from_events(loader.get_event, max_nodes)
+    except Exception:
+        return _FALLBACK
+    finally:
+        loader.dispose()
+
+
+def _build_from_events(get_event: Any, max_nodes: int | None) -> Any:
+    scalar_event = yaml.ScalarEvent
+    mapping_start, mapping_end = yaml.MappingStartEvent, yaml.MappingEndEvent
+    sequence_start, sequence_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+    alias_event = yaml.AliasEvent
+    plain = _PLAIN
+    nokey = _NOKEY
+    if type(get_event()) is not yaml.StreamStartEvent or type(
+            get_event()) is not yaml.DocumentStartEvent:
+        raise _Bail
+    anchors: dict[str, Any] = {}
+    stack: list[tuple[Any, bool, int, str | None]] = []
+    container: Any = None  # the open dict or list (None: at the root)
+    is_map = False
+    key: Any = nokey  # in an open mapping: the key awaiting its value
+    size = 0  # expanded nodes read so far in the open collection (when counting)
+    root: Any = nokey
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            if event.tag is not None:
+                raise _Bail
+            raw = event.value
+            if is_map and key is nokey:
+                if raw in container or event.anchor is not None:
+                    raise _Bail
+                key = raw
+                size += 1
+                continue
+            value: Any = raw
+            if event.implicit[0]:
+                if raw:
+                    for regexp, convert in plain.get(raw[0], ()):
+                        if regexp.match(raw):
+                            value = convert(raw)
+                            break
+                else:
+                    value = None
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _Bail
+                anchors[event.anchor] = (value, raw, 1)
+            size += 1
+        elif kind is mapping_start or kind is sequence_start:
+            if event.tag is not None or (is_map and key is nokey) or len(stack) >= _FAST_MAX_DEPTH:
+                raise _Bail
+            value = {} if kind is mapping_start else []
+            anchor = event.anchor
+            if anchor is not None:
+                if anchor in anchors:
+                    raise _Bail
+                anchors[anchor] = _OPEN
+            if is_map:
+                container[key] = value
+            elif container is not None:
+                container.append(value)
+            else:
+                root = value
+            stack.append((container, is_map, size, anchor))
+            container, is_map, key, size = value, kind is mapping_start, nokey, 1
+            continue
+        elif kind is mapping_end or kind is sequence_end:
+            done, total = container, size
+            container, is_map, size, anchor = stack.pop()
+            key = nokey
+            size += total
+            if anchor is not None:
+                anchors[anchor] = (done, None, total)
+            if not stack and container is None:
+                break
+            continue
+        elif kind is alias_event:
+            entry = anchors.get(event.anchor)
+            if entry is None or entry is _OPEN:
+                raise _Bail
+            value, raw, expanded = entry
+            if is_map and key is nokey:
+                if raw is None or raw in container:
+                    raise _Bail
+                key = raw
+                size += 1
+                continue
+            size += expanded
+        else:
+            raise _Bail
+        if is_map:
+            container[key] = value
+            key = nokey
+        elif container is not None:
+            container.append(value)
+        else:
+            root = value
+            break
+    if type(get_event()) is not yaml.DocumentEndEvent or type(
+            get_event()) is not yaml.StreamEndEvent:
+        raise _Bail
+    if max_nodes is not None and size > max_nodes:
+        raise _Bail
+    return root
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
     return str(problem)
@@ -342,8 +515,16 @@ def parse_text(text: str | bytes, file: str | None = None, *,
             pass  # not strict JSON (e.g. flow-style YAML): fall through to the YAML reader
         else:
             return ParsedText(data, SourceMap(file, text=text))
+    data = _fast_data(text, max_nodes if "&" in text else None)
+    if data is not _FALLBACK:
+        return ParsedText(data, SourceMap(file, text=text))
+    return _parse_reference(text, file, max_nodes)
+
+
+def _parse_reference(text: str, file: str | None, max_nodes: int) -> ParsedText:
+    """Compose, check the graph and construct: every problem reported with its position."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise LoadError(f"invalid YAML: {_yaml_problem(exc)}",
