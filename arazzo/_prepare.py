@@ -57,11 +57,13 @@ def _validation_errors(doc: Document, criteria: CriterionTypes = DEFAULT_CRITERI
                 found.append(diagnostic)
         return found
 
-    found: list[Diagnostic] = doc.memo(("errors", criteria), errors)
+    found: list[Diagnostic] = doc.bounded_memo("errors", criteria, errors)
     return found
 
 
 def _pick_workflow(doc: Document, workflow_id: str | None) -> str:
+    if workflow_id is not None and doc.spec.workflow(workflow_id) is not None:
+        return workflow_id
     ids = [w.workflow_id for w in doc.spec.workflows]
     if workflow_id is None:
         if len(ids) == 1:
@@ -77,8 +79,10 @@ def _pick_workflow(doc: Document, workflow_id: str | None) -> str:
                      f"(workflows: {', '.join(ids)})")
 
 
-def _all_source_names(doc: Document) -> set[str]:
-    return {name for document in doc.iter_documents() for name in document.sources}
+def _all_source_names(doc: Document) -> frozenset[str]:
+    """The names of the sources of every document reachable from ``doc`` (found once)."""
+    return doc.memo("all source names", lambda: frozenset(
+        name for document in doc.iter_documents() for name in document.sources))
 
 
 def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,
@@ -110,7 +114,7 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ValidationFailed(f"the document has validation errors, nothing was run: "
                                f"{errors[0].format()}{more}", errors)
-    if inputs is not None and not isinstance(inputs, Mapping):
+    if inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InputError(f"inputs must be a mapping (a JSON object), not "
                          f"{type(inputs).__name__}")
     chosen = _pick_workflow(doc, workflow_id)
@@ -130,8 +134,10 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
     plan = plan_for(doc, options.criteria, providers)
     workflow = plan.workflow(doc, chosen)
     plan.refuse_unrunnable(workflow)
+    given = parse_auth(options.auth, doc.reachable_openapi_sources(), providers) \
+        if options.auth else {}
     authenticator = Authenticator(
-        parse_auth(options.auth, doc.reachable_openapi_sources(), providers),
+        given,
         handled=frozenset(handled_sources(options.transports) if handled is None else handled),
         environ=os.environ if environ is None else environ)
     engine = Engine(plan, workflow, inputs, servers=servers, max_steps=options.max_steps,

@@ -332,6 +332,65 @@ def bench_overhead(suite: Suite) -> None:
         elif cfg.profile and not cfg.quick:
             suite.profiles["heavy 6-step run (informational)"] = profile_top(
                 lambda: arazzo_runs("heavy", 1), limit=12)
+    bench_one_step(suite, transport, current, counter)
+
+
+def bench_one_step(suite: Suite, transport: httpx.MockTransport, current: dict[str, bytes],
+                   counter: dict[str, int]) -> None:
+    """A whole one-step run (prepare: inputs checked against a ``$ref``'d schema, defaults
+    filled; one GET, a criterion, an output, the result) against the bare exchange of the
+    same request: what a run costs beyond its HTTP work."""
+    cfg = suite.cfg
+    document = arazzo.load(WORKLOADS / "six_steps.arazzo.yaml")
+    current["body"] = json.dumps({"id": 7, "name": "thing"}).encode()
+    runs = cfg.overhead_runs * 6
+
+    def arazzo_runs(n: int) -> float:
+        counter["n"] = 0
+        started = time.perf_counter()
+        for index in range(n):
+            result = arazzo.run(document, "oneStep", {"id": 7 + index % 2},
+                                transports={"mock": transport})
+            if not result.succeeded or result.outputs != {"name": "thing"}:
+                raise SystemExit(f"one-step workflow failed: {result.error}")
+        elapsed = time.perf_counter() - started
+        if counter["n"] != n:
+            raise SystemExit(f"oneStep: {counter['n']} requests for {n} runs")
+        return elapsed / n
+
+    def bare_runs(n: int) -> float:
+        started = time.perf_counter()
+        for index in range(n):
+            request = httpx.Request("GET", f"{MOCK_URL}/things/{7 + index % 2}")
+            response = transport.handle_request(request)
+            response.read()
+            response.json()
+        return (time.perf_counter() - started) / n
+
+    arazzo_runs(5)  # warm-up: plan and inputs checks made and kept on the Document
+    bare_runs(5)
+    totals, bares = [], []
+    for _ in range(cfg.repeat):
+        with quiet_gc():
+            totals.append(arazzo_runs(runs))
+        with quiet_gc():
+            bares.append(bare_runs(runs))
+    overheads = [t - b for t, b in zip(totals, bares, strict=True)]
+    label = "one-step workflow"
+    suite.add(Row("1 overhead", f"{label}: run total", "us", {ARAZZO: Cell.of(totals)},
+                  scale=1e6))
+    suite.add(Row("1 overhead", f"{label}: bare exchange", "us", {ARAZZO: Cell.of(bares)},
+                  scale=1e6))
+    row = suite.add(Row("1 overhead", f"{label}: run overhead", "us",
+                        {ARAZZO: Cell.of(overheads)}, scale=1e6))
+    value = row.cells[ARAZZO].value or 0.0
+    passed = value < 50e-6
+    suite.targets.append(Target(
+        "one-step run overhead < 50 us above the bare exchange", passed,
+        f"{value * 1e6:.1f} us (total {median(totals) * 1e6:.1f} us - bare httpx "
+        f"{median(bares) * 1e6:.1f} us)"))
+    if not passed and cfg.profile:
+        suite.profiles["one-step run (2000 runs)"] = profile_top(lambda: arazzo_runs(2000))
 
 
 # -- 2. poll loops --------------------------------------------------------------------------------

@@ -605,6 +605,11 @@ def _build_openapi(name: str, url: str, key: str, parsed: ParsedText,
 # the Document
 
 
+#: entries of one name a :meth:`Document.bounded_memo` keeps
+MEMO_BOUND = 8
+_ABSENT: Any = object()
+
+
 class Document:
     """An Arazzo description with every source description it names, loaded.
 
@@ -662,6 +667,23 @@ class Document:
             value: _T = self._memo[key]
         except KeyError:
             value = self._memo[key] = build()
+        return value
+
+    def bounded_memo(self, name: str, key: Hashable, build: Callable[[], _T],
+                     current: Callable[[_T], bool] | None = None) -> _T:
+        """:meth:`memo` for derived values that depend on arguments beyond the document
+        (criterion types, providers): ``build()`` kept under ``key`` among at most
+        :data:`MEMO_BOUND` entries of ``name``, the least recently used going first.
+        ``current(value)``: whether a kept value still answers for ``key`` (a key made of
+        identities can come back once the objects it named are gone)."""
+        entries: dict[Hashable, _T] = self.memo(name, dict)
+        found = entries.pop(key, _ABSENT)
+        if found is _ABSENT or (current is not None and not current(found)):
+            found = build()
+        entries[key] = found
+        while len(entries) > MEMO_BOUND:
+            del entries[next(iter(entries))]
+        value: _T = found
         return value
 
     def locate(self, pointer: str, *, key: bool = False) -> Location:

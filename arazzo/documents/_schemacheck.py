@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote, urldefrag, urljoin
 
-__all__ = ["document_is_valid", "inputs_are_valid"]
+__all__ = ["InputsCheck", "document_is_valid", "inputs_are_valid"]
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _VOCABULARIES = ("applicator", "content", "core", "format-annotation", "meta-data",
@@ -163,9 +163,13 @@ class _Checker:
     unsure.
     """
 
-    def __init__(self, resources: dict[str, Any], *, trusted: bool) -> None:
+    def __init__(self, resources: dict[str, Any], *, trusted: bool,
+                 refs: dict[tuple[str, str], tuple[Any, str]] | None = None) -> None:
         self.resources = resources
         self.trusted = trusted
+        #: resolved references, ``(ref, base) -> (target, uri)``: a checker made per call
+        #: shares the dict of the resources (what a reference points at never changes)
+        self.refs: dict[tuple[str, str], tuple[Any, str]] = {} if refs is None else refs
         self.anchors: dict[tuple[str, str], Any] = {}
         self.dynamic: set[tuple[str, str]] = set()
         self.depth = 0
@@ -204,6 +208,17 @@ class _Checker:
 
     def resolve(self, ref: str, base: str, scope: tuple[str, ...]
                 ) -> tuple[Any, str, tuple[str, ...]]:
+        found = self.refs.get((ref, base))
+        if found is None:
+            found = self.refs[(ref, base)] = self._lookup(ref, base)
+        target, uri = found
+        if base and (not scope or uri != base):
+            scope = (*scope, base)
+        return target, uri, scope
+
+    def _lookup(self, ref: str, base: str) -> tuple[Any, str]:
+        """What ``ref`` points at from ``base``, and the URI of its resource (raises
+        ``_Unsure`` or a lookup error, which are not kept: they make the verdict unsure)."""
         if ref.startswith("#"):
             uri, fragment = base, ref[1:]
         else:
@@ -219,9 +234,7 @@ class _Checker:
             target = self.anchors[(uri, fragment)]
         else:
             target = root
-        if base and (not scope or uri != base):
-            scope = (*scope, base)
-        return target, uri, scope
+        return target, uri
 
     def resolve_dynamic(self, ref: str, base: str, scope: tuple[str, ...]
                         ) -> tuple[Any, str, tuple[str, ...]]:
@@ -674,12 +687,48 @@ def document_is_valid(raw: Any, version: str = "1.0") -> bool:
     return _verdict(checker, schema, raw, uri)
 
 
+class InputsCheck:
+    """The fast check of one workflow's inputs (:func:`inputs_are_valid`), made once per
+    document and workflow (``arazzo.engine._plan`` keeps it): the inputs schema's ``$ref``
+    and every reference below it are resolved once, then each call only walks the schema.
+    Calling it is thread-safe (each call has its own :class:`_Checker`)."""
+
+    __slots__ = ("_refs", "_resources", "_start")
+
+    def __init__(self, raw_document: Any, index: int) -> None:
+        self._resources: dict[str, Any] = {DOCUMENT_URI: raw_document}
+        self._refs: dict[tuple[str, str], tuple[Any, str]] = {}
+        #: the inputs schema, its base URI and scope; None: never sure (jsonschema decides)
+        self._start: tuple[Any, str, tuple[str, ...]] | None = None
+        if not isinstance(raw_document, dict) or "$schema" in raw_document or \
+                "$id" in raw_document:
+            return
+        try:
+            self._start = self._checker().resolve(
+                f"{DOCUMENT_URI}#/workflows/{index}/inputs", "", ())
+        except Exception:  # unsure, or a pointer to nowhere: jsonschema decides
+            self._start = None
+
+    def _checker(self) -> _Checker:
+        return _Checker(self._resources, trusted=False, refs=self._refs)
+
+    def __call__(self, inputs: Any) -> bool:
+        """True when the inputs schema certainly accepts ``inputs``; False: ask jsonschema."""
+        start = self._start
+        if start is None:
+            return False
+        schema, base, scope = start
+        checker = self._checker()
+        checker.depth = 1  # as below the ``{"$ref": ...}`` that jsonschema starts from
+        try:
+            return checker.check(schema, inputs, base, scope) is not None
+        except Exception:  # unsure (including RecursionError): jsonschema decides
+            return False
+
+
 def inputs_are_valid(raw_document: Any, index: int, inputs: Any) -> bool:
     """True when the inputs schema of workflow ``index`` certainly accepts ``inputs``, as
     ``arazzo.engine._plan`` checks it: ``{"$ref": "urn:arazzo:document#/workflows/INDEX/inputs"}``
-    with the document registered as a 2020-12 resource. False: ask jsonschema."""
-    if not isinstance(raw_document, dict) or "$schema" in raw_document or \
-            "$id" in raw_document:
-        return False
-    checker = _Checker({DOCUMENT_URI: raw_document}, trusted=False)
-    return _verdict(checker, {"$ref": f"{DOCUMENT_URI}#/workflows/{index}/inputs"}, inputs, "")
+    with the document registered as a 2020-12 resource. False: ask jsonschema. (A run keeps
+    an :class:`InputsCheck` per workflow instead of calling this.)"""
+    return InputsCheck(raw_document, index)(inputs)

@@ -218,12 +218,9 @@ class Engine:
         self.workflows: dict[str, dict[str, Any]] = {}
         self.frames: list[_Frame] = []
         self.finished = False
-        self._closure: dict[tuple[int, str], WorkflowPlan] = {}
-        self._collect(workflow)
-        secret_names: set[str] = set()
-        for wp in self._closure.values():
-            secret_names |= wp.secret_inputs
-        self.secret_names = frozenset(secret_names)
+        closure = plan.closure(workflow)  # every reachable workflow, compiled (once per plan)
+        self._closure: Mapping[tuple[int, str], WorkflowPlan] = closure.plans
+        self.secret_names = closure.secret_inputs
         self.inputs = workflow.prepare_inputs(inputs)
         self.masker = Masker(str(v) for k, v in self.inputs.items()
                              if k in self.secret_names and v is not None)
@@ -248,23 +245,6 @@ class Engine:
         return None
 
     # -- set-up ----------------------------------------------------------------------------
-
-    def _collect(self, wp: WorkflowPlan) -> None:
-        """Compile every workflow reachable from ``wp`` now, so errors surface before I/O."""
-        stack = [wp]
-        while stack:
-            current = stack.pop()
-            if current.key in self._closure:
-                continue
-            self._closure[current.key] = current
-            refs = list(current.depends_on)
-            for step in current.steps:
-                if step.workflow is not None:
-                    refs.append(step.workflow)
-                refs.extend(a.workflow for a in (*step.on_success, *step.on_failure)
-                            if a.workflow is not None)
-            for doc, wf_id in refs:
-                stack.append(self.plan.workflow(doc, wf_id))
 
     def _prepare_dependencies(self, wp: WorkflowPlan, seen: set[tuple[int, str]]) -> None:
         """WF-04: each dependency runs with the caller's inputs its schema declares."""

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from arazzo._exceptions import ArazzoError, InputError, ReferenceError_, UnsupportedFeature
 from arazzo.criteria import DEFAULT_CRITERIA, CompiledCriterion, CriterionTypes, compile_criterion
-from arazzo.documents._loading import Document, OperationRef, with_pointer_refs
+from arazzo.documents._loading import MEMO_BOUND, Document, OperationRef, with_pointer_refs
 from arazzo.documents._loading import deref_local as _deref
 from arazzo.documents._operations import (
     AsyncTarget,
@@ -30,7 +30,7 @@ from arazzo.documents._operations import (
     resolve_workflow,
     step_kind,
 )
-from arazzo.documents._schemacheck import DOCUMENT_URI, inputs_are_valid
+from arazzo.documents._schemacheck import DOCUMENT_URI, InputsCheck
 from arazzo.documents.models import (
     Criterion,
     CriterionExpressionType,
@@ -66,9 +66,12 @@ if TYPE_CHECKING:
 __all__ = [
     "LOOP_DELAY_EXTENSION",
     "MAX_ITERATIONS_EXTENSION",
+    "MAX_PLANS",
     "ActionPlan",
     "BodyPlan",
+    "Closure",
     "CriterionPlan",
+    "InputsPlan",
     "ParamPlan",
     "Plan",
     "ReplacementPlan",
@@ -226,7 +229,9 @@ class WorkflowPlan:
     #: the document as the inputs schema is read in: plain-name ``$ref``s to ``$anchor``s
     #: written as pointers (V11-VER-09); the document itself when it has no anchor
     schema_root: Mapping[str, Any] | None = None
-    _validator: Any = None
+    #: what checks and completes the inputs (one per document and workflow, shared by
+    #: every plan of the document); made on first use when not given
+    inputs_plan: InputsPlan | None = None
 
     @property
     def _root(self) -> Mapping[str, Any]:
@@ -248,32 +253,88 @@ class WorkflowPlan:
         return next(i for i, w in enumerate(self.document.spec.workflows)
                     if w.workflow_id == self.workflow_id)
 
+    @property
+    def _inputs(self) -> InputsPlan:
+        found = self.inputs_plan
+        if found is None:
+            found = self.inputs_plan = InputsPlan(
+                self.workflow_id, self.inputs_schema, self._root,
+                self._index if self.inputs_schema is not None else 0, self.secret_inputs)
+        return found
+
     def validator(self) -> jsonschema.protocols.Validator | None:
-        if self.inputs_schema is None:
+        return self._inputs.validator()
+
+    def prepare_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Inputs with schema defaults applied, validated; raises :class:`InputError`
+        (:meth:`InputsPlan.prepare`)."""
+        return self._inputs.prepare(inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """What :meth:`Plan.closure` finds for a workflow (read-only: shared by its runs)."""
+
+    #: by workflow plan key, the root first
+    plans: Mapping[tuple[int, str], WorkflowPlan]
+    secret_inputs: frozenset[str]
+
+
+#: values an inputs copy shares with the caller's mapping: they cannot be changed in place
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+
+
+class InputsPlan:
+    """A workflow's inputs schema, made ready once per document and workflow: the fast check
+    (:class:`~arazzo.documents._schemacheck.InputsCheck`, its ``$ref`` resolved once), the
+    ``default``s to fill (:class:`_Defaults`, the schema walked once) and, on first need, the
+    jsonschema validator (built once: it makes the messages of invalid inputs)."""
+
+    def __init__(self, workflow_id: str, schema: dict[str, Any] | None,
+                 root: Mapping[str, Any], index: int, secret_inputs: frozenset[str]) -> None:
+        self.workflow_id = workflow_id
+        self.schema = schema
+        self.root = root
+        self.index = index
+        self.secret_inputs = secret_inputs
+        self._validator: Any = None
+        self.check = InputsCheck(root, index) if schema is not None else None
+        self.defaults = _Defaults.of(schema, root) if schema is not None else None
+
+    def validator(self) -> jsonschema.protocols.Validator | None:
+        if self.schema is None:
             return None
         if self._validator is None:
-            import jsonschema  # local: valid inputs never need it (see prepare_inputs)
+            import jsonschema  # local: valid inputs never need it (see prepare)
             import referencing
             import referencing.jsonschema
 
             resource = referencing.Resource.from_contents(
-                self._root, default_specification=referencing.jsonschema.DRAFT202012)
+                self.root, default_specification=referencing.jsonschema.DRAFT202012)
             registry: referencing.Registry[Any] = referencing.Registry().with_resource(
                 DOCUMENT_URI, resource)
-            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self._index}/inputs"}
+            schema = {"$ref": f"{DOCUMENT_URI}#/workflows/{self.index}/inputs"}
             self._validator = jsonschema.Draft202012Validator(schema, registry=registry)
         return self._validator  # type: ignore[no-any-return]
 
-    def prepare_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+    def prepare(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
         """Inputs with schema defaults applied, validated; raises :class:`InputError`.
 
-        Inputs that the fast check (:mod:`arazzo.documents._schemacheck`) finds certainly valid are
-        not given to jsonschema; any others are, and its errors make the message."""
-        data: dict[str, Any] = copy.deepcopy(dict(inputs or {}))
-        if self.inputs_schema is None:
+        The result is the run's own: a copy of ``inputs`` (a value that could be changed in
+        place, a list or an object, is deep-copied; strings, numbers, booleans and null are
+        shared). Inputs that the fast check (:mod:`arazzo.documents._schemacheck`) finds
+        certainly valid are not given to jsonschema; any others are, and its errors make
+        the message."""
+        data: dict[str, Any] = dict(inputs or {})
+        for name, value in data.items():
+            if type(value) not in _ATOMIC:
+                data[name] = copy.deepcopy(value)
+        if self.schema is None:
             return data
-        data = _apply_defaults(self.inputs_schema, data, self._root, 0)
-        if inputs_are_valid(self._root, self._index, data):
+        if self.defaults is not None:
+            self.defaults.apply(data, 0)
+        assert self.check is not None
+        if self.check(data):
             return data
         validator = self.validator()
         assert validator is not None
@@ -313,24 +374,94 @@ def _missing_names(error: jsonschema.ValidationError) -> list[str]:
     return [str(n) for n in required if n not in instance]
 
 
-def _apply_defaults(schema: Any, value: Any, raw: Mapping[str, Any], depth: int) -> Any:
-    """Fill ``default``s of object properties, recursively (also through ``$ref``/allOf)."""
-    schema = _deref(schema, raw)
-    if depth > 32 or not isinstance(schema, dict) or not isinstance(value, dict):
+class _Defaults:
+    """The ``default``s of an inputs schema's object properties, found once (through
+    ``$ref`` and ``allOf``, as :meth:`apply` fills them): per schema object, its ``allOf``
+    parts and its properties with their default and their own schema. Parts that cannot
+    lead to a default are left out, so :meth:`apply` walks only where one can be filled."""
+
+    __slots__ = ("all_of", "properties")
+
+    def __init__(self) -> None:
+        self.all_of: tuple[_Defaults, ...] = ()
+        #: (name, has a default, the default, the property's own defaults or None)
+        self.properties: tuple[tuple[str, bool, Any, _Defaults | None], ...] = ()
+
+    @classmethod
+    def of(cls, schema: Any, raw: Mapping[str, Any]) -> _Defaults | None:
+        """The defaults of ``schema`` (``$ref``s into ``raw``); None when it has none."""
+        made: dict[int, _Defaults | None] = {}
+        keep: list[Any] = []  # the schemas ``made`` is keyed by (ids stay theirs)
+        root = cls._build(schema, raw, made, keep)
+        if root is None:
+            return None
+        useful = cls._useful(list(made.values()))
+        for node in made.values():
+            if node is not None:
+                node.all_of = tuple(n for n in node.all_of if n in useful)
+                node.properties = tuple(
+                    (name, has, default, child if child in useful else None)
+                    for name, has, default, child in node.properties
+                    if has or child in useful)
+        return root if root in useful else None
+
+    @classmethod
+    def _build(cls, schema: Any, raw: Mapping[str, Any], made: dict[int, _Defaults | None],
+               keep: list[Any]) -> _Defaults | None:
+        schema = _deref(schema, raw)
+        if not isinstance(schema, dict):
+            return None
+        if id(schema) in made:  # a $ref cycle: the same node
+            return made[id(schema)]
+        keep.append(schema)
+        node = made[id(schema)] = cls()
+        parts = []
+        for sub in schema.get("allOf", []) or []:
+            part = cls._build(sub, raw, made, keep)
+            if part is not None:
+                parts.append(part)
+        node.all_of = tuple(parts)
+        properties = schema.get("properties")
+        found = []
+        if isinstance(properties, dict):
+            for name, raw_prop in properties.items():
+                prop = _deref(raw_prop, raw)
+                if not isinstance(prop, dict):
+                    continue
+                found.append((name, "default" in prop, prop.get("default"),
+                              cls._build(prop, raw, made, keep)))
+        node.properties = tuple(found)
+        return node
+
+    @staticmethod
+    def _useful(nodes: list[_Defaults | None]) -> set[_Defaults]:
+        """The nodes from which a default can be reached."""
+        useful: set[_Defaults] = set()
+        changed = True
+        while changed:
+            changed = False
+            for node in nodes:
+                if node is None or node in useful:
+                    continue
+                if any(part in useful for part in node.all_of) or any(
+                        has or child in useful for _, has, _, child in node.properties):
+                    useful.add(node)
+                    changed = True
+        return useful
+
+    def apply(self, value: Any, depth: int) -> Any:
+        """Fill the missing defaults into ``value`` (in place, recursively; a default is
+        copied), as deep as 32 schema levels."""
+        if depth > 32 or not isinstance(value, dict):
+            return value
+        for part in self.all_of:
+            part.apply(value, depth + 1)
+        for name, has_default, default, child in self.properties:
+            if has_default and name not in value:
+                value[name] = default if type(default) in _ATOMIC else copy.deepcopy(default)
+            if child is not None and name in value:
+                child.apply(value[name], depth + 1)
         return value
-    for sub in schema.get("allOf", []) or []:
-        value = _apply_defaults(sub, value, raw, depth + 1)
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        for name, raw_prop in properties.items():
-            prop = _deref(raw_prop, raw)
-            if not isinstance(prop, dict):
-                continue
-            if name not in value and "default" in prop:
-                value[name] = copy.deepcopy(prop["default"])
-            if name in value:
-                value[name] = _apply_defaults(prop, value[name], raw, depth + 1)
-    return value
 
 
 def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
@@ -543,6 +674,7 @@ class Plan:
         self.providers = tuple(providers)
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
         self._unrunnable: dict[tuple[int, str], Any] = {}
+        self._closures: dict[tuple[int, str], Closure] = {}
 
     def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
         """The pacing hook: a default loop pacing for an operation step, asked once per
@@ -563,6 +695,31 @@ class Plan:
                 raise ReferenceError_(f"no workflow {workflow_id!r}")
             found = self._compile(doc, workflow)
             self._workflows[key] = found
+        return found
+
+    def closure(self, root: WorkflowPlan) -> Closure:
+        """Every workflow a run of ``root`` can reach (steps, actions, ``dependsOn``), each
+        compiled (errors surface before any request), and their secret inputs; found once
+        per workflow plan."""
+        found = self._closures.get(root.key)
+        if found is None:
+            plans: dict[tuple[int, str], WorkflowPlan] = {}
+            stack = [root]
+            while stack:
+                current = stack.pop()
+                if current.key in plans:
+                    continue
+                plans[current.key] = current
+                refs = list(current.depends_on)
+                for step in current.steps:
+                    if step.workflow is not None:
+                        refs.append(step.workflow)
+                    refs.extend(a.workflow for a in (*step.on_success, *step.on_failure)
+                                if a.workflow is not None)
+                for doc, wf_id in refs:
+                    stack.append(self.workflow(doc, wf_id))
+            found = self._closures[root.key] = Closure(
+                plans, frozenset().union(*(wp.secret_inputs for wp in plans.values())))
         return found
 
     def resolve(self, doc: Document, ref: str) -> tuple[Document, str]:
@@ -604,18 +761,21 @@ class Plan:
                                                                dict) else {}
         root = doc.memo(("pointer-refs",), lambda: with_pointer_refs(doc.raw))
         schema = workflow.inputs
+        index = next(i for i, w in enumerate(doc.spec.workflows) if w is workflow)
         if root is not doc.raw and schema is not None:
-            index = next(i for i, w in enumerate(doc.spec.workflows) if w is workflow)
             schema = root["workflows"][index]["inputs"]
+        secret = _secret_inputs(schema, root) if schema else frozenset()
+        # the inputs' checks depend on the document alone: every plan of it shares them
+        inputs_plan = doc.memo(("inputs", index), lambda: InputsPlan(
+            workflow.workflow_id, schema, root, index, secret))
         return WorkflowPlan(
             workflow_id=workflow.workflow_id, document=doc, workflow=workflow, steps=steps,
             by_id=by_id,
             outputs=tuple((k, compile_value(v, version=doc.spec.spec_minor))
                           for k, v in (workflow.outputs or {}).items()),
             depends_on=depends, source_descriptions=sources, components=components or {},
-            inputs_schema=schema,
-            secret_inputs=_secret_inputs(schema, root) if schema else frozenset(),
-            self_uri=doc.identity, schema_root=root,
+            inputs_schema=schema, secret_inputs=secret, self_uri=doc.identity,
+            schema_root=root, inputs_plan=inputs_plan,
         )
 
     def _requirement(self, doc: Document, workflow: Workflow, ref: str
@@ -796,12 +956,17 @@ class Plan:
 
 
 
+#: plans kept per document (one per criterion types and providers); the oldest goes first
+MAX_PLANS = MEMO_BOUND
+
+
 def plan_for(document: Document, criteria: CriterionTypes = DEFAULT_CRITERIA,
              providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> Plan:
     """The plan of ``document`` for ``criteria`` and ``providers``, compiled once and kept in
-    the document's cache (:meth:`Document.memo`): one plan per criterion types value and
-    providers (by identity; the plan holds them, so an identity is never reused)."""
+    the document's cache (:meth:`Document.bounded_memo`): one plan per criterion types value and
+    providers (by identity, checked on use), at most :data:`MAX_PLANS` per document."""
     wanted = tuple(providers)
-    return document.memo(("plan", criteria, tuple(map(id, wanted))),
-                         lambda: Plan(document, criteria=criteria, providers=wanted))
-
+    return document.bounded_memo(
+        "plans", (criteria, tuple(map(id, wanted))),
+        lambda: Plan(document, criteria=criteria, providers=wanted),
+        lambda plan: all(a is b for a, b in zip(plan.providers, wanted, strict=True)))

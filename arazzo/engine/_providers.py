@@ -322,7 +322,8 @@ def claimed_sources(doc: Document, providers: Sequence[Provider]
                 out[name] = (provider, source)
         return wanted, out
 
-    found = doc.memo(("claimed sources", tuple(map(id, wanted))), build)
+    found = doc.bounded_memo("claimed sources", tuple(map(id, wanted)), build,
+                         lambda kept: all(a is b for a, b in zip(kept[0], wanted, strict=True)))
     return found[1]
 
 
