@@ -177,14 +177,15 @@ class _Attempt:
 
     def __call__(self) -> str:
         from arazzo._prepare import _Transports
-        from arazzo.transports._httpx import default_client, default_transport
+        from arazzo._run import signed_inner
+        from arazzo.transports._httpx import default_client
 
         store = self.store
         row = store.get(self.run_id)
         if row is None or row.attempt != self.attempt or row.owner != self.owner:
             return "stale"
         chooser = _Transports(self.doc, self.options.transports, default_client(),
-                              asynchronous=False, signed_inner=default_transport,
+                              asynchronous=False, signed_inner=signed_inner,
                               providers=self.options.providers)
         try:
             result = drive_durable(
