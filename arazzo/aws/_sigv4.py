@@ -62,9 +62,11 @@ UNSIGNED_HEADERS = frozenset({
 SIGNING_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-security-token"})
 _DROPPED = SIGNING_HEADERS | {"transfer-encoding"}
 _MAX_KEYS = 16
+_MAX_SHAPES = 256
 
 _sha256 = hashlib.sha256
 _hmac_new = hmac.new
+_hmac_digest = hmac.digest
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -159,7 +161,7 @@ class SigV4Signer:
     ``clock`` gives the signing time (``time.time`` by default; tests freeze it).
     """
 
-    __slots__ = ("_clock", "_keys", "_scope_tail", "_stamp", "region", "service")
+    __slots__ = ("_clock", "_keys", "_scope_tail", "_shapes", "_stamp", "region", "service")
 
     def __init__(self, service: str, region: str, *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -169,6 +171,7 @@ class SigV4Signer:
         self._scope_tail = f"/{region}/{service}/aws4_request"
         self._keys: dict[tuple[str, str], bytes] = {}
         self._stamp: tuple[int, str] = (-1, "")
+        self._shapes: dict[tuple[Any, ...], _Shape] = {}
 
     def __repr__(self) -> str:
         return f"SigV4Signer(service={self.service!r}, region={self.region!r})"
@@ -203,65 +206,95 @@ class SigV4Signer:
         """Sign one request: ``plan`` is its URL's :func:`plan_url`, ``headers`` the
         ``(name, value)`` pairs it is sent with (any case; repeated names allowed; a Host
         header wins over ``plan.host``), ``credentials`` anything with ``access_key``,
-        ``secret_key`` and ``token`` (botocore's frozen credentials)."""
+        ``secret_key`` and ``token`` (botocore's frozen credentials).
+
+        Everything but the time, the body hash and the signature depends only on (method,
+        URL, headers, token): it is worked out once per such shape and kept (a poll loop
+        signs the same shape every time). The returned ``headers`` list may be shared:
+        do not modify it."""
         second, stamp = self.timestamp()
-        day = stamp[:8]
         token = credentials.token
-        kept: list[tuple[str, str]] = []
-        canonical: dict[str, list[str]] = {}
-        date_at = -1
-        content_sha = None
-        for name, value in headers:
-            lower = name.lower()
-            if lower in _DROPPED:
-                continue
-            if lower == "date":
-                if date_at < 0:  # botocore keeps one Date, rewritten below
-                    date_at = len(kept)
-                    kept.append((name, value))
-                continue
-            kept.append((name, value))
-            if lower in UNSIGNED_HEADERS:
-                continue
-            values = canonical.get(lower)
-            if values is None:
-                canonical[lower] = [value]
-            else:
-                values.append(value)
-            if content_sha is None and lower == "x-amz-content-sha256":
-                content_sha = value
-        signing: list[tuple[str, str]] = []
-        if date_at >= 0:
-            # botocore: a Date header is set to the signing time, and no X-Amz-Date is sent
-            date = formatdate(second)
-            kept[date_at] = (kept[date_at][0], date)
-            canonical["date"] = [date]
-        else:
-            signing.append(("X-Amz-Date", stamp))
-            canonical["x-amz-date"] = [stamp]
+        shape_key = (method, plan, tuple(headers), token)
+        shape = self._shapes.get(shape_key)
+        if shape is None:
+            shape = _shape(method, plan, shape_key[2], token)
+            if len(self._shapes) >= _MAX_SHAPES:
+                self._shapes.clear()
+            self._shapes[shape_key] = shape
+        kept, before, after, signed_names, content_sha, date_at = shape
+        signing: list[tuple[str, str]]
+        if date_at < 0:
+            signing = [("X-Amz-Date", stamp)]
+            moment = stamp
+        else:  # botocore: a Date header is set to the signing time, and no X-Amz-Date sent
+            moment = formatdate(second)
+            kept = list(kept)
+            kept[date_at] = (kept[date_at][0], moment)
+            signing = []
         if token:
             signing.append(("X-Amz-Security-Token", token))
-            canonical["x-amz-security-token"] = [token]
-        if "host" not in canonical:
-            canonical["host"] = [plan.host]
-        names = sorted(canonical)
-        signed_names = ";".join(names)
-        # Trimall: surrounding whitespace dropped, inner runs made one space
-        lines = [f"{name}:" + ",".join(" ".join(v.split()) for v in canonical[name])
-                 for name in names]
         if content_sha is not None:
             payload = content_sha
         else:
             payload = _sha256(body).hexdigest() if body else EMPTY_SHA256
-        canonical_request = (f"{method.upper()}\n{plan.uri}\n{plan.query}\n"
-                             + "\n".join(lines)
-                             + f"\n\n{signed_names}\n{payload}")
+        day = stamp[:8]
         scope = day + self._scope_tail
+        canonical_request = f"{before}{moment}{after}{payload}"
         string_to_sign = (f"{ALGORITHM}\n{stamp}\n{scope}\n"
                           + _sha256(canonical_request.encode()).hexdigest())
-        signature = _hmac_new(self.signing_key(credentials.secret_key, day),
-                              string_to_sign.encode(), _sha256).hexdigest()
+        signature = _hmac_digest(self.signing_key(credentials.secret_key, day),
+                                 string_to_sign.encode(), "sha256").hex()
         signing.append(("Authorization",
                         f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
                         f"SignedHeaders={signed_names}, Signature={signature}"))
         return SignedHeaders(kept, signing)
+
+
+_Shape = tuple[list[tuple[str, str]], str, str, str, "str | None", int]
+
+
+def _shape(method: str, plan: UrlPlan, headers: tuple[tuple[str, str], ...],
+           token: str | None) -> _Shape:
+    """What signing a request of this shape needs besides the time and the body: the
+    headers sent (the caller's, signing ones of its own dropped), the canonical request
+    before and after the value of the date header it signs, the signed header names, the
+    payload hash an ``X-Amz-Content-SHA256`` header gives, the index of a ``Date`` header
+    (-1: none, ``X-Amz-Date`` is signed)."""
+    kept: list[tuple[str, str]] = []
+    canonical: dict[str, list[str]] = {}
+    date_at = -1
+    content_sha = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _DROPPED:
+            continue
+        if lower == "date":
+            if date_at < 0:  # botocore keeps one Date, rewritten at signing time
+                date_at = len(kept)
+                kept.append((name, value))
+            continue
+        kept.append((name, value))
+        if lower in UNSIGNED_HEADERS:
+            continue
+        values = canonical.get(lower)
+        if values is None:
+            canonical[lower] = [value]
+        else:
+            values.append(value)
+        if content_sha is None and lower == "x-amz-content-sha256":
+            content_sha = value
+    date_name = "date" if date_at >= 0 else "x-amz-date"
+    canonical[date_name] = []  # its value is the signing time, filled in per request
+    if token:
+        canonical["x-amz-security-token"] = [token]
+    if "host" not in canonical:
+        canonical["host"] = [plan.host]
+    names = sorted(canonical)
+    signed_names = ";".join(names)
+    # Trimall: surrounding whitespace dropped, inner runs made one space
+    lines = [f"{name}:" + ",".join(" ".join(v.split()) for v in canonical[name])
+             for name in names]
+    at = names.index(date_name)
+    before = "\n".join([f"{method.upper()}\n{plan.uri}\n{plan.query}", *lines[:at + 1]])
+    after = "".join(f"\n{line}" for line in lines[at + 1:]) + f"\n\n{signed_names}\n"
+    return kept, before, after, signed_names, content_sha, date_at
