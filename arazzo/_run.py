@@ -101,7 +101,8 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
 
 def signed_inner() -> DefaultInner:
     """What a provider's sync transport wraps: the default client, or (for a provider that
-    wraps httpx transports) the process-wide httpx transport."""
+    wraps httpx transports) the process-wide httpx transport (looked up here at call
+    time, so that tests may replace it)."""
     return DefaultInner(default_client(), default_transport)
 
 

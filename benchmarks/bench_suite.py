@@ -1175,16 +1175,16 @@ def bench_signed(suite: Suite, server: LoopbackServer, tmp: Path) -> None:
                     measured[label][place.name] = (failing(failed[label]),
                                                    failing(failed[label]))
                 else:
-                    wall, cpu = samples[label]
-                    measured[label][place.name] = (Cell.of(wall, f"N={n}"), Cell.of(cpu))
+                    walls, cpus = samples[label]
+                    measured[label][place.name] = (Cell.of(walls, f"N={n}"), Cell.of(cpus))
     figures: dict[str, tuple[Cell, Cell]] = {}
     for label, *_ in variants:
-        wall, cpu = best_placement(measured[label])
-        figures[label] = (wall, cpu)
+        wall_cell, cpu_cell = best_placement(measured[label])
+        figures[label] = (wall_cell, cpu_cell)
         suite.add(Row("7 signed", f"self-goto poll, AWS JSON 1.1, {label}: per iteration",
-                      "ms", {ARAZZO: wall}, scale=1e3, digits=3))
+                      "ms", {ARAZZO: wall_cell}, scale=1e3, digits=3))
         suite.add(Row("7 signed", f"self-goto poll, AWS JSON 1.1, {label}: CPU per iteration",
-                      "ms", {ARAZZO: cpu}, scale=1e3, digits=3))
+                      "ms", {ARAZZO: cpu_cell}, scale=1e3, digits=3))
     unsigned = figures["unsigned"][0].value
     details = []
     ratios: dict[str, float] = {}

@@ -177,15 +177,17 @@ class _Attempt:
 
     def __call__(self) -> str:
         from arazzo._prepare import _Transports
-        from arazzo._run import signed_inner
-        from arazzo.transports._httpx import default_client
+        from arazzo.engine._providers import DefaultInner
+        from arazzo.transports._httpx import default_client, default_transport
 
         store = self.store
         row = store.get(self.run_id)
         if row is None or row.attempt != self.attempt or row.owner != self.owner:
             return "stale"
         chooser = _Transports(self.doc, self.options.transports, default_client(),
-                              asynchronous=False, signed_inner=signed_inner,
+                              asynchronous=False,
+                              signed_inner=lambda: DefaultInner(default_client(),
+                                                                default_transport),
                               providers=self.options.providers)
         try:
             result = drive_durable(
