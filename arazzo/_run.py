@@ -22,6 +22,7 @@ from arazzo._prepare import (  # noqa: F401 - re-exported: tests import them fro
 from arazzo.documents._loading import Document
 from arazzo.engine._machine import RunAborted
 from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, TransportFailure
+from arazzo.engine._providers import DefaultInner
 from arazzo.engine._results import RunResult
 from arazzo.transports._httpx import (
     DEFAULT_REQUEST_TIMEOUT,
@@ -93,9 +94,16 @@ def run(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None
                            force=force, resend_in_doubt=resend_in_doubt)
     doc, engine = _prepare(spec, workflow_id, inputs, options)
     chooser = _Transports(doc, options.transports, default_client(), asynchronous=False,
-                          signed_inner=default_transport, providers=options.providers)
+                          signed_inner=signed_inner, providers=options.providers)
     return drive_sync(engine.run(), chooser.get, timeout=options.timeout,
                       max_response_bytes=options.max_response_bytes)
+
+
+def signed_inner() -> DefaultInner:
+    """What a provider's sync transport wraps: the default client, or (for a provider that
+    wraps httpx transports) the process-wide httpx transport (looked up here at call
+    time, so that tests may replace it)."""
+    return DefaultInner(default_client(), default_transport)
 
 
 def drive_sync(gen: Generator[Effect, Any, RunResult], transport_for: Any, *,
@@ -150,8 +158,9 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
 
     Transports may be ``httpx.AsyncBaseTransport`` (awaited) or sync ones (called inline).
     The default is the process-wide :class:`~arazzo.transports._aclient.AsyncHTTPClient`
-    (keep-alive, shared by every run and event loop); a SigV4 source is signed over an
-    ``httpx.AsyncHTTPTransport`` opened for this run and closed after it.
+    (keep-alive, shared by every run and event loop); a SigV4 source is signed over it too
+    (a provider that wraps httpx transports gets an ``httpx.AsyncHTTPTransport`` opened for
+    this run and closed after it).
     """
     options = resolve_options("run_async", options, overrides)
     if run_id is not None or store is not None:
@@ -168,13 +177,15 @@ async def run_async(spec: Document | str | os.PathLike[str] | bytes,
     doc, engine = _prepare(spec, workflow_id, inputs, options)
     opened: list[Any] = []  # the httpx transport of signed sources, if one is needed
 
-    def signed_inner() -> Any:
+    def httpx_inner() -> Any:
         if not opened:
             opened.append(default_async_transport())
         return opened[0]
 
     chooser = _Transports(doc, options.transports, default_async_client(), asynchronous=True,
-                          signed_inner=signed_inner, providers=options.providers)
+                          signed_inner=lambda: DefaultInner(default_async_client(),
+                                                            httpx_inner),
+                          providers=options.providers)
     try:
         return await _drive_async(engine.run(), chooser.get, timeout=options.timeout,
                                   max_response_bytes=options.max_response_bytes)

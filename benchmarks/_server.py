@@ -24,6 +24,10 @@ Routes (every request outside ``/_`` is counted):
 - ``GET /status/{key}/{n}`` - 200 ``{"state": "running"}`` for the first ``n - 1`` requests of
   ``key``, then ``{"state": "done", "count": n}``: the same body each time, but a fresh
   ``Date`` and ``X-Request-Id`` header on every answer (what a real API sends)
+- ``POST /`` with ``X-Amz-Target: Bench.Poll`` (an AWS JSON 1.1 call, body
+  ``{"key": ..., "n": ...}``): what ``GET /poll/{key}/{n}`` answers (the same counter), as
+  ``application/x-amz-json-1.1``; requests carrying a SigV4 ``Authorization`` header are
+  counted in ``signed`` (the signature is not checked: tests/aws does that against moto)
 - ``GET /_stats`` - the counters; ``POST /_reset`` - clears counters and items
 """
 
@@ -48,6 +52,7 @@ __all__ = ["LoopbackServer", "serve"]
 _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found",
             405: "Method Not Allowed"}
 _MAX_ITEMS = 100_000
+_AMZ_JSON = "application/x-amz-json-1.1"
 
 
 class _State:
@@ -56,6 +61,7 @@ class _State:
         self.routes: dict[str, int] = {}
         self.poll: dict[str, int] = {}
         self.status: dict[str, int] = {}
+        self.signed = 0
         self.items: dict[int, dict[str, Any]] = {}
         self.next_id = 1
 
@@ -67,15 +73,30 @@ class _State:
         self.routes[route] = self.routes.get(route, 0) + 1
 
     def handle(self, method: str, path: str, headers: dict[str, str],
-               body: bytes) -> tuple[int, Any] | tuple[int, Any, str]:
-        """``(status, payload)``, or ``(status, payload, extra header lines)``."""
+               body: bytes) -> tuple[int, Any] | tuple[int, Any, str] | tuple[int, Any, str, str]:
+        """``(status, payload)``, or ``(status, payload, extra header lines)``, or
+        ``(status, payload, extra header lines, content type)``."""
         parts = path.split("?", 1)[0].strip("/").split("/")
         if parts[0] == "_stats" and method == "GET":
             return 200, {"requests": self.requests, "routes": self.routes, "poll": self.poll,
-                         "status": self.status}
+                         "status": self.status, "signed": self.signed}
         if parts[0] == "_reset" and method == "POST":
             self.reset()
             return 200, {"reset": True}
+        if method == "POST" and headers.get("x-amz-target") == "Bench.Poll":
+            self.count("POST Bench.Poll")
+            if headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 Credential="):
+                self.signed += 1
+            try:
+                data = json.loads(body or b"null")
+                key, limit = str(data["key"]), int(data["n"])
+            except (ValueError, TypeError, KeyError):
+                return 400, {"__type": "ValidationException", "message": "key and n"}, "", \
+                    _AMZ_JSON
+            seen = self.poll.get(key, 0) + 1
+            self.poll[key] = seen
+            return 200, {"state": "done" if seen >= limit else "pending", "count": seen}, "", \
+                _AMZ_JSON
         if parts[0] == "items" and len(parts) == 1 and method == "POST":
             self.count("POST /items")
             try:
@@ -113,10 +134,11 @@ class _State:
         return 404, {"error": "no route", "method": method, "path": path}
 
 
-def _response(status: int, payload: Any, keep_alive: bool, extra: str = "") -> bytes:
+def _response(status: int, payload: Any, keep_alive: bool, extra: str = "",
+              content_type: str = "application/json") -> bytes:
     body = json.dumps(payload, separators=(",", ":")).encode()
     head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n{extra}"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
             f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
     return head.encode("latin-1") + body
 

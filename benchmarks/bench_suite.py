@@ -19,7 +19,12 @@ Workloads (docs/performance.md explains each figure and the targets):
    the other with the sync ``run`` (alternating batches);
 5. load + validate: the largest corpus document and a generated OpenAPI description of
    at least 2 MiB (generator shared with ``bench_load.py``);
-6. cold CLI: ``arazzo run`` of the 2-step workflow in a fresh process.
+6. cold CLI: ``arazzo run`` of the 2-step workflow in a fresh process;
+7. the signed path: the self-goto poll loop as an AWS JSON 1.1 call (``X-Amz-Target``,
+   ``application/x-amz-json-1.1``) on an unsigned source and on a SigV4 one (static
+   credentials given to the run; and the AWS provider, credentials from the environment),
+   time per iteration; the signer alone against botocore's ``SigV4Auth.add_auth`` on the
+   same request.
 
 Workloads 2, 3 and 6 also run with jentic's ``arazzo-runner`` and Redocly's ``respect``
 (installed in a temporary directory that is removed afterwards), on the same server and
@@ -49,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -1070,6 +1076,206 @@ def import_profile(limit: int = 15) -> str:
         + [f"{own / 1000:8.1f} ms  {name.strip()}" for _, own, name in by_self])
 
 
+# -- 7. the signed path ---------------------------------------------------------------------------
+
+SIGNED_FILES = ("aws_json.yaml", "aws_json_sigv4.yaml")
+#: static credentials given to the signed runs (the server does not check signatures: the
+#: tests check them against moto)
+BENCH_KEY = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+#: the request the signer is timed on: a DescribeTrainingJob call as a run sends it
+SIGNER_URL = "https://api.sagemaker.us-east-1.amazonaws.com/"
+SIGNER_BODY = b'{"TrainingJobName": "train-then-deploy-2024-01-01"}'
+SIGNER_HEADERS = [("X-Amz-Target", "SageMaker.DescribeTrainingJob"),
+                  ("Content-Type", "application/x-amz-json-1.1")]
+
+
+def materialize_signed(folder: Path, server_url: str) -> Path:
+    """The workload 7 files (an unsigned and a SigV4 AWS JSON source, one poll workflow on
+    each) in ``folder``, with the server's URL filled in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in SIGNED_FILES:
+        (folder / name).write_text((WORKLOADS / name).read_text().replace("{SERVER}", server_url))
+    entry = folder / "aws_poll.arazzo.yaml"
+    shutil.copyfile(WORKLOADS / "aws_poll.arazzo.yaml", entry)
+    return entry
+
+
+@contextlib.contextmanager
+def aws_environment(tmp: Path) -> Iterator[None]:
+    """The static credentials and region in the environment (botocore's chain finds them;
+    no profile files, no instance metadata), for the run of the AWS provider."""
+    values = {"AWS_ACCESS_KEY_ID": BENCH_KEY[0], "AWS_SECRET_ACCESS_KEY": BENCH_KEY[1],
+              "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+              "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
+              "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials")}
+    cleared = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+    saved = {name: os.environ.get(name) for name in (*values, *cleared)}
+    os.environ.update(values)
+    for name in cleared:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def signed_loop(server: LoopbackServer, document: arazzo.Document, workflow: str, n: int,
+                key: str, transports: dict[str, Any] | None = None
+                ) -> tuple[float, float, str | None]:
+    """Wall and CPU seconds of one poll run; the server must have seen n calls, signed ones
+    for the signed workflow."""
+    server.reset()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = arazzo.run(document, workflow, {"key": key, "n": n}, loop_delay=0,
+                        max_steps=n + 10, transports=transports or {})
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    stats = server.stats()
+    problem = check_poll(server, key, n)
+    if problem is None and not (result.succeeded
+                                and result.outputs == {"state": "done", "count": n}):
+        problem = f"outputs {result.outputs}, error {result.error}"
+    signed = stats.get("signed", 0)
+    if problem is None and signed != (n if workflow == "pollSigned" else 0):
+        problem = f"{signed} of {n} requests signed"
+    return seconds, cpu, problem
+
+
+def signer_costs(repeat: int, number: int = 2_000) -> tuple[list[float], list[float]]:
+    """Seconds per signature, ours and botocore's, on the same request (median of each of
+    ``repeat`` batches of ``number``): ``SigV4Signer.sign`` as ``SigV4Transport`` calls it
+    per attempt (URL plan, credentials frozen), against ``AWSRequest`` +
+    ``SigV4Auth.add_auth`` (what the transport did before)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from arazzo.aws import AwsCredentials
+    from arazzo.aws._sigv4 import SigV4Signer, plan_url
+    from arazzo.transports._client import _split
+    from arazzo.transports._httpx import with_user_agent
+
+    headers = with_user_agent(SIGNER_HEADERS)
+    ours_credentials = AwsCredentials(*BENCH_KEY)
+    signer = SigV4Signer("sagemaker", "us-east-1")
+
+    def ours() -> None:
+        signer.sign("POST", plan_url(SIGNER_URL, _split), headers, SIGNER_BODY,
+                    ours_credentials.get_frozen_credentials())
+
+    botocore_credentials = Credentials(*BENCH_KEY)
+
+    def theirs() -> None:
+        request = AWSRequest(method="POST", url=SIGNER_URL, data=SIGNER_BODY,
+                             headers=dict(headers))
+        SigV4Auth(botocore_credentials.get_frozen_credentials(), "sagemaker",
+                  "us-east-1").add_auth(request)
+
+    mine, boto = [], []
+    for _ in range(repeat):  # alternating batches: both see the same machine
+        with quiet_gc():
+            mine.append(min(timeit.repeat(ours, number=number, repeat=3)) / number)
+        with quiet_gc():
+            boto.append(min(timeit.repeat(theirs, number=number, repeat=3)) / number)
+    return mine, boto
+
+
+def bench_signed(suite: Suite, server: LoopbackServer, tmp: Path) -> None:
+    from arazzo.aws import AwsCredentials, SigV4Transport
+
+    cfg = suite.cfg
+    print("7. the signed path (AWS JSON 1.1 poll loop, unsigned vs SigV4; the signer alone)",
+          flush=True)
+    document = arazzo.load(materialize_signed(tmp / "signed", server.url))
+
+    def static() -> dict[str, Any]:
+        """What ``arazzo run`` gives a SigV4 source: a SigV4Transport, static credentials."""
+        return {"aws": SigV4Transport(service="bench", region="us-east-1",
+                                      credentials=AwsCredentials(*BENCH_KEY))}
+
+    variants: list[tuple[str, str, Callable[[], dict[str, Any] | None], bool]] = [
+        ("unsigned", "pollUnsigned", lambda: None, False),
+        ("SigV4, static credentials (SigV4Transport)", "pollSigned", static, False),
+        ("SigV4, AWS provider (credentials from the environment)", "pollSigned",
+         lambda: None, True),
+    ]
+    for _, workflow, transports, env in variants:  # warm-up
+        with aws_environment(tmp) if env else contextlib.nullcontext():
+            signed_loop(server, document, workflow, 50, f"w-{workflow}-{env}", transports())
+    n = cfg.loop_n
+    where = placements()
+    measured: dict[str, dict[str, tuple[Cell, Cell]]] = {label: {} for label, *_ in variants}
+    for place in where:
+        with placed(server, place):
+            samples: dict[str, tuple[list[float], list[float]]] = {
+                label: ([], []) for label, *_ in variants}
+            failed: dict[str, str] = {}
+            for rep in range(cfg.repeat):  # alternating: every variant sees the same machine
+                for label, workflow, transports, env in variants:
+                    if label in failed:
+                        continue
+                    with aws_environment(tmp) if env else contextlib.nullcontext(), \
+                            quiet_gc():
+                        seconds, cpu, problem = signed_loop(
+                            server, document, workflow, n,
+                            f"s-{len(label)}-{env}-{place.name.replace(' ', '')}-{rep}",
+                            transports())
+                    if problem:
+                        failed[label] = problem
+                        continue
+                    samples[label][0].append(seconds / n)
+                    samples[label][1].append(cpu / n)
+            for label, *_ in variants:
+                if label in failed:
+                    measured[label][place.name] = (failing(failed[label]),
+                                                   failing(failed[label]))
+                else:
+                    walls, cpus = samples[label]
+                    measured[label][place.name] = (Cell.of(walls, f"N={n}"), Cell.of(cpus))
+    figures: dict[str, tuple[Cell, Cell]] = {}
+    for label, *_ in variants:
+        wall_cell, cpu_cell = best_placement(measured[label])
+        figures[label] = (wall_cell, cpu_cell)
+        suite.add(Row("7 signed", f"self-goto poll, AWS JSON 1.1, {label}: per iteration",
+                      "ms", {ARAZZO: wall_cell}, scale=1e3, digits=3))
+        suite.add(Row("7 signed", f"self-goto poll, AWS JSON 1.1, {label}: CPU per iteration",
+                      "ms", {ARAZZO: cpu_cell}, scale=1e3, digits=3))
+    unsigned = figures["unsigned"][0].value
+    details = []
+    ratios: dict[str, float] = {}
+    for label, *_ in variants[1:]:
+        value = figures[label][0].value
+        if unsigned and value:
+            ratios[label] = value / unsigned
+            details.append(f"{label}: {value * 1e6:.0f} us = {value / unsigned:.2f}x")
+    main = variants[1][0]
+    if main in ratios:
+        suite.targets.append(Target(
+            "signed poll iteration <= 1.5x unsigned", ratios[main] <= 1.5,
+            f"unsigned {unsigned * 1e6:.0f} us; " + "; ".join(details)))  # type: ignore[operator]
+    else:
+        suite.targets.append(Target("signed poll iteration <= 1.5x unsigned", False,
+                                    "a loop failed: " + figures[main][0].note))
+    if cfg.profile and ratios.get(main, 2.0) > 1.5:
+        suite.profiles["signed poll loop (2 000 iterations, loopback)"] = profile_top(
+            functools.partial(signed_loop, server, document, "pollSigned", 2_000,
+                              "profile-signed", static()))
+
+    mine, boto = signer_costs(cfg.repeat)
+    suite.add(Row("7 signed", "signer alone: arazzo SigV4Signer.sign (DescribeTrainingJob)",
+                  "us", {ARAZZO: Cell.of(mine)}, scale=1e6))
+    suite.add(Row("7 signed", "signer alone: botocore AWSRequest + SigV4Auth.add_auth "
+                  "(same request)", "us", {ARAZZO: Cell.of(boto)}, scale=1e6))
+    ours, theirs = median(mine), median(boto)
+    suite.targets.append(Target(
+        "signer no slower than botocore SigV4Auth", ours <= theirs,
+        f"{ours * 1e6:.1f} us vs {theirs * 1e6:.1f} us ({theirs / ours:.1f}x faster)"))
+
+
 # -- report -------------------------------------------------------------------------------------
 
 def machine() -> dict[str, Any]:
@@ -1156,7 +1362,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
     parser.add_argument("--no-profile", action="store_true",
                         help="do not profile workloads that miss their target")
-    parser.add_argument("--only", default="123456", help="workload numbers to run (e.g. 26)")
+    parser.add_argument("--only", default="1234567", help="workload numbers to run (e.g. 26)")
     args = parser.parse_args(argv)
     cfg = Config.make(args.quick, args.repeat, not args.no_profile)
     suite = Suite(cfg)
@@ -1182,6 +1388,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_load_validate(suite, tmp)
         if "6" in args.only:
             bench_cli(suite, server, entry)
+        if "7" in args.only:
+            bench_signed(suite, server, tmp)
     report(suite, args.output, started)
     print()
     print(table(suite))

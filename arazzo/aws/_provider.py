@@ -7,7 +7,8 @@ SigV4 scheme in use):
 - ``servers``: the ``{region}`` server for botocore's configured region
   (``AWS_DEFAULT_REGION``, the profile's ``region``; :mod:`arazzo.aws._region`);
 - ``transport`` / ``async_transport``: a :class:`~arazzo.aws.SigV4Transport` (or its async
-  twin) around the engine's transport, for the signing name the description gives;
+  twin) around the engine's own client (``wraps_default_client``), for the signing name the
+  description gives;
 - ``pacing``: the botocore waiter whose operation is the step's (``delay`` and
   ``maxAttempts``; :mod:`arazzo.aws._pacing`);
 - ``security_kind``: ``"sigv4"`` for the scheme (it needs no ``auth=`` credentials: the
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from arazzo.aws._cli import AwsCliOptions
     from arazzo.documents.models import Parameter
     from arazzo.engine._messages import RequestSpec, ResponseData, TransportFailure
+    from arazzo.transports._aclient import AsyncHTTPClient
+    from arazzo.transports._client import HTTPClient
 
 __all__ = ["AwsProvider"]
 
@@ -57,6 +60,10 @@ def _remember(source: OpenAPISource, services: tuple[str, ...]) -> None:
 class AwsProvider:
     """SigV4 signing, ``{region}`` servers and waiter pacing for AWS sources (module
     docstring). Stateless apart from a per-source cache of the SigV4 detection."""
+
+    #: ``transport`` / ``async_transport`` get the engine's own client as ``inner``: signed
+    #: requests go over it as unsigned ones do (no httpx on the way)
+    wraps_default_client = True
 
     def __repr__(self) -> str:
         return "AwsProvider()"
@@ -93,7 +100,7 @@ class AwsProvider:
         return out
 
     def transport(self, source: OpenAPISource,
-                  inner: httpx.BaseTransport) -> httpx.BaseTransport:
+                  inner: httpx.BaseTransport | HTTPClient) -> httpx.BaseTransport:
         from arazzo.aws._transport import SigV4Transport
 
         hint = self.hint(source)
@@ -103,7 +110,8 @@ class AwsProvider:
                               default_region=hint.region if hint else None)
 
     def async_transport(self, source: OpenAPISource,
-                        inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+                        inner: httpx.AsyncBaseTransport | AsyncHTTPClient,
+                        ) -> httpx.AsyncBaseTransport:
         from arazzo.aws._transport import AsyncSigV4Transport
 
         hint = self.hint(source)

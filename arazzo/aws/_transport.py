@@ -1,19 +1,32 @@
-"""httpx transports that sign every request with AWS Signature Version 4.
+"""Transports that sign every request with AWS Signature Version 4.
 
-``SigV4Transport`` (sync) and ``AsyncSigV4Transport`` wrap an inner transport (by default
-one ``httpx.HTTPTransport`` / ``httpx.AsyncHTTPTransport``, i.e. one connection pool for the
-life of the wrapper).  For each attempt they:
+``SigV4Transport`` (sync) and ``AsyncSigV4Transport`` sign with :mod:`arazzo.aws._sigv4` (the
+signature botocore's ``SigV4Auth`` computes, without botocore on the way) and retry with
+botocore's standard-mode rules. They send in one of two ways:
 
-1. read the request body once (so it can be replayed on retry);
-2. freeze the credentials (``get_frozen_credentials()``) so key, secret and token agree;
-3. sign *the exact bytes and headers that will be sent* with botocore's ``SigV4Auth``;
-4. send a signed copy (the caller's ``httpx.Request`` is never modified, so
-   ``response.request`` carries no ``Authorization`` header);
-5. on an error response, parse it like botocore and retry with standard-mode rules.
+- **over the project's own client** (:class:`~arazzo.transports._client.HTTPClient` /
+  ``AsyncHTTPClient``; the default when no ``transport`` is given, and what the AWS provider
+  gives them): an ``arazzo.run`` hands them the step's request as it is (``send_spec``), and
+  the signing headers are written after the client's cached request head. No ``httpx``
+  request, URL or header object is built;
+- **as httpx transports** (``httpx.Client(transport=SigV4Transport(...))``, or around an
+  httpx ``transport`` given to them): ``handle_request`` signs a copy of the
+  ``httpx.Request`` (the caller's is never modified, so ``response.request`` carries no
+  ``Authorization`` header) and sends it through the inner transport (by default one
+  ``httpx.HTTPTransport``, created on first use).
+
+For each attempt they:
+
+1. freeze the credentials (``get_frozen_credentials()``) so key, secret and token agree
+   (refreshable credentials refresh there);
+2. sign *the exact bytes and headers that will be sent* (the body is read once, so it can be
+   replayed on retry);
+3. on an error response, parse it like botocore and retry with standard-mode rules.
 
 When retries are exhausted (or the error is not retryable) the **last response is returned
-unchanged** (its body already read and replayable) so the caller records the AWS error; a
-connection error on the last attempt is re-raised as the original ``httpx`` exception.
+unchanged** so the caller records the AWS error; a connection error on the last attempt is
+the client's ``TransportFailure`` (or, as an httpx transport, the original ``httpx``
+exception re-raised).
 """
 
 from __future__ import annotations
@@ -22,9 +35,8 @@ import logging
 import random as _random
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import parse_qsl, quote
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
@@ -35,67 +47,35 @@ from arazzo.aws._errors import AwsError, parse_aws_error
 from arazzo.aws._exceptions import AwsConfigurationError
 from arazzo.aws._retry import RetryEvent, RetryPolicy, RetryQuota, safe_url
 from arazzo.aws._scope import infer_scope
+from arazzo.aws._sigv4 import SigV4Signer, UrlPlan, plan_target, plan_url
+from arazzo.engine._messages import RequestSpec, ResponseData, TransportFailure
+from arazzo.transports._client import HTTPClient, _split, request_problem
+
+if TYPE_CHECKING:
+    from arazzo.transports._aclient import AsyncHTTPClient
 
 __all__ = ["AsyncSigV4Transport", "SigV4Transport"]
 
 logger = logging.getLogger("arazzo.aws")
 
-_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
-# Never handed to SigV4Auth: hop-by-hop headers and what botocore refuses to sign anyway.
-_UNSIGNED = frozenset(
-    {
-        *_SIGNING_HEADERS,
-        "baggage",
-        "connection",
-        "expect",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "traceparent",
-        "tracestate",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "user-agent",
-        "x-amzn-trace-id",
-    }
-)
 _DEFAULT_RETRY = RetryPolicy()
+#: what a retry event names a client failure (``RetryEvent.exception``), as httpx would
+_FAILURE_NAMES = {"connect": "ConnectError", "timeout": "TimeoutException",
+                  "transport": "NetworkError"}
 
 OnRetry = Callable[[RetryEvent], None]
 
 
-class _HideSigningDetails(logging.Filter):
-    """botocore.auth logs the canonical request (header values, including the session
-    token), the string to sign and the signature at DEBUG; drop those records."""
-
-    _PREFIXES = ("CanonicalRequest", "StringToSign", "Signature", "String to sign")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.startswith(self._PREFIXES))
+def _plain_url(url: str) -> str:
+    """``url`` without query, fragment or userinfo (for events and logs)."""
+    scheme, sep, rest = url.partition("://")
+    rest = rest.partition("#")[0].partition("?")[0]
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{netloc.rpartition('@')[2]}{slash}{path}"
 
 
-_FILTER_LOCK = threading.Lock()
-_filter_installed = False
-
-
-def _install_log_filter() -> None:
-    global _filter_installed  # noqa: PLW0603 - one process-wide, idempotent install
-    with _FILTER_LOCK:
-        if not _filter_installed:
-            logging.getLogger("botocore.auth").addFilter(_HideSigningDetails())
-            _filter_installed = True
-
-
-def _canonical_query(url: httpx.URL) -> httpx.URL:
-    """Re-encode the query RFC 3986-strictly (``%20`` for spaces, ``%2F``...; parameter
-    order kept) so the query sent is exactly the one SigV4 canonicalises."""
-    if not url.query:
-        return url
-    pairs = parse_qsl(url.query.decode("ascii"), keep_blank_values=True)
-    query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
-    return url.copy_with(query=query.encode("ascii"))
+def _target_of(headers: list[tuple[str, str]]) -> str | None:
+    return next((v for k, v in headers if k.lower() == "x-amz-target"), None)
 
 
 class _SigV4Core:
@@ -113,6 +93,7 @@ class _SigV4Core:
         retry: RetryPolicy | None,
         on_retry: OnRetry | None,
         random: Callable[[], float],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if credentials is not None and not hasattr(credentials, "get_frozen_credentials"):
             raise AwsConfigurationError(
@@ -127,10 +108,12 @@ class _SigV4Core:
         self.on_retry = on_retry
         self.random = random
         self.quota = RetryQuota(self.retry.quota) if self.retry.quota is not None else None
+        self.clock = clock
         self._scopes: dict[str, tuple[str, str]] = {}
+        self._signers: dict[str, SigV4Signer] = {}
+        self._by_scope: dict[tuple[str, str], SigV4Signer] = {}
         self._lock = threading.Lock()
         self._explicit = credentials is not None
-        _install_log_filter()
 
     def describe(self) -> str:
         parts = []
@@ -157,8 +140,8 @@ class _SigV4Core:
             ) from None
         return str(value) if value else None
 
-    def scope(self, url: httpx.URL) -> tuple[str, str]:
-        host = url.host
+    def scope(self, host: str) -> tuple[str, str]:
+        """(service, region) to sign for ``host`` (a host name, or a Host header)."""
         cached = self._scopes.get(host)
         if cached is not None:
             return cached
@@ -183,38 +166,48 @@ class _SigV4Core:
             self._scopes[host] = (service, region)
         return service, region
 
-    # -- signing -----------------------------------------------------------------------
-    def sign(self, request: httpx.Request, body: bytes, credentials: Any) -> httpx.Request:
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
+    def signer(self, host: str) -> SigV4Signer:
+        """The signer for ``host``'s scope (one per scope: it keeps the derived keys)."""
+        signer = self._signers.get(host)
+        if signer is None:
+            scope = self.scope(host)
+            with self._lock:
+                signer = self._by_scope.get(scope)
+                if signer is None:
+                    signer = SigV4Signer(*scope, clock=self.clock)
+                    self._by_scope[scope] = signer
+                self._signers[host] = signer
+        return signer
 
-        url = _canonical_query(request.url)
-        service, region = self.scope(url)
-        headers = request.headers.copy()
-        for name in _SIGNING_HEADERS:
-            if name in headers:
-                del headers[name]
-        if "transfer-encoding" in headers:
-            del headers["transfer-encoding"]
-            headers["content-length"] = str(len(body))
-        to_sign = {k: v for k, v in headers.items() if k.lower() not in _UNSIGNED}
-        aws_request = AWSRequest(
-            method=request.method, url=str(url.copy_with(fragment=None)), data=body,
-            headers=to_sign,
-        )
-        SigV4Auth(credentials, service, region).add_auth(aws_request)
-        signed_names = {k.lower() for k in to_sign}
-        for name, value in aws_request.headers.items():
-            lname = name.lower()
-            if lname in _SIGNING_HEADERS or lname not in signed_names:
-                headers[name] = value
-        return httpx.Request(
-            request.method,
-            url,
-            headers=headers,
-            stream=httpx.ByteStream(body),
-            extensions=request.extensions,
-        )
+    # -- signing an httpx request --------------------------------------------------------
+    def sign(self, request: httpx.Request, body: bytes, credentials: Any) -> httpx.Request:
+        """A signed copy of ``request`` (whose body is ``body``)."""
+        url = request.url
+        raw_target = url.raw_path.decode("ascii")
+        encoding = request.headers.encoding
+        items = [(k.decode(encoding), v.decode(encoding)) for k, v in request.headers.raw]
+        if any(k.lower() == "transfer-encoding" for k, _ in items):
+            # the body is sent whole: it gets a length (and the coding header is dropped)
+            items = [(k, v) for k, v in items if k.lower() != "content-length"]
+            items.append(("Content-Length", str(len(body))))
+        host = request.headers.get("host") or url.netloc.decode("ascii")
+        plan = plan_target(raw_target, host)
+        kept, signing = self.signer(url.host or host).sign(
+            request.method, plan, items, body, credentials)
+        if plan.target != raw_target:
+            url = url.copy_with(raw_path=plan.target.encode("ascii"))
+        return httpx.Request(request.method, url, headers=kept + signing,
+                             stream=httpx.ByteStream(body), extensions=request.extensions)
+
+    # -- signing a step's request ------------------------------------------------------------
+    def prepare(self, spec: RequestSpec) -> tuple[UrlPlan, SigV4Signer, RequestSpec]:
+        """(URL plan, signer, request to send) of a step's request; ``ValueError`` for a URL
+        the client cannot send."""
+        plan = plan_url(spec.url, _split)
+        signer = self.signer(plan.host)
+        if plan.url != spec.url:  # the query was re-encoded
+            spec = RequestSpec(spec.source, spec.method, plan.url, spec.headers, spec.content)
+        return plan, signer, spec
 
     # -- retries -----------------------------------------------------------------------
     def record_success(self, attempt: int, last_cost: int | None) -> None:
@@ -237,24 +230,26 @@ class _SigV4Core:
             self.on_retry(event)
 
     def plan_response_retry(
-        self, request: httpx.Request, attempt: int, response: httpx.Response, raw: bytes
+        self, method: str, url: str, target: str | None, attempt: int, status: int,
+        headers: Mapping[str, str], raw: bytes,
     ) -> tuple[float, int] | None:
-        """(delay, quota cost) when the error response should be retried, else ``None``."""
-        error: AwsError | None = parse_aws_error(response.status_code, response.headers, raw)
+        """(delay, quota cost) when the error response should be retried, else ``None``.
+        ``url`` has no query (:func:`safe_url`)."""
+        error: AwsError | None = parse_aws_error(status, headers, raw)
         policy = self.retry
         if attempt >= policy.max_attempts:
             return None
-        if not policy.is_retryable_response(response.status_code, error):
+        if not policy.is_retryable_response(status, error):
             return None
         throttling = policy.is_throttling(error)
         cost = self._acquire(throttling)
         if cost is None:
-            logger.info("AWS retry quota exhausted; not retrying %s", safe_url(request.url))
+            logger.info("AWS retry quota exhausted; not retrying %s", url)
             return None
         delay = policy.backoff(
             attempt,
             throttling=throttling,
-            retry_after_ms=response.headers.get("x-amz-retry-after"),
+            retry_after_ms=headers.get("x-amz-retry-after"),
             random=self.random,
         )
         self._emit(
@@ -263,21 +258,24 @@ class _SigV4Core:
                 max_attempts=policy.max_attempts,
                 delay=delay,
                 error_code=error.code if error else None,
-                status_code=response.status_code,
+                status_code=status,
                 throttling=throttling,
-                method=request.method,
-                url=safe_url(request.url),
-                operation=request.headers.get("x-amz-target"),
+                method=method,
+                url=url,
+                operation=target,
                 request_id=error.request_id if error else None,
             )
         )
         return delay, cost
 
-    def plan_exception_retry(
-        self, request: httpx.Request, attempt: int, exc: BaseException
+    def plan_failure_retry(
+        self, method: str, url: str, target: str | None, attempt: int, retryable: bool,
+        exception: str,
     ) -> tuple[float, int] | None:
+        """(delay, quota cost) when a failed exchange (no response: ``exception`` names why)
+        should be retried, else ``None``."""
         policy = self.retry
-        if attempt >= policy.max_attempts or not policy.is_retryable_exception(exc):
+        if attempt >= policy.max_attempts or not retryable:
             return None
         cost = self._acquire(False)
         if cost is None:
@@ -291,13 +289,51 @@ class _SigV4Core:
                 error_code=None,
                 status_code=None,
                 throttling=False,
-                method=request.method,
-                url=safe_url(request.url),
-                operation=request.headers.get("x-amz-target"),
-                exception=type(exc).__name__,
+                method=method,
+                url=url,
+                operation=target,
+                exception=exception,
             )
         )
         return delay, cost
+
+    # -- the two ways of sending ---------------------------------------------------------
+    def response_retry(self, request: httpx.Request, attempt: int, response: httpx.Response,
+                       raw: bytes) -> tuple[float, int] | None:
+        return self.plan_response_retry(
+            request.method, safe_url(request.url), request.headers.get("x-amz-target"),
+            attempt, response.status_code, response.headers, raw)
+
+    def exception_retry(self, request: httpx.Request, attempt: int,
+                        exc: BaseException) -> tuple[float, int] | None:
+        return self.plan_failure_retry(
+            request.method, safe_url(request.url), request.headers.get("x-amz-target"),
+            attempt, self.retry.is_retryable_exception(exc), type(exc).__name__)
+
+    def result_retry(self, spec: RequestSpec, url: str, headers: list[tuple[str, str]],
+                     kept: list[tuple[str, str]], attempt: int,
+                     result: ResponseData | TransportFailure) -> tuple[float, int] | None:
+        """The retry plan after one exchange of a step's request over the client."""
+        if isinstance(result, ResponseData):
+            return self.plan_response_retry(spec.method, _plain_url(url), _target_of(headers),
+                                            attempt, result.status_code, result.headers,
+                                            result.content)
+        retryable = self.retry.retry_connection_errors and (
+            result.code in ("connect", "timeout")
+            # a request the client cannot write fails the same way every time
+            or (result.code == "transport" and request_problem(spec, kept) is None))
+        return self.plan_failure_retry(spec.method, _plain_url(url), _target_of(headers),
+                                       attempt, retryable,
+                                       _FAILURE_NAMES.get(result.code, result.code))
+
+
+def _total(result: ResponseData | TransportFailure,
+           started: float) -> ResponseData | TransportFailure:
+    """``result`` with the time of every attempt (and retry sleep) as its ``elapsed``."""
+    elapsed = time.perf_counter() - started
+    if isinstance(result, ResponseData):
+        return ResponseData(result.status_code, result.headers, result.content, elapsed)
+    return TransportFailure(result.code, result.message, elapsed)
 
 
 def _read_raw(response: httpx.Response) -> bytes:
@@ -332,13 +368,18 @@ def _rebuild(response: httpx.Response, raw: bytes) -> httpx.Response:
 
 
 class SigV4Transport(httpx.BaseTransport):
-    """Sign every request with SigV4, retry like botocore, delegate to ``transport``.
+    """Sign every request with SigV4, retry like botocore, send through ``transport``.
 
     Parameters
     ----------
     transport:
-        The inner transport (default: one ``httpx.HTTPTransport()``, reused for every
-        request, so connections are pooled).  Closed by :meth:`close`.
+        What the signed requests go through. ``None`` (the default): in an ``arazzo.run``,
+        the project's process-wide client (keep-alive pool shared with unsigned sources);
+        used as an httpx transport, one ``httpx.HTTPTransport()`` created on first use and
+        reused (connections are pooled). An
+        :class:`~arazzo.transports._client.HTTPClient`: that client (in runs). Any other
+        ``httpx.BaseTransport``: every request goes through it (it is then used in runs
+        too). :meth:`close` closes an httpx transport, never a client (it may be shared).
     service, region:
         Signing name and region; when given they win over everything.  Otherwise they are
         inferred from each request's host (``api.sagemaker.us-east-1.amazonaws.com`` ->
@@ -356,13 +397,14 @@ class SigV4Transport(httpx.BaseTransport):
         retries.  Exhausted retries return the last response as is.
     on_retry:
         Called with a :class:`RetryEvent` before each retry sleep.
-    sleep, random:
-        Injectable for tests (``time.sleep`` and ``random.random`` by default).
+    sleep, random, clock:
+        Injectable for tests (``time.sleep``, ``random.random`` and ``time.time``, the
+        signing time, by default).
     """
 
     def __init__(
         self,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.BaseTransport | HTTPClient | None = None,
         *,
         service: str | None = None,
         region: str | None = None,
@@ -374,13 +416,18 @@ class SigV4Transport(httpx.BaseTransport):
         on_retry: OnRetry | None = None,
         sleep: Callable[[float], object] = time.sleep,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._core = _SigV4Core(
             service=service, region=region, default_region=default_region,
             credentials=credentials, profile=profile,
-            session=session, retry=retry, on_retry=on_retry, random=random,
+            session=session, retry=retry, on_retry=on_retry, random=random, clock=clock,
         )
-        self._transport = transport if transport is not None else httpx.HTTPTransport()
+        self._client = transport if isinstance(transport, HTTPClient) else None
+        self._transport = None if isinstance(transport, HTTPClient) else transport
+        #: whether ``arazzo.run`` hands this transport its requests as they are (send_spec)
+        self.sends_specs = self._transport is None
+        self._owned: httpx.BaseTransport | None = None
         self._sleep = sleep
 
     def __repr__(self) -> str:
@@ -400,19 +447,63 @@ class SigV4Transport(httpx.BaseTransport):
     def resolve_scope(self, url: str | httpx.URL) -> tuple[str, str]:
         """``(service, region)`` this transport would sign ``url`` with, or
         :class:`AwsConfigurationError`."""
-        return self._core.scope(httpx.URL(url))
+        return self._core.scope(httpx.URL(url).host)
+
+    # -- a step's request, over the project's client ---------------------------------------
+    def send_spec(self, spec: RequestSpec, *, timeout: float, max_bytes: int, url: str,
+                  headers: list[tuple[str, str]]) -> ResponseData | TransportFailure:
+        """Sign and send a step's request (``headers`` are the ones to send: the driver's
+        User-Agent added) over the client; what ``HTTPClient.send`` answers."""
+        started = time.perf_counter()
+        core = self._core
+        url = url or _plain_url(spec.url)
+        try:
+            plan, signer, request = core.prepare(spec)
+        except (ValueError, UnicodeError) as exc:
+            return TransportFailure("transport", f"request to {url} failed: {exc}",
+                                    time.perf_counter() - started)
+        client = self._client
+        if client is None:
+            from arazzo.transports._httpx import default_client
+
+            client = self._client = default_client()
+        method, body = request.method, request.content
+        attempt = 1
+        last_cost: int | None = None
+        while True:
+            kept, signing = signer.sign(method, plan, headers, body, core.resolver.frozen())
+            result = client.send(request, timeout=timeout, max_bytes=max_bytes, url=url,
+                                 headers=kept, extra_headers=signing)
+            if isinstance(result, ResponseData) and result.status_code < 301:
+                core.record_success(attempt, last_cost)
+                return result if attempt == 1 else _total(result, started)
+            retry = core.result_retry(request, url, headers, kept, attempt, result)
+            if retry is None:
+                return result if attempt == 1 else _total(result, started)
+            delay, last_cost = retry
+            self._sleep(delay)
+            attempt += 1
+
+    # -- an httpx request ------------------------------------------------------------------
+    def _inner(self) -> httpx.BaseTransport:
+        if self._transport is not None:
+            return self._transport
+        if self._owned is None:
+            self._owned = httpx.HTTPTransport()
+        return self._owned
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
+        inner = self._inner()
         body = request.read()
         attempt = 1
         last_cost: int | None = None
         while True:
             signed = core.sign(request, body, core.resolver.frozen())
             try:
-                response = self._transport.handle_request(signed)
+                response = inner.handle_request(signed)
             except httpx.TransportError as exc:
-                plan = core.plan_exception_retry(request, attempt, exc)
+                plan = core.exception_retry(request, attempt, exc)
                 if plan is None:
                     raise
                 delay, last_cost = plan
@@ -423,7 +514,7 @@ class SigV4Transport(httpx.BaseTransport):
                 core.record_success(attempt, last_cost)
                 return response
             raw = _read_raw(response)
-            plan = core.plan_response_retry(request, attempt, response, raw)
+            plan = core.response_retry(request, attempt, response, raw)
             if plan is None:
                 return _rebuild(response, raw)
             delay, last_cost = plan
@@ -431,18 +522,22 @@ class SigV4Transport(httpx.BaseTransport):
             attempt += 1
 
     def close(self) -> None:
-        self._transport.close()
+        for transport in (self._transport, self._owned):
+            if transport is not None:
+                transport.close()
 
 
 class AsyncSigV4Transport(httpx.AsyncBaseTransport):
     """The async twin of :class:`SigV4Transport` (same parameters; ``sleep`` is awaited and
-    defaults to ``anyio.sleep``; the inner transport defaults to ``httpx.AsyncHTTPTransport``).
-    The first credential lookup runs in a worker thread (botocore's chain may do network
-    calls)."""
+    defaults to ``anyio.sleep``). Without ``transport`` (or with an
+    :class:`~arazzo.transports._aclient.AsyncHTTPClient`), ``run_async`` sends through the
+    project's async client; as an httpx transport it creates an ``httpx.AsyncHTTPTransport``
+    on first use. The first credential lookup runs in a worker thread (botocore's chain may
+    do network calls)."""
 
     def __init__(
         self,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | AsyncHTTPClient | None = None,
         *,
         service: str | None = None,
         region: str | None = None,
@@ -454,13 +549,20 @@ class AsyncSigV4Transport(httpx.AsyncBaseTransport):
         on_retry: OnRetry | None = None,
         sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._core = _SigV4Core(
             service=service, region=region, default_region=default_region,
             credentials=credentials, profile=profile,
-            session=session, retry=retry, on_retry=on_retry, random=random,
+            session=session, retry=retry, on_retry=on_retry, random=random, clock=clock,
         )
-        self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+        from arazzo.transports._aclient import AsyncHTTPClient  # asyncio: anyio loads it
+
+        self._client = transport if isinstance(transport, AsyncHTTPClient) else None
+        self._transport = None if isinstance(transport, AsyncHTTPClient) else transport
+        #: whether ``run_async`` hands this transport its requests as they are (send_spec)
+        self.sends_specs = self._transport is None
+        self._owned: httpx.AsyncBaseTransport | None = None
         self._sleep = sleep
         self._resolved = False
 
@@ -478,7 +580,7 @@ class AsyncSigV4Transport(httpx.AsyncBaseTransport):
         return self._core.resolver.source()
 
     def resolve_scope(self, url: str | httpx.URL) -> tuple[str, str]:
-        return self._core.scope(httpx.URL(url))
+        return self._core.scope(httpx.URL(url).host)
 
     async def _frozen(self) -> Any:
         if not self._resolved:
@@ -487,17 +589,58 @@ class AsyncSigV4Transport(httpx.AsyncBaseTransport):
             return frozen
         return self._core.resolver.frozen()
 
+    async def send_spec(self, spec: RequestSpec, *, timeout: float, max_bytes: int, url: str,
+                        headers: list[tuple[str, str]]) -> ResponseData | TransportFailure:
+        """:meth:`SigV4Transport.send_spec` over the async client."""
+        started = time.perf_counter()
+        core = self._core
+        url = url or _plain_url(spec.url)
+        try:
+            plan, signer, request = core.prepare(spec)
+        except (ValueError, UnicodeError) as exc:
+            return TransportFailure("transport", f"request to {url} failed: {exc}",
+                                    time.perf_counter() - started)
+        client = self._client
+        if client is None:
+            from arazzo.transports._httpx import default_async_client
+
+            client = self._client = default_async_client()
+        method, body = request.method, request.content
+        attempt = 1
+        last_cost: int | None = None
+        while True:
+            kept, signing = signer.sign(method, plan, headers, body, await self._frozen())
+            result = await client.send(request, timeout=timeout, max_bytes=max_bytes,
+                                       url=url, headers=kept, extra_headers=signing)
+            if isinstance(result, ResponseData) and result.status_code < 301:
+                core.record_success(attempt, last_cost)
+                return result if attempt == 1 else _total(result, started)
+            retry = core.result_retry(request, url, headers, kept, attempt, result)
+            if retry is None:
+                return result if attempt == 1 else _total(result, started)
+            delay, last_cost = retry
+            await self._sleep(delay)
+            attempt += 1
+
+    def _inner(self) -> httpx.AsyncBaseTransport:
+        if self._transport is not None:
+            return self._transport
+        if self._owned is None:
+            self._owned = httpx.AsyncHTTPTransport()
+        return self._owned
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = self._core
+        inner = self._inner()
         body = await request.aread()
         attempt = 1
         last_cost: int | None = None
         while True:
             signed = core.sign(request, body, await self._frozen())
             try:
-                response = await self._transport.handle_async_request(signed)
+                response = await inner.handle_async_request(signed)
             except httpx.TransportError as exc:
-                plan = core.plan_exception_retry(request, attempt, exc)
+                plan = core.exception_retry(request, attempt, exc)
                 if plan is None:
                     raise
                 delay, last_cost = plan
@@ -508,7 +651,7 @@ class AsyncSigV4Transport(httpx.AsyncBaseTransport):
                 core.record_success(attempt, last_cost)
                 return response
             raw = await _aread_raw(response)
-            plan = core.plan_response_retry(request, attempt, response, raw)
+            plan = core.response_retry(request, attempt, response, raw)
             if plan is None:
                 return _rebuild(response, raw)
             delay, last_cost = plan
@@ -516,4 +659,6 @@ class AsyncSigV4Transport(httpx.AsyncBaseTransport):
             attempt += 1
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        for transport in (self._transport, self._owned):
+            if transport is not None:
+                await transport.aclose()

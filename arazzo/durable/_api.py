@@ -177,6 +177,7 @@ class _Attempt:
 
     def __call__(self) -> str:
         from arazzo._prepare import _Transports
+        from arazzo.engine._providers import DefaultInner
         from arazzo.transports._httpx import default_client, default_transport
 
         store = self.store
@@ -184,7 +185,9 @@ class _Attempt:
         if row is None or row.attempt != self.attempt or row.owner != self.owner:
             return "stale"
         chooser = _Transports(self.doc, self.options.transports, default_client(),
-                              asynchronous=False, signed_inner=default_transport,
+                              asynchronous=False,
+                              signed_inner=lambda: DefaultInner(default_client(),
+                                                                default_transport),
                               providers=self.options.providers)
         try:
             result = drive_durable(

@@ -673,7 +673,8 @@ class Engine:
             self.masker.add(built.secrets)
         sent = request
         refreshable = False
-        if self.auth is not None and self.auth.choice(step) is not None:
+        choice = self.auth.choice(step) if self.auth is not None else None
+        if choice is not None and choice.schemes:  # none: a provider's transport signs
             try:
                 sent, refreshable = yield from self._authorize(step, request, wf_id)
             except TokenError as exc:

@@ -11,7 +11,9 @@ botocore's waiters. The core does not know any of that; it asks the run's *provi
   the only one asked the questions below about it.
 - :meth:`Provider.servers`: base URLs for claimed sources that ``servers=`` does not name;
 - :meth:`Provider.transport` / :meth:`Provider.async_transport`: the transport of a claimed
-  source that ``transports=`` does not name, wrapping the engine's default one (signing);
+  source that ``transports=`` does not name, wrapping the engine's default one (signing): an
+  httpx transport, or the engine's own client for a provider whose ``wraps_default_client``
+  is true (:class:`DefaultInner`);
 - :meth:`Provider.pacing`: the default pace of a claimed source's polling step (asked once
   per compiled step).
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PROVIDERS",
     "CliOptions",
+    "DefaultInner",
     "LazyProvider",
     "Provider",
     "check_providers",
@@ -70,7 +73,10 @@ class Provider(Protocol):
 
     Methods other than :meth:`claims` and :meth:`security_kind` are only asked about
     sources the provider claims. A provider may also have a ``cli`` attribute: the options
-    it adds to ``arazzo run`` (:class:`CliOptions`).
+    it adds to ``arazzo run`` (:class:`CliOptions`), and a ``wraps_default_client``
+    attribute: when true, ``inner`` is the engine's own client
+    (:class:`~arazzo.transports._client.HTTPClient`, or ``AsyncHTTPClient`` for
+    ``async_transport``) rather than an httpx transport.
     """
 
     def claims(self, source: OpenAPISource) -> bool:
@@ -233,6 +239,11 @@ class LazyProvider:
         """The loaded provider's ``cli`` (its ``arazzo run`` options), if it has one."""
         return getattr(self.load(), "cli", None)
 
+    @property
+    def wraps_default_client(self) -> bool:
+        """Whether the loaded provider's transports wrap the engine's own client."""
+        return bool(getattr(self.load(), "wraps_default_client", False))
+
 
 #: request headers that make a non-idempotent request safe to send again (the server keeps
 #: the first answer for the key)
@@ -344,10 +355,24 @@ def provider_servers(doc: Document, servers: Mapping[str, str] | None,
     return {**extra, **given} if extra and servers else (extra or servers)
 
 
+@dataclass(frozen=True, slots=True)
+class DefaultInner:
+    """The engine's default transport, as a driver offers it to a provider to wrap: its own
+    ``client`` (for a provider whose ``wraps_default_client`` is true), or the httpx
+    transport ``httpx()`` makes (created only when such a provider asks)."""
+
+    client: Any
+    httpx: Callable[[], Any]
+
+
 def provider_transport(source: OpenAPISource | None, inner: Any, *, asynchronous: bool,
                        providers: Sequence[Provider] = DEFAULT_PROVIDERS) -> Any:
-    """``inner``, wrapped by the transport of the provider that claims ``source`` (if any)."""
+    """``inner``, wrapped by the transport of the provider that claims ``source`` (if any).
+    ``inner`` may be a :class:`DefaultInner`: the provider then gets what it wraps."""
     provider = claimant(source, providers)
+    if isinstance(inner, DefaultInner):
+        wraps_client = provider is not None and getattr(provider, "wraps_default_client", False)
+        inner = inner.client if wraps_client or provider is None else inner.httpx()
     if provider is None or source is None:
         return inner
     if asynchronous:

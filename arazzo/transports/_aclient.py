@@ -343,6 +343,7 @@ class AsyncHTTPClient:
 
     async def send(self, request: RequestSpec, *, timeout: float, max_bytes: int,
                    url: str = "", headers: list[tuple[str, str]] | None = None,
+                   extra_headers: list[tuple[str, str]] | None = None,
                    ) -> ResponseData | TransportFailure:
         """One exchange (what :meth:`HTTPClient.send` does, awaited)."""
         started = time.perf_counter()
@@ -350,7 +351,8 @@ class AsyncHTTPClient:
         try:
             scheme, host, port, host_header, target = _split(request.url)
             wire = _head(request.method, target, host_header,
-                         request.headers if headers is None else headers, request.content)
+                         request.headers if headers is None else headers, request.content,
+                         extra_headers)
         except (ValueError, UnicodeError) as exc:
             return TransportFailure("transport", f"request to {url} failed: {exc}",
                                     time.perf_counter() - started)

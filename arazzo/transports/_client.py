@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from arazzo.engine._requests import RequestSpec
 
-__all__ = ["HTTPClient", "client_ssl_context"]
+__all__ = ["HTTPClient", "client_ssl_context", "request_problem"]
 
 _MAX_HEAD = 64 * 1024
 _MAX_HEADER_LINES = 256
@@ -305,9 +305,40 @@ def _split(url: str) -> tuple[str, str, int, str, str]:
 
 
 def _head(method: str, target: str, host_header: str, headers: list[tuple[str, str]],
-          content: bytes | None) -> bytes:
-    return _cached_head(method, target, host_header, tuple(headers),
+          content: bytes | None, extra: list[tuple[str, str]] | None = None) -> bytes:
+    head = _cached_head(method, target, host_header, tuple(headers),
                         None if content is None else len(content))
+    if extra:  # written after the cached head: they change with every request
+        lines = []
+        for name, value in extra:
+            _check_header(name, value)
+            lines.append(f"{name}: {value}\r\n")
+        head = head[:-2] + "".join(lines).encode("ascii") + b"\r\n"
+    return head
+
+
+def _check_header(name: str, value: str) -> None:
+    if not _TOKEN.match(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"the value of header {name!r} contains CR, LF or NUL")
+    if not value.isascii():
+        raise ValueError(f"the value of header {name!r} is not ASCII")
+
+
+def request_problem(request: RequestSpec, headers: list[tuple[str, str]] | None = None
+                    ) -> str | None:
+    """Why the client cannot write ``request`` (with ``headers`` instead of its own): a URL
+    or header it refuses; ``None`` when it can. What :meth:`HTTPClient.send` answers as a
+    ``transport`` failure before any I/O, told apart from a network one (a caller that
+    retries must not retry it)."""
+    try:
+        _, _, _, host_header, target = _split(request.url)
+        _head(request.method, target, host_header,
+              request.headers if headers is None else headers, request.content)
+    except (ValueError, UnicodeError) as exc:
+        return str(exc)
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -318,12 +349,7 @@ def _cached_head(method: str, target: str, host_header: str,
     lines = [f"{method} {target} HTTP/1.1"]
     has_host = has_length = False
     for name, value in headers:
-        if not _TOKEN.match(name):
-            raise ValueError(f"invalid header name {name!r}")
-        if _BAD_VALUE.search(value):
-            raise ValueError(f"the value of header {name!r} contains CR, LF or NUL")
-        if not value.isascii():
-            raise ValueError(f"the value of header {name!r} is not ASCII")
+        _check_header(name, value)
         lower = name.lower()
         if lower == "host":
             has_host = True
@@ -460,15 +486,20 @@ class HTTPClient:
     # -- one exchange ------------------------------------------------------------------
 
     def send(self, request: RequestSpec, *, timeout: float, max_bytes: int, url: str = "",
-             headers: list[tuple[str, str]] | None = None) -> ResponseData | TransportFailure:
+             headers: list[tuple[str, str]] | None = None,
+             extra_headers: list[tuple[str, str]] | None = None,
+             ) -> ResponseData | TransportFailure:
         """One exchange. ``headers`` replaces ``request.headers`` (the driver adds its
-        User-Agent); ``url`` (without the query) names the request in messages."""
+        User-Agent); ``extra_headers`` follow them, left out of the cache of request heads
+        (a signature: new on every request); ``url`` (without the query) names the request
+        in messages."""
         started = time.perf_counter()
         url = url or request.url.split("?", 1)[0]
         try:
             scheme, host, port, host_header, target = _split(request.url)
             wire = _head(request.method, target, host_header,
-                         request.headers if headers is None else headers, request.content)
+                         request.headers if headers is None else headers, request.content,
+                         extra_headers)
         except (ValueError, UnicodeError) as exc:
             return TransportFailure("transport", f"request to {url} failed: {exc}",
                                     time.perf_counter() - started)

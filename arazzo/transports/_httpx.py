@@ -4,11 +4,18 @@ The engine never talks to the network itself; the drivers in ``_run`` hand each 
 transport of the step's source (``transports={sourceName: transport}``) or to the default one.
 The default of sync runs is one process-wide :class:`~arazzo.transports._client.HTTPClient` (a small
 keep-alive HTTP/1.1 client whose pool every sync run shares); a source whose OpenAPI declares
-SigV4 is signed over the process-wide ``httpx.HTTPTransport`` (:func:`default_transport`).
+SigV4 is signed over it too (a provider that says ``wraps_default_client``), or over the
+process-wide ``httpx.HTTPTransport`` (:func:`default_transport`) for a provider that wraps
+httpx transports.
 The default of async runs is one process-wide
 :class:`~arazzo.transports._aclient.AsyncHTTPClient` (the same client on asyncio; its pool of
 plain sockets is bound to no event loop, so every loop shares it); a SigV4 source of an async
-run is signed over an ``httpx.AsyncHTTPTransport`` opened for the run and closed after it.
+run is signed over it too (or, for a provider that wraps httpx transports, over an
+``httpx.AsyncHTTPTransport`` opened for the run and closed after it).
+A transport whose ``sends_specs`` is true takes the step's request as it is instead of an
+``httpx.Request``: ``send_spec(spec, timeout=, max_bytes=, url=, headers=)`` (awaited for an
+async one) answers :class:`ResponseData` or :class:`TransportFailure`, as the default client
+does (the AWS provider's SigV4 transport is one, over the default client).
 Transports are used directly (``handle_request``): no redirects are followed (a 3xx
 reaches the criteria, and a redirect cannot take the run to a host the document may not
 call) and nothing is retried by the plain transport (ACT-10).
@@ -166,6 +173,16 @@ def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: i
         return transport.send(spec, timeout=timeout, max_bytes=max_bytes, url=url,
                               headers=with_user_agent(spec.headers))
     started = time.perf_counter()
+    if getattr(transport, "sends_specs", False):
+        try:
+            result: ResponseData | TransportFailure = transport.send_spec(
+                spec, timeout=timeout, max_bytes=max_bytes, url=url,
+                headers=with_user_agent(spec.headers))
+        except Exception as exc:
+            failure = _describe(exc, url)
+            return TransportFailure(failure.code, failure.message,
+                                    time.perf_counter() - started)
+        return result
     try:
         request = to_httpx(spec)
         request.extensions = _timeout_ext(timeout)
@@ -203,6 +220,16 @@ async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
     if not hasattr(transport, "handle_async_request"):
         return send_sync(transport, spec, timeout=timeout, max_bytes=max_bytes, url=url)
     started = time.perf_counter()
+    if getattr(transport, "sends_specs", False):
+        try:
+            result: ResponseData | TransportFailure = await transport.send_spec(
+                spec, timeout=timeout, max_bytes=max_bytes, url=url,
+                headers=with_user_agent(spec.headers))
+        except Exception as exc:
+            failure = _describe(exc, url)
+            return TransportFailure(failure.code, failure.message,
+                                    time.perf_counter() - started)
+        return result
     try:
         request = to_httpx(spec)
         request.extensions = _timeout_ext(timeout)

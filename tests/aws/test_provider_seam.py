@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_network import route_clients
 
 import arazzo
 from arazzo import LoopPacing, OpenAPISource, OperationRef, Provider
@@ -302,7 +303,7 @@ def test_default_providers_sign_and_pick_the_region(aws_region: str,
         seen.append(request)
         return _refuse(request)
 
-    monkeypatch.setattr("arazzo._run.default_transport", lambda: httpx.MockTransport(fake))
+    route_clients(monkeypatch, fake)  # signed requests go over the project's own client
     result = arazzo.run(FLAGSHIP, None, _flagship_inputs(), loop_delay=0)
     assert not result.succeeded
     assert seen[0].url.host == f"api.sagemaker.{aws_region}.amazonaws.com"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import yaml
 from _flagship import OPENAPI, SOURCE, WORKFLOW, inputs
+from fake_network import route_clients
 
 import arazzo
 from arazzo.aws._region import configured_region, regional_server_url
@@ -67,6 +68,7 @@ class FakeAws:
 def fake_aws(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
     """Every transport the engine or the CLI would open to the network is this fake."""
     fake = FakeAws()
+    route_clients(monkeypatch, fake)  # the project's own client: what signed runs go over
     monkeypatch.setattr("arazzo._run.default_transport", lambda: httpx.MockTransport(fake))
     monkeypatch.setattr("arazzo.aws._transport.httpx.HTTPTransport",
                         lambda *a, **k: httpx.MockTransport(fake))
