@@ -15,7 +15,8 @@ Workloads (docs/performance.md explains each figure and the targets):
    iteration in two CPU placements (spread; tool and server pinned to one CPU), each tool
    judged on its faster one; tracemalloc peak at a small vs a large N;
 3. steady state: one loaded Document, N runs of a 2-step workflow, first vs last window;
-4. concurrency: 200 concurrent ``run_async`` runs;
+4. concurrency: 200 concurrent ``run_async`` runs, against the same 200 runs made one after
+   the other with the sync ``run`` (alternating batches);
 5. load + validate: the largest corpus document and a generated OpenAPI description of
    at least 2 MiB (generator shared with ``bench_load.py``);
 6. cold CLI: ``arazzo run`` of the 2-step workflow in a fresh process.
@@ -792,9 +793,19 @@ def bench_concurrency(suite: Suite, server: LoopbackServer, entry: Path) -> None
             raise SystemExit(f"{len(bad)} of {n} concurrent runs failed: {bad[0].error}")
         return wall, [seconds for seconds, _ in done]
 
+    def sequential() -> float:
+        """The same n runs one after the other with the sync ``arazzo.run``."""
+        started = time.perf_counter()
+        for index in range(n):
+            result = arazzo.run(document, "createAndFetch", {"name": f"s{index}", "tag": "t"})
+            if not result.succeeded:
+                raise SystemExit(f"sequential run {index} failed: {result.error}")
+        return time.perf_counter() - started
+
     asyncio.run(batch())  # warm-up
-    rates, tails = [], []
-    for _ in range(cfg.repeat):
+    sequential()
+    rates, tails, sync_rates = [], [], []
+    for _ in range(cfg.repeat):  # alternating, so both see the same machine
         server.reset()
         with quiet_gc():
             wall, latencies = asyncio.run(batch())
@@ -803,10 +814,23 @@ def bench_concurrency(suite: Suite, server: LoopbackServer, entry: Path) -> None
             raise SystemExit(f"concurrency: {requests} requests for {n} runs")
         rates.append(n / wall)
         tails.append(p99(latencies))
+        server.reset()
+        with quiet_gc():
+            sync_wall = sequential()
+        requests = server.stats()["requests"]
+        if requests != 2 * n:
+            raise SystemExit(f"sequential: {requests} requests for {n} runs")
+        sync_rates.append(n / sync_wall)
     suite.add(Row("4 concurrency", f"{n} concurrent runs: throughput", "runs/s",
                   {ARAZZO: Cell.of(rates)}, lower_is_better=False, digits=0))
     suite.add(Row("4 concurrency", f"{n} concurrent runs: p99 latency", "ms",
                   {ARAZZO: Cell.of(tails)}, scale=1e3, digits=0))
+    suite.add(Row("4 concurrency", f"{n} sequential sync runs: throughput", "runs/s",
+                  {ARAZZO: Cell.of(sync_rates)}, lower_is_better=False, digits=0))
+    ratio = median(rates) / median(sync_rates)
+    suite.targets.append(Target(
+        f"{n} concurrent run_async at least as many runs/s as {n} sequential run", ratio >= 1.0,
+        f"{median(rates):,.0f} against {median(sync_rates):,.0f} runs/s ({ratio:.2f}x)"))
 
 
 # -- 5. load and validate -------------------------------------------------------------------------

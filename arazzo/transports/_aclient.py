@@ -29,9 +29,9 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
 from arazzo.engine._messages import Headers, ResponseData, TransportFailure
+from arazzo.engine._providers import IDEMPOTENT_METHODS
 from arazzo.transports._client import (
     _HEAD_END,
-    _IDEMPOTENT,
     _MAX_HEAD,
     _MAX_HEADER_LINES,
     _READ_SIZE,
@@ -404,7 +404,7 @@ class AsyncHTTPClient:
                 connection.close()
                 phase.connection = None
                 retry = connection.reused and attempt == 1 and (
-                    not sent or method in _IDEMPOTENT)
+                    not sent or method in IDEMPOTENT_METHODS)
                 if not retry:
                     detail = ("the server closed the connection without a response"
                               if isinstance(exc, _ClosedEarly) else _detail(exc))

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import socket
+import ssl
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+import test_http_client
 from server import Reply, ScriptedServer, closed_port
+from test_http_client import OK, RawServer, serve_forever
 
 import arazzo
 from arazzo.engine._messages import RequestSpec, ResponseData, TransportFailure
@@ -162,3 +168,84 @@ def test_an_httpx_async_transport_still_serves_a_source(flow: Path,
 
     result = asyncio.run(main())
     assert result.outputs == {"version": "2.4.1"}
+
+
+# -- TLS (ssl.SSLObject over memory BIOs on the pooled sockets) ---------------------------
+
+# the sync client's raw loopback server and self-signed certificate fixtures
+raw = test_http_client.raw
+certificate = test_http_client.certificate
+
+def _tls_server(raw: Callable[..., RawServer], certificate: tuple[Path, Path],
+                response: bytes) -> RawServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return raw(serve_forever(response), tls=context)
+
+
+def test_https_with_a_trusted_certificate_keeps_one_connection(
+        raw: Callable[..., RawServer], certificate: tuple[Path, Path]) -> None:
+    server = _tls_server(raw, certificate, OK)
+    client = AsyncHTTPClient(ssl_context=ssl.create_default_context(cafile=str(certificate[0])))
+    request = RequestSpec("app", "GET", server.url + "/secure", [])
+
+    async def three() -> list[ResponseData | TransportFailure]:
+        return [await client.send(request, timeout=5, max_bytes=1000) for _ in range(3)]
+
+    results = asyncio.run(three())
+    assert all(isinstance(r, ResponseData) and r.content == b'{"ok":true}' for r in results)
+    assert server.connections == 1
+    assert client.idle_connections() == 1
+    client.close()
+
+
+def test_https_body_larger_than_the_tls_records_and_reads(
+        raw: Callable[..., RawServer], certificate: tuple[Path, Path]) -> None:
+    body = json.dumps({"blob": "x" * 300_000}).encode()  # ~19 TLS records, many reads
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    server = _tls_server(raw, certificate, head + body)
+    client = AsyncHTTPClient(ssl_context=ssl.create_default_context(cafile=str(certificate[0])))
+    payload = b'{"name": "' + b"y" * 200_000 + b'"}'
+    request = RequestSpec("app", "POST", server.url + "/upload",
+                          [("Content-Type", "application/json")], payload)
+    result = asyncio.run(client.send(request, timeout=10, max_bytes=1 << 20))
+    assert isinstance(result, ResponseData)
+    assert result.content == body
+    assert server.requests[0].endswith(payload)  # the whole request body went through TLS
+    client.close()
+
+
+def test_https_refuses_an_untrusted_certificate(
+        raw: Callable[..., RawServer], certificate: tuple[Path, Path]) -> None:
+    server = _tls_server(raw, certificate, OK)
+    client = AsyncHTTPClient()  # certifi's bundle: the test certificate is not trusted
+    request = RequestSpec("app", "GET", server.url + "/secure", [])
+    result = asyncio.run(client.send(request, timeout=5, max_bytes=1000))
+    assert isinstance(result, TransportFailure)
+    assert result.code == "connect"
+    assert "CERTIFICATE_VERIFY_FAILED" in result.message
+    assert client.idle_connections() == 0
+
+
+def test_https_a_connection_the_server_closed_while_idle_is_replaced(
+        raw: Callable[..., RawServer], certificate: tuple[Path, Path]) -> None:
+    def one_then_close(srv: RawServer, conn: socket.socket, _index: int) -> None:
+        if srv.read_request(conn) is not None:
+            conn.sendall(OK)  # then the handler returns: the TLS connection is closed
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    server = raw(one_then_close, tls=context)
+    client = AsyncHTTPClient(ssl_context=ssl.create_default_context(cafile=str(certificate[0])))
+    request = RequestSpec("app", "GET", server.url + "/secure", [])
+
+    async def two() -> list[ResponseData | TransportFailure]:
+        first = await client.send(request, timeout=5, max_bytes=1000)
+        await asyncio.sleep(0.1)  # the server's close reaches the idle socket
+        return [first, await client.send(request, timeout=5, max_bytes=1000)]
+
+    results = asyncio.run(two())
+    assert all(isinstance(r, ResponseData) and r.status_code == 200 for r in results)
+    assert server.connections == 2
+    client.close()
