@@ -1,5 +1,3 @@
-import sys
+from arazzo.cli import console_main
 
-from arazzo.cli import main
-
-sys.exit(main())
+console_main()

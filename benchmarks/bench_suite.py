@@ -943,9 +943,32 @@ def bench_load_validate(suite: Suite, tmp: Path) -> None:
 
 # -- 6. cold CLI ----------------------------------------------------------------------------------
 
+#: issue 19: a cold ``arazzo run`` at least this many times faster than arazzo-runner's CLI
+COLD_CLI_TARGET = 1.3
+
+
 def arazzo_cli() -> list[str]:
-    script = Path(sys.executable).with_name("arazzo")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "arazzo"]
+    """The ``arazzo`` command as its console script runs it, on the code this suite imported
+    (the checkout under test, also when the environment's installed script is older or
+    belongs to another checkout): the entry point that checkout's pyproject.toml declares,
+    called as pip's generated script calls it, with the checkout first on ``sys.path``."""
+    root = Path(arazzo.__file__).resolve().parent.parent
+    target = "arazzo.cli:main"  # before pyproject.toml named one (an older checkout)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():  # [project.scripts] arazzo = "module:function"
+        import re
+
+        found = re.search(r'^arazzo\s*=\s*"([\w.]+:\w+)"', pyproject.read_text(), re.M)
+        target = found.group(1) if found else target
+    else:  # an installed package: its own entry point
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group="console_scripts", name="arazzo"):
+            target = point.value
+    module, _, func = target.partition(":")
+    return [sys.executable, "-c",
+            f"import sys; sys.path.insert(0, {str(root)!r}); from {module} import {func}; "
+            f"sys.exit({func}())"]
 
 
 Check = Callable[[str], "str | None"]
@@ -1029,15 +1052,16 @@ def bench_cli(suite: Suite, server: LoopbackServer, entry: Path) -> None:
                   scale=1e3, digits=0))
     suite.add(Row("6 cold CLI", "peak RSS of the run", "MB", memory | unusable, digits=0))
     mine, theirs = row.cells[ARAZZO].value, row.cells[RUNNER].value
-    name = "cold CLI start no slower than arazzo-runner's"
+    name = f"cold CLI run at least {COLD_CLI_TARGET}x faster than arazzo-runner's"
     if mine is None:
         suite.targets.append(Target(name, False, "arazzo failed the workload"))
     elif theirs is None:
         suite.targets.append(Target(name, None, f"arazzo-runner {row.text(RUNNER)}"))
     else:
-        suite.targets.append(Target(name, mine <= theirs,
-                                    f"{mine * 1e3:.0f} ms vs {theirs * 1e3:.0f} ms"))
-        if mine > theirs and cfg.profile:
+        met = mine * COLD_CLI_TARGET <= theirs
+        suite.targets.append(Target(name, met, f"{mine * 1e3:.0f} ms vs {theirs * 1e3:.0f} ms "
+                                               f"({theirs / mine:.2f}x)"))
+        if not met and cfg.profile:
             suite.profiles["cold CLI: imports (-X importtime)"] = import_profile()
             suite.profiles["cold CLI: one run in-process after imports (cProfile)"] = (
                 profile_top(lambda: cli_in_process(runs[ARAZZO][0], entry.parent), limit=15))

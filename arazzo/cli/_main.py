@@ -15,8 +15,8 @@ policy), :func:`choose_workflow` (with a "did you mean" for unknown ids) and
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -28,15 +28,25 @@ from arazzo import ArazzoError, UnsupportedFeature
 if TYPE_CHECKING:
     from arazzo import Document, SourceInfo
 
-__all__ = ["main"]
+__all__ = ["console_main", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+#: the user's modules ``--criterion-type`` imported: with any, the process ends the ordinary
+#: way (the user's code may count on what the interpreter does at exit)
+_USER_MODULES: set[str] = set()
+
 #: command modules, in the order they appear in ``--help``
 COMMANDS = ("arazzo.cli._validate", "arazzo.cli._inspect", "arazzo.cli._run",
             "arazzo.cli._runs")
+#: the module of each command (a test checks it against what the modules register): a command
+#: line that names its command builds only that command's parser (``build_parser``), so that
+#: ``arazzo run`` does not import what ``validate``, ``describe`` or ``runs`` need
+COMMAND_MODULES = {"validate": "arazzo.cli._validate", "list": "arazzo.cli._inspect",
+                   "describe": "arazzo.cli._inspect", "graph": "arazzo.cli._inspect",
+                   "run": "arazzo.cli._run", "runs": "arazzo.cli._runs"}
 
 EPILOG = """\
 examples:
@@ -77,6 +87,8 @@ def _all_options(parser: argparse.ArgumentParser) -> list[str]:
 
 def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
     """'; did you mean ...?' for an unknown command or option."""
+    import difflib
+
     match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
     if match:
         choices = re.findall(r"'?([\w.-]+)'?", match.group(2))
@@ -135,6 +147,7 @@ def criterion_types(args: argparse.Namespace) -> Any:
         if not sep or not name or not colon or not module_name or not attribute:
             raise UsageError(f"--criterion-type takes NAME=MODULE:ATTR, e.g. "
                              f"--criterion-type semver=my_checks:Semver (got {given!r})")
+        _USER_MODULES.add(module_name)  # the process then ends the ordinary way (console_main)
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
@@ -207,6 +220,8 @@ def load_document(args: argparse.Namespace) -> Document:
 
 def choose_workflow(document: Document, workflow_id: str | None) -> str:
     """The workflow to work on: the given id, or the only one; :class:`UsageError` otherwise."""
+    import difflib
+
     ids = [w.workflow_id for w in document.spec.workflows]
     if workflow_id is None:
         if len(ids) == 1:
@@ -234,7 +249,27 @@ def openapi_sources(document: Document) -> dict[str, SourceInfo]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command a command line names, when that is plain to see: only ``--debug`` and
+    ``--log-level LEVEL`` may come before it (any other option, an abbreviated one, ``--help``
+    or an unknown command gives ``None``: then every command is registered, as ``--help`` and
+    argparse's errors need)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--debug" or token.startswith("--log-level="):
+            continue
+        if token == "--log-level":
+            next(tokens, None)
+            continue
+        return token if token in COMMAND_MODULES else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of the ``arazzo`` command line. Given the command line about to be parsed,
+    only the command it names is registered (the others' modules are not imported); the
+    parser parses that command line exactly as the full one does."""
+    named = _named_command(argv) if argv is not None else None
     parser = _Parser(
         prog="arazzo",
         description="Read, validate and run Arazzo 1.0 workflow descriptions.",
@@ -252,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arazzo {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND",
                                        parser_class=_Parser)
-    for module_name in COMMANDS:
+    for module_name in COMMANDS if named is None else (COMMAND_MODULES[named],):
         importlib.import_module(module_name).register(subparsers)
     for name, sub in subparsers.choices.items():
         sub.set_defaults(command_name=name)
@@ -265,7 +300,9 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -341,5 +378,57 @@ def _call(handler: Any, args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def console_main() -> NoReturn:
+    """The ``arazzo`` command (the console script, and ``python -m arazzo``): :func:`main`,
+    then the end of the process.
+
+    The interpreter's own end of a process (collecting and freeing every object and module)
+    takes tens of milliseconds after pydantic and the engine are loaded, on every command;
+    when nothing can be lost by skipping it (:func:`_fast_exit`), the process runs its exit
+    handlers (:mod:`atexit`: the pooled connections, logging's flush, ...), flushes stdout and
+    stderr and ends with ``os._exit``. Otherwise (a durable run, threads still running, user
+    code, a tracer or profiler, or an output that cannot be flushed) it ends the ordinary way,
+    with the same status.
+    """
+    import gc
+
+    # The start-up allocates a few hundred thousand objects that all live to the end; a
+    # collection every 700 of them (the default) walks them again and again for nothing.
+    # Cycles are still collected, every 100,000 allocations instead.
+    gc.set_threshold(100_000, *gc.get_threshold()[1:])
+    try:
+        code = main()
+    except SystemExit as exc:  # --help, --version and argparse's errors
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise
+        code = exc.code or 0
+    _fast_exit(code)
+    sys.exit(code)
+
+
+def _fast_exit(code: int) -> None:
+    """End the process now with ``code`` when that loses nothing; return when it could."""
+    if _USER_MODULES or sys.gettrace() is not None or sys.getprofile() is not None:
+        return  # the user's code; a debugger, coverage or a profiler that reports at exit
+    if sys.flags.inspect or os.environ.get("PYTHONINSPECT"):
+        return  # python -i: the interactive prompt comes after
+    if any(name in sys.modules for name in ("arazzo.durable", "dbos")):
+        return  # durable runs: DBOS shuts down the ordinary way
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return  # a thread still running is waited for, as the interpreter would
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter runs at exit (then it forgets them)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # a closed pipe: the interpreter's own exit reports it, as usual
+        return
+    if threading is not None and threading.active_count() > 1:
+        return  # an exit handler started one
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

@@ -120,9 +120,15 @@ def workflow(server: ScriptedServer, tmp_path: Path) -> Path:
     return tmp_path
 
 
+#: what a plain run does not load either: the other commands' modules (build_parser
+#: registers only the command named)
+NOT_FOR_A_RUN = ("arazzo.cli._inspect", "arazzo.cli._runs", "arazzo.cli._validate")
+
+
 def test_a_plain_run_loads_no_heavy_module(workflow: Path, server: ScriptedServer) -> None:
     code, loaded, out, err = _probe(["run", "flow.arazzo.yaml", "--inputs",
-                                     '{"name": "widget"}', "--format", "json"], workflow)
+                                     '{"name": "widget"}', "--format", "json"], workflow,
+                                    (*HEAVY, *NOT_FOR_A_RUN))
     assert code == 0, err
     assert json.loads(out)["outputs"] == {"name": "widget"}
     assert [r.method for r in server.requests] == ["POST", "GET"]
@@ -166,3 +172,27 @@ def test_model_modules_keep_real_annotations(module: object) -> None:
     """``from __future__ import annotations`` in a model module makes pydantic evaluate every
     field annotation from its string (a compile() each): a slower import of the models."""
     assert "annotations" not in vars(module)
+
+
+@pytest.mark.parametrize(("args", "status"), [
+    (["run", "flow.arazzo.yaml", "--inputs", '{"name": "widget"}', "--format", "json"], 0),
+    (["run", "flow.arazzo.yaml", "--workflow", "nope"], 2),
+    (["--version"], 0),
+])
+def test_the_command_ends_with_its_status_and_all_its_output(
+        workflow: Path, server: ScriptedServer, args: list[str], status: int) -> None:
+    """``python -m arazzo`` ends the quick way (console_main): stdout piped to a file is
+    complete and the exit status is the command's."""
+    out = workflow / "out.txt"
+    with out.open("w") as stdout:
+        proc = subprocess.run([sys.executable, "-m", "arazzo", *args], cwd=workflow,
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60,
+                              check=False)
+    assert proc.returncode == status, proc.stderr
+    text = out.read_text()
+    if args[0] == "run" and status == 0:
+        assert json.loads(text)["outputs"] == {"name": "widget"}
+    elif args[0] == "--version":
+        assert text.startswith("arazzo ")
+    else:
+        assert "no workflow 'nope'" in proc.stderr

@@ -38,7 +38,9 @@ ALLOWED_MODULES = {
 #: ``_``-attributes the CLI may read: argparse has no public API for walking a parser
 ALLOWED_ATTRIBUTES = {("cli/_main.py", "_actions"), ("cli/_main.py", "_SubParsersAction"),
                       # os._exit: a stopped worker leaves runs going on in its threads
-                      ("cli/_runs.py", "_exit")}
+                      ("cli/_runs.py", "_exit"),
+                      # the quick end of a process: its exit handlers first, then os._exit
+                      ("cli/_main.py", "_run_exitfuncs"), ("cli/_main.py", "_exit")}
 
 
 def _is_private(module: str) -> bool:

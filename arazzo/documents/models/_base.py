@@ -82,6 +82,8 @@ class ArazzoModel(_Located):
     ``since_1_1`` names (by their document names) the fields Arazzo 1.1 added to the object: in
     a document validated as 1.0 they are errors that say so (V11-VER-01)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     allow_unknown: ClassVar[bool] = False
     since_1_1: ClassVar[frozenset[str]] = frozenset()
 
