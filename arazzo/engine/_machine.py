@@ -254,9 +254,8 @@ class Engine:
         for doc, wf_id in wp.depends_on:
             dep = self.plan.workflow(doc, wf_id)
             if dep.key not in self._dep_inputs:
-                props = (dep.inputs_schema or {}).get("properties")
-                chosen = {k: v for k, v in self.inputs.items()
-                          if isinstance(props, dict) and k in props}
+                declared = dep.declared_inputs
+                chosen = {k: v for k, v in self.inputs.items() if k in declared}
                 try:
                     self._dep_inputs[dep.key] = dep.prepare_inputs(chosen)
                 except InputError as exc:

@@ -241,6 +241,27 @@ class WorkflowPlan:
     def key(self) -> tuple[int, str]:
         return (id(self.document), self.workflow_id)
 
+    @functools.cached_property
+    def declared_inputs(self) -> frozenset[str]:
+        """The input names the inputs schema declares (``properties``, also behind a local
+        ``$ref`` and in ``allOf`` members): what a caller passes on to this workflow as a
+        dependency (WF-04). Found once per plan."""
+        names: set[str] = set()
+        pending: list[Any] = [self.inputs_schema]
+        seen = 0
+        while pending and seen < 64:
+            schema = _deref(pending.pop(), self._root)
+            seen += 1
+            if not isinstance(schema, dict):
+                continue
+            props = schema.get("properties")
+            if isinstance(props, dict):
+                names.update(k for k in props if isinstance(k, str))
+            members = schema.get("allOf")
+            if isinstance(members, list):
+                pending.extend(members)
+        return frozenset(names)
+
     @property
     def label(self) -> str:
         return self.workflow_id

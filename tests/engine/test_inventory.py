@@ -1501,6 +1501,49 @@ def test_RTE09_workflows_outputs_and_inputs_after_depends_on(tmp_path: Path,
     assert result.outputs == {"ttl": 60, "session": {"token": "tk", "ttl": 60}}
 
 
+def test_WF04_a_dependency_gets_the_inputs_its_referenced_schema_declares(
+        tmp_path: Path, server: ScriptedServer) -> None:
+    """The dependency's inputs schema is a ``$ref`` to components/inputs (and an ``allOf``
+    member): the caller's inputs it declares are passed on, the others are not."""
+    server.route("POST", "/v1/login", Reply(200, json={"session": {"token": "tk", "ttl": 60}}))
+    server.route("GET", "/v1/status", Reply(200))
+    path = doc(tmp_path, """
+    components:
+      inputs:
+        creds: {type: object, properties: {user: {type: string}}}
+        auth: {allOf: [{$ref: '#/components/inputs/creds'},
+                       {type: object, properties: {realm: {type: string}}}]}
+    workflows:
+    - workflowId: auth
+      inputs: {$ref: '#/components/inputs/auth'}
+      steps:
+      - stepId: login
+        operationId: login
+        requestBody: {payload: {user: $inputs.user}}
+        outputs: {session: $response.body#/session}
+      outputs: {session: $steps.login.outputs.session}
+    - workflowId: w
+      dependsOn: [auth]
+      inputs: {type: object, properties: {user: {type: string}, realm: {type: string},
+                                          other: {type: string}}}
+      steps:
+      - stepId: s
+        operationId: getStatus
+        parameters:
+        - {name: X-User, in: header, value: $workflows.auth.inputs.user}
+      outputs:
+        user: $workflows.auth.inputs.user
+        realm: $workflows.auth.inputs.realm
+        other: $workflows.auth.inputs.other
+    """)
+    result = run(path, server, inputs={"user": "ann", "realm": "r1", "other": "x"})
+    assert result.succeeded, result.error
+    login, status = server.requests
+    assert login.body == b"user=ann"
+    assert status.headers["x-user"] == "ann"
+    assert result.outputs == {"user": "ann", "realm": "r1"}  # "other" was not passed on
+
+
 def test_RTE09_workflows_expressions_after_a_workflow_id_step(tmp_path: Path,
                                                              server: ScriptedServer) -> None:
     server.route("GET", "/v1/pets/{id}", Reply(200, json={"n": 1}))
