@@ -156,14 +156,14 @@ def test_the_quick_suite_runs_and_arazzo_gets_every_workload_right(tmp_path: Pat
             continue
         assert cell["status"] == "ok", (row["metric"], cell)
         assert isinstance(cell["value"], (int, float)), (row["metric"], cell)
-        if "engine overhead" in row["metric"]:
+        if "engine overhead" in row["metric"] or "run overhead" in row["metric"]:
             # a difference of two timings (per step minus the bare exchange): on a loaded
             # machine it can come out below zero; its sign is not the suite's to check
             continue
         assert cell["value"] > 0, (row["metric"], cell)
         assert row["cells"].get(RUNNER, {"status": "n/a"})["status"] == "n/a"
     verdicts = {t["name"]: t["verdict"] for t in data["targets"]}
-    assert verdicts["cold CLI start no slower than arazzo-runner's"] == "N/A"
+    assert verdicts["cold CLI run at least 1.3x faster than arazzo-runner's"] == "N/A"
     assert {"signed poll iteration <= 1.5x unsigned",
             "signer no slower than botocore SigV4Auth"} <= set(verdicts)
     assert any(name.startswith("memory flat") for name in verdicts)
