@@ -157,6 +157,10 @@ class _Attempt:
 
 
 _EMPTY: dict[str, Any] = {}
+#: the records of the default actions (immutable: shared by every record)
+_NEXT = ActionRecord(None, "next")
+_END = ActionRecord(None, "end")
+_FAIL = ActionRecord(None, "fail")
 #: a response's query and path parameters: there are none (shared, read-only)
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
@@ -366,12 +370,14 @@ class Engine:
         if failure is not None and self.masker.values:
             failure = failure._masked(self.masker.text)
         error = failure.message if failure is not None else None
+        # RunResult's fields in order: workflow_id, succeeded, outputs, steps, error, ended_by,
+        # duration, workflows, dropped_records, failure, _masker
         result = RunResult(
-            workflow_id=root.workflow_id, succeeded=outcome.succeeded, outputs=outcome.outputs,
-            steps=[*self.head, *self.records], error=error, ended_by=outcome.ended_by,
-            duration=time.perf_counter() - started,
-            workflows={k: dict(v.get("outputs", {})) for k, v in self.workflows.items()},
-            dropped_records=self.dropped, failure=failure, _masker=self.masker)
+            root.workflow_id, outcome.succeeded, outcome.outputs,
+            [*self.head, *self.records] if self.records else self.head, error,
+            outcome.ended_by, time.perf_counter() - started,
+            {k: dict(v.get("outputs", _EMPTY)) for k, v in self.workflows.items()},
+            self.dropped, failure, self.masker)
         if self.hooks:
             self._emit(RunFinished(root.workflow_id, result.succeeded,
                                    self.masker.value(result.outputs), result.error,
@@ -461,11 +467,11 @@ class Engine:
                 frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index} \
                     if frame.retries else frame.retries
                 if action is None:
-                    record_action = ActionRecord(None, "next" if index + 1 < count else "end")
+                    record_action = _NEXT if index + 1 < count else _END
                 else:
                     record_action = ActionRecord(action.name, action.type, action.target)
             elif action is None:
-                record_action = ActionRecord(None, "fail")
+                record_action = _FAIL
             else:
                 record_action = ActionRecord(action.name, action.type, action.target)
             self._finish_step(frame, step, attempt, record_action)
@@ -585,18 +591,23 @@ class Engine:
         if attempt.succeeded:
             self.completed.add((frame.plan.key, step.step_id))
         masker = self.masker
-        reasons = tuple(f._masked(masker.text) for f in attempt.failures) if masker.values \
-            else tuple(attempt.failures)
-        failures = tuple(f.message for f in reasons)
-        # a record keeps the real outputs and URL (RunResult.masked() masks them for display)
+        if not attempt.failures:
+            reasons: tuple[Failure, ...] = ()
+            failures: tuple[str, ...] = ()
+        else:
+            reasons = tuple(f._masked(masker.text) for f in attempt.failures) \
+                if masker.values else tuple(attempt.failures)
+            failures = tuple(f.message for f in reasons)
+        # a record keeps the real outputs and URL (RunResult.masked() masks them for display);
+        # the fields in StepRecord's order: step_id, workflow_id, attempt, succeeded, method,
+        # url, status_code, duration, outputs, action, failures, error_code, error_message,
+        # number, reasons
         self._record(StepRecord(
-            step_id=step.step_id, workflow_id=frame.plan.workflow_id,
-            attempt=frame.iterations.get(step.index, 1), succeeded=attempt.succeeded,
-            method=attempt.method, url=attempt.url, status_code=attempt.status_code,
-            duration=attempt.duration, outputs=attempt.outputs,
-            action=action, failures=failures, error_code=attempt.error_code,
-            error_message=masker.text(attempt.error_message) if attempt.error_message
-            else None, number=self.recorded + 1, reasons=reasons))
+            step.step_id, frame.plan.workflow_id, frame.iterations.get(step.index, 1),
+            attempt.succeeded, attempt.method, attempt.url, attempt.status_code,
+            attempt.duration, attempt.outputs, action, failures, attempt.error_code,
+            masker.text(attempt.error_message) if attempt.error_message else None,
+            self.recorded + 1, reasons))
         if self.hooks:
             outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
@@ -678,7 +689,8 @@ class Engine:
                 sent, refreshable = yield from self._authorize(step, request, wf_id)
             except TokenError as exc:
                 return self._auth_failure(exc, ctx, frame, step)
-        self._request_sent(wf_id, step, sent)
+        if self.hooks:
+            self._request_sent(wf_id, step, sent)
         result = yield Send(sent, wf_id, step.step_id, step.timeout)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
             # a cached OAuth2 token was refused: fetch a new one and send once more
@@ -695,8 +707,8 @@ class Engine:
             result = yield Send(sent, wf_id, step.step_id, step.timeout)
         ctx.url = request.url
         ctx.method = request.method
-        ctx.request = HttpMessage(headers=dict(request.headers), query=request.query_params,
-                                  path=request.path_params, body=request.body)
+        ctx.request = HttpMessage(dict(request.headers), request.query_params,
+                                  request.path_params, request.body)
         if isinstance(result, TransportFailure):
             why = result.message
             if result.code == "timeout" and step.timeout_ms is not None:
@@ -718,8 +730,8 @@ class Engine:
             failures.append(_reason(frame, step, "response", str(exc),
                                     status_code=result.status_code))
         ctx.status_code = result.status_code
-        ctx.response = HttpMessage(headers=result.headers, query=_NO_PARAMS, path=_NO_PARAMS,
-                                   body=body)
+        status = result.status_code
+        ctx.response = HttpMessage(result.headers, _NO_PARAMS, _NO_PARAMS, body)
         self._last_http = ctx
         if self.hooks:
             self._emit(ResponseReceived(wf_id, step.step_id, result.status_code, result.elapsed,
@@ -734,12 +746,11 @@ class Engine:
                                     "successCriteria: success means a 2xx status)",
                                     status_code=result.status_code)]
         outputs = self._step_outputs(frame, step, ctx, failures)
-        code, message = error_details(result.status_code, result.headers, body)
+        code, message = error_details(status, result.headers, body) if status >= 400 \
+            else (None, None)
         retry_after = parse_retry_after(result.headers) if failures else None
-        return _Attempt(not failures, ctx, failures, outputs,
-                        method=request.method, url=sent.url,
-                        status_code=result.status_code, duration=result.elapsed,
-                        retry_after=retry_after, error_code=code, error_message=message)
+        return _Attempt(not failures, ctx, failures, outputs, request.method, sent.url,
+                        status, result.elapsed, retry_after, code, message)
 
     def _request_sent(self, wf_id: str, step: StepPlan, request: RequestSpec) -> None:
         if self.hooks:

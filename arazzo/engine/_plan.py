@@ -237,8 +237,9 @@ class WorkflowPlan:
     def _root(self) -> Mapping[str, Any]:
         return self.schema_root if self.schema_root is not None else self.document.raw
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[int, str]:
+        """``(id(document), workflowId)``: the plan's identity within a run (found once)."""
         return (id(self.document), self.workflow_id)
 
     @functools.cached_property

@@ -60,20 +60,45 @@ def _charset(content_type: str | None) -> str:
     return "utf-8"
 
 
-def _text(content: bytes, content_type: str | None) -> str:
+#: how a body of each Content-Type value is read: (media type, reading, charset), where the
+#: reading is ``"json"``, ``"text"``, ``"bytes"`` or ``""`` (no media type: sniffed). A
+#: server sends the same few values over and over; bounded, emptied when full.
+_READINGS: dict[str | None, tuple[str, str, str]] = {}
+_READINGS_MAX = 256
+
+
+def _reading(content_type: str | None) -> tuple[str, str, str]:
+    found = _READINGS.get(content_type)
+    if found is None:
+        mt = media_type(content_type)
+        if is_json_type(mt):
+            kind = "json"
+        elif _is_xml(mt) or mt.startswith("text/") or mt in (
+                "application/x-www-form-urlencoded", "application/javascript"):
+            kind = "text"
+        else:
+            kind = "bytes" if mt else ""
+        found = (mt, kind, _charset(content_type))
+        if len(_READINGS) >= _READINGS_MAX:
+            _READINGS.clear()
+        _READINGS[content_type] = found
+    return found
+
+
+def _decoded(content: bytes, charset: str) -> str:
     try:
-        return content.decode(_charset(content_type))
+        return content.decode(charset)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise BodyError(f"the body is not valid {_charset(content_type)} text") from exc
+        raise BodyError(f"the body is not valid {charset} text") from exc
 
 
 def parse_body(content: bytes, content_type: str | None) -> Any:
     """The body as expressions see it; raises :class:`BodyError` on a mismatch."""
     if not content:
         return MISSING
-    mt = media_type(content_type)
-    if is_json_type(mt):
-        text = _text(content, content_type)
+    mt, kind, charset = _reading(content_type)
+    if kind == "json":
+        text = _decoded(content, charset)
         try:
             return json.loads(text)
         except ValueError as exc:
@@ -81,10 +106,9 @@ def parse_body(content: bytes, content_type: str | None) -> Any:
             raise BodyError(f"the response says {mt} but its body is not JSON "
                             f"({exc.args[0] if exc.args else exc}; starts with {snippet!r})"
                             ) from None
-    if _is_xml(mt) or mt.startswith("text/") or mt in (
-            "application/x-www-form-urlencoded", "application/javascript"):
-        return _text(content, content_type)
-    if mt:
+    if kind == "text":
+        return _decoded(content, charset)
+    if kind == "bytes":
         return content
     try:
         text = content.decode("utf-8")
