@@ -487,14 +487,29 @@ class _Defaults:
 
 
 def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
-    schema = _deref(schema, raw)
+    """The secret inputs (SEC-04): the ``format: password`` and ``writeOnly: true``
+    properties of the inputs schema, also behind a ``$ref`` and in ``allOf`` members (and
+    ``$ref``s in them, as :attr:`WorkflowPlan.declared_inputs` finds the names)."""
     out: set[str] = set()
-    if isinstance(schema, dict):
-        for name, raw_prop in (schema.get("properties") or {}).items():
-            prop = _deref(raw_prop, raw)
-            if isinstance(prop, dict) and (prop.get("format") == "password"
-                                           or prop.get("writeOnly") is True):
-                out.add(name)
+    pending: list[Any] = [schema]
+    seen: set[int] = set()
+    keep: list[Any] = []  # the schemas ``seen`` holds the ids of
+    while pending and len(seen) < 64:
+        node = _deref(pending.pop(), raw)
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        keep.append(node)
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            for name, raw_prop in properties.items():
+                prop = _deref(raw_prop, raw)
+                if isinstance(prop, dict) and (prop.get("format") == "password"
+                                               or prop.get("writeOnly") is True):
+                    out.add(name)
+        members = node.get("allOf")
+        if isinstance(members, list):
+            pending.extend(reversed(members))
     return frozenset(out)
 
 
