@@ -16,7 +16,10 @@ type checker, its ``equal`` and its evaluated-properties rules for ``unevaluated
 Unsure, hence ``False``: an exception of any kind (an invalid regex, a comparison between
 unlike types, a pointer to nowhere, deep recursion), ``unevaluatedItems``, a ``$schema`` other
 than 2020-12's, and in caller-supplied schemas ``$id``, anchors and ``$dynamicRef``. The
-differential tests in ``tests/documents/test_schemacheck.py`` hold it to jsonschema.
+inputs check (:class:`InputsCheck`, once per run) runs a compiled form of the inputs schema
+(:class:`_Compiler`), the interpreter deciding what it does not compile. The differential tests
+in ``tests/documents/test_schemacheck.py`` and ``test_schemacheck_compiled.py`` hold both to
+jsonschema.
 """
 
 from __future__ import annotations
