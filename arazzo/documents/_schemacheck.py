@@ -16,7 +16,10 @@ type checker, its ``equal`` and its evaluated-properties rules for ``unevaluated
 Unsure, hence ``False``: an exception of any kind (an invalid regex, a comparison between
 unlike types, a pointer to nowhere, deep recursion), ``unevaluatedItems``, a ``$schema`` other
 than 2020-12's, and in caller-supplied schemas ``$id``, anchors and ``$dynamicRef``. The
-differential tests in ``tests/documents/test_schemacheck.py`` hold it to jsonschema.
+inputs check (:class:`InputsCheck`, once per run) runs a compiled form of the inputs schema
+(:class:`_Compiler`), the interpreter deciding what it does not compile. The differential tests
+in ``tests/documents/test_schemacheck.py`` and ``test_schemacheck_compiled.py`` hold both to
+jsonschema.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ import importlib.util
 import json
 import numbers
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import unquote, urldefrag, urljoin
 
 __all__ = ["InputsCheck", "document_is_valid", "inputs_are_valid"]
@@ -687,41 +690,669 @@ def document_is_valid(raw: Any, version: str = "1.0") -> bool:
     return _verdict(checker, schema, raw, uri)
 
 
+# -- the inputs check, compiled -----------------------------------------------------------
+
+#: a compiled subschema: True valid, False invalid (both certain), or raises (unsure)
+_Check = Callable[[Any], bool]
+#: subschema nodes compiled per inputs schema at most; past it, the interpreter decides
+_MAX_NODES = 2000
+_NUMBER_TYPES = (int, float)
+
+
+def _unsure(_instance: Any) -> bool:
+    raise _Unsure
+
+
+def _valid(_instance: Any) -> bool:
+    return True
+
+
+def _invalid(_instance: Any) -> bool:
+    return False
+
+
+def _is_object(instance: Any) -> bool:
+    return isinstance(instance, dict)
+
+
+def _is_string(instance: Any) -> bool:
+    return isinstance(instance, str)
+
+
+def _is_array(instance: Any) -> bool:
+    return isinstance(instance, list)
+
+
+def _is_null(instance: Any) -> bool:
+    return instance is None
+
+
+def _is_boolean(instance: Any) -> bool:
+    return isinstance(instance, bool)
+
+
+def _is_number_type(instance: Any) -> bool:
+    kind = type(instance)
+    if kind is int or kind is float:
+        return True
+    return _is_number(instance)
+
+
+def _is_integer_type(instance: Any) -> bool:
+    kind = type(instance)
+    if kind is int:
+        return True
+    if kind is float:
+        return bool(instance.is_integer())
+    if kind is bool:
+        return False
+    return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
+
+
+_TYPE_TESTS: dict[str, _Check] = {
+    "object": _is_object, "string": _is_string, "array": _is_array, "null": _is_null,
+    "boolean": _is_boolean, "number": _is_number_type, "integer": _is_integer_type,
+}
+
+
+def _every(checks: list[_Check]) -> _Check:
+    """All of ``checks``, in order (the first False or exception ends it)."""
+    if not checks:
+        return _valid
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda instance: first(instance) and second(instance)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda instance: first(instance) and second(instance) and third(instance)
+    frozen = tuple(checks)
+
+    def run(instance: Any) -> bool:
+        for check in frozen:  # noqa: SIM110 - no generator on the hot path
+            if not check(instance):
+                return False
+        return True
+    return run
+
+
+def _is_limit(value: Any) -> bool:
+    return type(value) in _NUMBER_TYPES
+
+
+def _names(value: Any) -> bool:
+    return type(value) is list and all(type(name) is str for name in value)
+
+
+class _Compiler:
+    """Compiles an inputs schema (a document's own: not trusted) into closures of the
+    keyword values, their compiled subschemas and resolved ``$ref`` targets, so a call walks
+    no schema dicts. Each compiled node decides exactly what :meth:`_Checker.check` decides
+    at the same depth, but ``anyOf`` stops at its first valid branch (as jsonschema does;
+    the interpreter looks on for annotations, which only ``unevaluatedProperties`` reads, and
+    that is never decided for a document's own schemas). A node outside the well-formed
+    shapes compiled here (a ``$ref`` loop, an odd keyword value, ``$id``, ...) is left to the
+    interpreter: the compiled node calls it."""
+
+    def __init__(self, resources: dict[str, Any],
+                 refs: dict[tuple[str, str], tuple[Any, str]]) -> None:
+        self.resources = resources
+        self.refs = refs
+        self.made: dict[tuple[int, str, int], _Check] = {}
+        #: the (schema, base) nodes being compiled: a $ref back to one is a loop
+        self.active: set[tuple[int, str]] = set()
+
+    def _checker(self) -> _Checker:
+        return _Checker(self.resources, trusted=False, refs=self.refs)
+
+    def interpreted(self, schema: Any, base: str, scope: tuple[str, ...], depth: int
+                    ) -> _Check:
+        """The interpreter's verdict on ``schema`` at ``depth`` (a fresh checker per call)."""
+        resources, refs = self.resources, self.refs
+
+        def run(instance: Any) -> bool:
+            checker = _Checker(resources, trusted=False, refs=refs)
+            checker.depth = depth
+            return checker.check(schema, instance, base, scope) is not None
+        return run
+
+    def compile(self, schema: Any, base: str, scope: tuple[str, ...], depth: int) -> _Check:
+        if schema is True:
+            return _valid
+        if schema is False:
+            return _invalid
+        if type(schema) is not dict or depth >= _MAX_DEPTH:
+            return _unsure
+        key = (id(schema), base, depth)
+        found = self.made.get(key)
+        if found is not None:
+            return found
+        if len(self.made) >= _MAX_NODES:
+            return self.interpreted(schema, base, scope, depth)
+        self.active.add((id(schema), base))
+        try:
+            found = self._node(schema, base, scope, depth)
+        except _Interpret:
+            found = self.interpreted(schema, base, scope, depth)
+        finally:
+            self.active.discard((id(schema), base))
+        self.made[key] = found
+        return found
+
+    def _node(self, schema: dict[str, Any], base: str, scope: tuple[str, ...],
+              depth: int) -> _Check:
+        checks: list[_Check] = []
+        for keyword, value in schema.items():
+            build = _BUILDERS.get(keyword)
+            if build is not None:
+                check = build(self, value, schema, base, scope, depth + 1)
+                if check is not None:
+                    checks.append(check)
+            elif keyword in _KEYWORDS or keyword in _UNSURE or keyword == "$id" or (
+                    keyword == "$schema" and value != _DRAFT):
+                raise _Interpret  # decided (or found unsure) by the interpreter
+        if "unevaluatedProperties" in schema:
+            checks.append(_not_object)  # never decided for an object: unsure
+        return _every(checks)
+
+    def ref_target(self, ref: Any, base: str, scope: tuple[str, ...], depth: int) -> _Check:
+        if type(ref) is not str:
+            raise _Interpret
+        try:
+            target, uri, scope = self._checker().resolve(ref, base, scope)
+        except Exception:
+            raise _Interpret from None  # unsure or unresolvable, as the interpreter finds
+        if (id(target), uri) in self.active:
+            raise _Interpret  # a loop
+        return self.compile(target, uri, scope, depth)
+
+
+class _Interpret(Exception):
+    """The node is left to the interpreter (:meth:`_Compiler.interpreted`)."""
+
+
+def _not_object(instance: Any) -> bool:
+    if isinstance(instance, dict):
+        raise _Unsure
+    return True
+
+
+# each builder: (compiler, value, schema, base, scope, depth of subschemas) -> check, None
+# (nothing to check), or raises _Interpret; each check mirrors the interpreter's handler
+
+
+def _build_ref(c: _Compiler, ref: Any, _schema: Any, base: str, scope: tuple[str, ...],
+               depth: int) -> _Check:
+    return c.ref_target(ref, base, scope, depth)
+
+
+def _build_type(_c: _Compiler, types: Any, *_: Any) -> _Check:
+    names = [types] if isinstance(types, str) else types
+    if type(names) is not list or not names or any(
+            type(name) is not str or name not in _TYPE_TESTS for name in names):
+        raise _Interpret
+    tests = tuple(_TYPE_TESTS[name] for name in names)
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda instance: first(instance) or second(instance)
+    return lambda instance: any(test(instance) for test in tests)
+
+
+def _build_enum(_c: _Compiler, enums: Any, *_: Any) -> _Check:
+    if type(enums) is not list:
+        raise _Interpret
+    values = tuple(enums)
+    if any(type(value) not in _ATOMS for value in values):
+        return lambda instance: any(_equal(each, instance) for each in values)
+    # atoms only: equal is == within str and within numbers, identity for booleans and null
+    strings = frozenset(value for value in values if type(value) is str)
+    numbers_ = frozenset(value for value in values if type(value) in _NUMBER_TYPES)
+    others = tuple(value for value in values if type(value) not in (str, int, float))
+
+    def run(instance: Any) -> bool:
+        kind = type(instance)
+        if kind is str:
+            return instance in strings
+        if kind is int or kind is float:
+            return instance in numbers_  # equal numbers hash alike
+        if kind is bool or instance is None:
+            return any(each is instance for each in others)
+        return any(_equal(each, instance) for each in values)
+    return run
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _build_const(_c: _Compiler, const: Any, *_: Any) -> _Check:
+    if type(const) is str:
+        return lambda instance: instance == const if type(instance) is str else \
+            _equal(instance, const)
+    return lambda instance: _equal(instance, const)
+
+
+def _length_limit(kind: type[Sized], *, least: bool) -> Any:
+    """A builder of ``minLength`` (``least``) or ``maxLength`` and their like for ``kind``."""
+    def builder(_c: _Compiler, limit: Any, *_: Any) -> _Check:
+        if not _is_limit(limit):
+            raise _Interpret
+        if least:
+            return lambda instance: not (isinstance(instance, kind) and len(instance) < limit)
+        return lambda instance: not (isinstance(instance, kind) and len(instance) > limit)
+    return builder
+
+
+def _build_minimum(_c: _Compiler, limit: Any, *_: Any) -> _Check:
+    if not _is_limit(limit):
+        raise _Interpret
+
+    def run(instance: Any) -> bool:
+        kind = type(instance)
+        if kind is int or kind is float:
+            return not instance < limit
+        return not (_is_number(instance) and instance < limit)
+    return run
+
+
+def _build_maximum(_c: _Compiler, limit: Any, *_: Any) -> _Check:
+    if not _is_limit(limit):
+        raise _Interpret
+
+    def run(instance: Any) -> bool:
+        kind = type(instance)
+        if kind is int or kind is float:
+            return not instance > limit
+        return not (_is_number(instance) and instance > limit)
+    return run
+
+
+def _build_exclusive_minimum(_c: _Compiler, limit: Any, *_: Any) -> _Check:
+    if not _is_limit(limit):
+        raise _Interpret
+
+    def run(instance: Any) -> bool:
+        kind = type(instance)
+        if kind is int or kind is float:
+            return not instance <= limit
+        return not (_is_number(instance) and instance <= limit)
+    return run
+
+
+def _build_exclusive_maximum(_c: _Compiler, limit: Any, *_: Any) -> _Check:
+    if not _is_limit(limit):
+        raise _Interpret
+
+    def run(instance: Any) -> bool:
+        kind = type(instance)
+        if kind is int or kind is float:
+            return not instance >= limit
+        return not (_is_number(instance) and instance >= limit)
+    return run
+
+
+def _build_multiple_of(_c: _Compiler, divisor: Any, *_: Any) -> _Check:
+    if not _is_limit(divisor) or not divisor:
+        raise _Interpret
+    return lambda instance: _multiple_of(cast(_Checker, None), divisor, instance) is not None
+
+
+def _build_pattern(_c: _Compiler, pattern: Any, *_: Any) -> _Check:
+    if type(pattern) is not str:
+        raise _Interpret
+    try:
+        search = re.compile(pattern).search
+    except Exception:
+        raise _Interpret from None
+    return lambda instance: not isinstance(instance, str) or search(instance) is not None
+
+
+def _build_unique_items(_c: _Compiler, unique: Any, *_: Any) -> _Check | None:
+    if type(unique) is not bool:
+        raise _Interpret
+    if not unique:
+        return None
+    return lambda instance: not (isinstance(instance, list) and _has_duplicates(instance))
+
+
+def _build_required(_c: _Compiler, required: Any, *_: Any) -> _Check | None:
+    if not _names(required):
+        raise _Interpret
+    if not required:
+        return None
+    names = tuple(required)
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for name in names:
+                if name not in instance:
+                    return False
+        return True
+    return run
+
+
+def _build_dependent_required(_c: _Compiler, dependent: Any, *_: Any) -> _Check:
+    if type(dependent) is not dict or not all(
+            type(name) is str and _names(each) for name, each in dependent.items()):
+        raise _Interpret
+    pairs = tuple((name, tuple(each)) for name, each in dependent.items())
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for name, dependency in pairs:
+                if name in instance:
+                    for each in dependency:
+                        if each not in instance:
+                            return False
+        return True
+    return run
+
+
+def _subschemas(c: _Compiler, value: Any, base: str, scope: tuple[str, ...], depth: int
+                ) -> tuple[_Check, ...]:
+    if type(value) is not list:
+        raise _Interpret
+    return tuple(c.compile(sub, base, scope, depth) for sub in value)
+
+
+def _build_properties(c: _Compiler, properties: Any, _schema: Any, base: str,
+                      scope: tuple[str, ...], depth: int) -> _Check:
+    if type(properties) is not dict or not all(type(name) is str for name in properties):
+        raise _Interpret
+    pairs = tuple((name, c.compile(sub, base, scope, depth))
+                  for name, sub in properties.items())
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for name, check in pairs:
+                if name in instance and not check(instance[name]):
+                    return False
+        return True
+    return run
+
+
+def _build_pattern_properties(c: _Compiler, patterns: Any, _schema: Any, base: str,
+                              scope: tuple[str, ...], depth: int) -> _Check:
+    if type(patterns) is not dict or not all(type(pattern) is str for pattern in patterns):
+        raise _Interpret
+    try:
+        pairs = tuple((re.compile(pattern).search, c.compile(sub, base, scope, depth))
+                      for pattern, sub in patterns.items())
+    except re.error:
+        raise _Interpret from None
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for search, check in pairs:
+                for key, value in instance.items():
+                    if search(key) and not check(value):
+                        return False
+        return True
+    return run
+
+
+def _build_additional_properties(c: _Compiler, additional: Any, schema: Any, base: str,
+                                 scope: tuple[str, ...], depth: int) -> _Check:
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    if type(properties) is not dict or type(patterns) is not dict or not all(
+            type(pattern) is str for pattern in patterns):
+        raise _Interpret
+    try:
+        joined = "|".join(patterns)
+        search = re.compile(joined).search if joined else None
+    except re.error:
+        raise _Interpret from None
+    declared = frozenset(properties) if all(type(k) is str for k in properties) else None
+    if declared is None:
+        raise _Interpret
+    check = c.compile(additional, base, scope, depth) if isinstance(additional, dict) else None
+    forbidden = check is None and not additional
+
+    def run(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return True
+        extras = [key for key in instance if key not in declared
+                  and not (search is not None and search(key))]
+        if check is not None:
+            for key in extras:  # noqa: SIM110 - no generator on the hot path
+                if not check(instance[key]):
+                    return False
+            return True
+        return not (forbidden and extras)
+    return run
+
+
+def _build_property_names(c: _Compiler, names: Any, _schema: Any, base: str,
+                          scope: tuple[str, ...], depth: int) -> _Check:
+    check = c.compile(names, base, scope, depth)
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for key in instance:
+                if not check(key):
+                    return False
+        return True
+    return run
+
+
+def _build_dependent_schemas(c: _Compiler, dependent: Any, _schema: Any, base: str,
+                             scope: tuple[str, ...], depth: int) -> _Check:
+    if type(dependent) is not dict:
+        raise _Interpret
+    pairs = tuple((name, c.compile(sub, base, scope, depth))
+                  for name, sub in dependent.items())
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, dict):
+            for check in [check for name, check in pairs if name in instance]:
+                if not check(instance):
+                    return False
+        return True
+    return run
+
+
+def _build_items(c: _Compiler, items: Any, schema: Any, base: str, scope: tuple[str, ...],
+                 depth: int) -> _Check:
+    prefix_items = schema.get("prefixItems", [])
+    if type(prefix_items) is not list:
+        raise _Interpret
+    prefix = len(prefix_items)
+    check = c.compile(items, base, scope, depth)
+    closed = items is False
+
+    def run(instance: Any) -> bool:
+        if not isinstance(instance, list) or len(instance) - prefix <= 0:
+            return True
+        if closed:
+            return False
+        for index in range(prefix, len(instance)):  # noqa: SIM110 - no generator
+            if not check(instance[index]):
+                return False
+        return True
+    return run
+
+
+def _build_prefix_items(c: _Compiler, prefix: Any, _schema: Any, base: str,
+                        scope: tuple[str, ...], depth: int) -> _Check:
+    checks = _subschemas(c, prefix, base, scope, depth)
+
+    def run(instance: Any) -> bool:
+        if isinstance(instance, list):
+            for item, check in zip(instance, checks, strict=False):
+                if not check(item):
+                    return False
+        return True
+    return run
+
+
+def _build_contains(c: _Compiler, contains: Any, schema: Any, base: str,
+                    scope: tuple[str, ...], depth: int) -> _Check:
+    least = schema.get("minContains", 1)
+    most = schema.get("maxContains")
+    if not _is_limit(least) or ("maxContains" in schema and not _is_limit(most)):
+        raise _Interpret
+    check = c.compile(contains, base, scope, depth)
+
+    def run(instance: Any) -> bool:
+        if not isinstance(instance, list):
+            return True
+        limit = len(instance) if most is None else most
+        matches = 0
+        for each in instance:
+            if check(each):
+                matches += 1
+                if matches > limit:
+                    return False
+        return not matches < least
+    return run
+
+
+def _build_all_of(c: _Compiler, subschemas: Any, _schema: Any, base: str,
+                  scope: tuple[str, ...], depth: int) -> _Check:
+    return _every(list(_subschemas(c, subschemas, base, scope, depth)))
+
+
+def _build_any_of(c: _Compiler, subschemas: Any, _schema: Any, base: str,
+                  scope: tuple[str, ...], depth: int) -> _Check:
+    checks = _subschemas(c, subschemas, base, scope, depth)
+
+    def run(instance: Any) -> bool:
+        # jsonschema too stops at the first valid branch
+        for check in checks:  # noqa: SIM110 - no generator on the hot path
+            if check(instance):
+                return True
+        return False
+    return run
+
+
+def _build_one_of(c: _Compiler, subschemas: Any, _schema: Any, base: str,
+                  scope: tuple[str, ...], depth: int) -> _Check:
+    checks = _subschemas(c, subschemas, base, scope, depth)
+
+    def run(instance: Any) -> bool:
+        valid = 0
+        for check in checks:  # every branch, as jsonschema looks at every one
+            if check(instance):
+                valid += 1
+        return valid == 1
+    return run
+
+
+def _build_not(c: _Compiler, sub: Any, _schema: Any, base: str, scope: tuple[str, ...],
+               depth: int) -> _Check:
+    check = c.compile(sub, base, scope, depth)
+    return lambda instance: not check(instance)
+
+
+def _build_if(c: _Compiler, condition: Any, schema: Any, base: str, scope: tuple[str, ...],
+              depth: int) -> _Check:
+    test = c.compile(condition, base, scope, depth)
+    then = c.compile(schema["then"], base, scope, depth) if "then" in schema else _valid
+    otherwise = c.compile(schema["else"], base, scope, depth) if "else" in schema else _valid
+    return lambda instance: then(instance) if test(instance) else otherwise(instance)
+
+
+def _skip(*_: Any) -> None:
+    return None
+
+
+_BUILDERS: dict[str, Any] = {
+    "$ref": _build_ref,
+    "additionalProperties": _build_additional_properties,
+    "allOf": _build_all_of,
+    "anyOf": _build_any_of,
+    "const": _build_const,
+    "contains": _build_contains,
+    "dependentRequired": _build_dependent_required,
+    "dependentSchemas": _build_dependent_schemas,
+    "enum": _build_enum,
+    "exclusiveMaximum": _build_exclusive_maximum,
+    "exclusiveMinimum": _build_exclusive_minimum,
+    "format": _skip,
+    "if": _build_if,
+    "items": _build_items,
+    "maxItems": _length_limit(list, least=False),
+    "maxLength": _length_limit(str, least=False),
+    "maxProperties": _length_limit(dict, least=False),
+    "maximum": _build_maximum,
+    "minItems": _length_limit(list, least=True),
+    "minLength": _length_limit(str, least=True),
+    "minProperties": _length_limit(dict, least=True),
+    "minimum": _build_minimum,
+    "multipleOf": _build_multiple_of,
+    "not": _build_not,
+    "oneOf": _build_one_of,
+    "pattern": _build_pattern,
+    "patternProperties": _build_pattern_properties,
+    "prefixItems": _build_prefix_items,
+    "properties": _build_properties,
+    "propertyNames": _build_property_names,
+    "required": _build_required,
+    "type": _build_type,
+    "uniqueItems": _build_unique_items,
+    "unevaluatedProperties": _skip,  # checked last, by _Compiler._node
+}
+
+
 class InputsCheck:
     """The fast check of one workflow's inputs (:func:`inputs_are_valid`), made once per
-    document and workflow (``arazzo.engine._plan`` keeps it): the inputs schema's ``$ref``
-    and every reference below it are resolved once, then each call only walks the schema.
-    Calling it is thread-safe (each call has its own :class:`_Checker`)."""
+    document and workflow (``arazzo.engine._plan`` keeps it): on first use the inputs schema
+    is compiled (:class:`_Compiler`: every ``$ref`` resolved, every keyword value bound),
+    then each call runs the compiled closures. Calling it is thread-safe (the compiled form
+    is immutable; a node left to the interpreter makes its own :class:`_Checker`)."""
 
-    __slots__ = ("_refs", "_resources", "_start")
+    __slots__ = ("_compiled", "_refs", "_resources", "_start")
 
     def __init__(self, raw_document: Any, index: int) -> None:
         self._resources: dict[str, Any] = {DOCUMENT_URI: raw_document}
         self._refs: dict[tuple[str, str], tuple[Any, str]] = {}
         #: the inputs schema, its base URI and scope; None: never sure (jsonschema decides)
         self._start: tuple[Any, str, tuple[str, ...]] | None = None
+        self._compiled: _Check | None = None
         if not isinstance(raw_document, dict) or "$schema" in raw_document or \
                 "$id" in raw_document:
             return
         try:
-            self._start = self._checker().resolve(
+            self._start = _Checker(self._resources, trusted=False, refs=self._refs).resolve(
                 f"{DOCUMENT_URI}#/workflows/{index}/inputs", "", ())
         except Exception:  # unsure, or a pointer to nowhere: jsonschema decides
             self._start = None
 
-    def _checker(self) -> _Checker:
-        return _Checker(self._resources, trusted=False, refs=self._refs)
+    def _compile(self) -> _Check:
+        start = self._start
+        if start is None:
+            return _invalid
+        schema, base, scope = start
+        try:
+            # depth 1: as below the ``{"$ref": ...}`` that jsonschema starts from
+            return _Compiler(self._resources, self._refs).compile(schema, base, scope, 1)
+        except Exception:  # a schema too deep to compile (RecursionError): interpret it
+            return self.interpret
 
-    def __call__(self, inputs: Any) -> bool:
-        """True when the inputs schema certainly accepts ``inputs``; False: ask jsonschema."""
+    def interpret(self, inputs: Any) -> bool:
+        """The interpreter's verdict (:class:`_Checker`), as before compilation: what the
+        compiled form is held to (``tests/documents/test_schemacheck_compiled.py``)."""
         start = self._start
         if start is None:
             return False
         schema, base, scope = start
-        checker = self._checker()
-        checker.depth = 1  # as below the ``{"$ref": ...}`` that jsonschema starts from
+        checker = _Checker(self._resources, trusted=False, refs=self._refs)
+        checker.depth = 1
         try:
             return checker.check(schema, inputs, base, scope) is not None
+        except Exception:  # unsure (including RecursionError): jsonschema decides
+            return False
+
+    def __call__(self, inputs: Any) -> bool:
+        """True when the inputs schema certainly accepts ``inputs``; False: ask jsonschema."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = self._compile()
+        try:
+            return compiled(inputs)
         except Exception:  # unsure (including RecursionError): jsonschema decides
             return False
 

@@ -308,7 +308,7 @@ _ATOMIC = frozenset({str, int, float, bool, type(None)})
 
 class InputsPlan:
     """A workflow's inputs schema, made ready once per document and workflow: the fast check
-    (:class:`~arazzo.documents._schemacheck.InputsCheck`, its ``$ref`` resolved once), the
+    (:class:`~arazzo.documents._schemacheck.InputsCheck`, compiled on first use), the
     ``default``s to fill (:class:`_Defaults`, the schema walked once) and, on first need, the
     jsonschema validator (built once: it makes the messages of invalid inputs)."""
 
