@@ -1322,6 +1322,58 @@ def unresolved_refs(schema: Any, raw: Mapping[str, Any]) -> list[tuple[str, str]
     return out
 
 
+#: the keywords whose schemas apply to the same instance as the schema holding them
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+
+
+def ref_loops(schema: Any, raw: Mapping[str, Any], pointer: str) -> list[tuple[str, str]]:
+    """The ``$ref``s through which ``schema`` (at ``pointer`` in ``raw``, after
+    :func:`with_pointer_refs`) comes back to itself for the same instance: through ``$ref``,
+    ``allOf``/``anyOf``/``oneOf``, ``not``, ``if``/``then``/``else`` or ``dependentSchemas``
+    only, never into a property or an item. Checking any value against such a schema never
+    ends. Each (document pointer of the ``$ref`` that closes a loop, the reference)."""
+    from arazzo.expressions import MISSING, JsonPointer
+
+    out: list[tuple[str, str]] = []
+    on_path: set[int] = set()
+    done: set[int] = set()
+    keep: list[Any] = []  # the nodes the id sets hold
+
+    def walk(node: Any, where: str, depth: int) -> None:
+        if not isinstance(node, dict) or id(node) in done or depth > 200:
+            return
+        on_path.add(id(node))
+        keep.append(node)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            try:
+                target = JsonPointer.from_fragment(ref[1:]).resolve(raw)
+            except Exception:
+                target = MISSING
+            if isinstance(target, dict):
+                if id(target) in on_path:
+                    out.append((f"{where}/$ref", ref))
+                else:
+                    walk(target, ref[1:], depth + 1)
+        for key in _IN_PLACE_LISTS:
+            members = node.get(key)
+            if isinstance(members, list):
+                for index, member in enumerate(members):
+                    walk(member, f"{where}/{key}/{index}", depth + 1)
+        for key in _IN_PLACE_ONE:
+            walk(node.get(key), f"{where}/{key}", depth + 1)
+        dependent = node.get("dependentSchemas")
+        if isinstance(dependent, dict):
+            for name, member in dependent.items():
+                walk(member, f"{where}/dependentSchemas/{_escape(str(name))}", depth + 1)
+        on_path.discard(id(node))
+        done.add(id(node))
+
+    walk(schema, pointer, 0)
+    return out
+
+
 def deref_local(schema: Any, raw: Mapping[str, Any]) -> Any:
     """``schema`` with its local ``$ref`` (``#/...`` into ``raw``) followed, at most 32 deep;
     ``{}`` for one that does not resolve, a non-local one left as it is."""

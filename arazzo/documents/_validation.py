@@ -439,7 +439,7 @@ class _Checker:
         """WF-03, V11-VER-09: every ``$ref`` of the inputs schema resolves within the document,
         by JSON Pointer or by plain name (``#name``, a ``$anchor``); a run could not check its
         inputs otherwise."""
-        from arazzo.documents._loading import unresolved_refs, with_pointer_refs
+        from arazzo.documents._loading import ref_loops, unresolved_refs, with_pointer_refs
 
         root = self.doc.memo(("pointer-refs",), lambda: with_pointer_refs(self.doc.raw))
         schema = root["workflows"][int(base.rsplit("/", 1)[1])].get("inputs")
@@ -448,6 +448,12 @@ class _Checker:
                       f"$ref {ref!r} of the workflow's inputs schema does not resolve within "
                       "this document: point at a schema here, '#/components/inputs/<name>' or "
                       "a '$anchor' name (WF-03, V11-VER-09)")
+        for where, ref in ref_loops(schema, root, f"{base}/inputs"):
+            self.emit(ERROR, "inputs-ref-loop", where,
+                      f"$ref {ref!r} leads the workflow's inputs schema back to itself for the "
+                      "same value (through $ref, allOf, anyOf, oneOf, not or if/then/else, "
+                      "never into a property or an item), so checking any inputs never ends: "
+                      "remove the reference or move it under 'properties' or 'items' (WF-03)")
 
     def check_inputs(self, schema: Mapping[str, Any], pointer: str) -> None:
         """WF-03: inputs are a map of names (``$inputs.<name>``), so their schema describes an

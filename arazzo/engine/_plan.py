@@ -362,6 +362,11 @@ class InputsPlan:
         assert validator is not None
         try:
             errors = list(validator.iter_errors(data))
+        except RecursionError:  # a $ref loop (validation's inputs-ref-loop finds them first)
+            raise InputError(
+                f"workflow {self.workflow_id!r}: its inputs schema cannot be checked: it "
+                "refers back to itself for the same value, so the check never ends (WF-03)"
+            ) from None
         except Exception as exc:
             if not type(exc).__module__.startswith("referencing"):
                 raise
@@ -405,6 +410,7 @@ class _Defaults:
     __slots__ = ("all_of", "properties")
 
     def __init__(self) -> None:
+        #: the ``allOf`` parts; once :meth:`of` is done, all it reaches, flattened
         self.all_of: tuple[_Defaults, ...] = ()
         #: (name, has a default, the default, the property's own defaults or None)
         self.properties: tuple[tuple[str, bool, Any, _Defaults | None], ...] = ()
@@ -425,7 +431,31 @@ class _Defaults:
                     (name, has, default, child if child in useful else None)
                     for name, has, default, child in node.properties
                     if has or child in useful)
+        for node in made.values():
+            if node is not None:
+                node.all_of = cls._flatten(node)
         return root if root in useful else None
+
+    @staticmethod
+    def _flatten(node: _Defaults) -> tuple[_Defaults, ...]:
+        """Every node ``node``'s ``allOf`` reaches (through the parts' own ``allOf``), each
+        once and never ``node`` itself, deepest first (the order nested :meth:`apply` calls
+        filled them in). A part reached twice, or an ``allOf`` that refers back to its own
+        schema, is applied once: walking such a graph part by part takes exponential time."""
+        out: list[_Defaults] = []
+        seen = {node}
+        stack: list[tuple[_Defaults, int]] = [(node, 0)]
+        while stack:  # post-order, without recursion (a chain of parts can be long)
+            current, index = stack.pop()
+            if index < len(current.all_of):
+                stack.append((current, index + 1))
+                part = current.all_of[index]
+                if part not in seen:
+                    seen.add(part)
+                    stack.append((part, 0))
+            elif current is not node:
+                out.append(current)
+        return tuple(out)
 
     @classmethod
     def _build(cls, schema: Any, raw: Mapping[str, Any], made: dict[int, _Defaults | None],
@@ -476,14 +506,17 @@ class _Defaults:
         copied), as deep as 32 schema levels."""
         if depth > 32 or not isinstance(value, dict):
             return value
-        for part in self.all_of:
-            part.apply(value, depth + 1)
+        for part in self.all_of:  # flattened by :meth:`of`: its properties only
+            part._fill(value, depth)
+        self._fill(value, depth)
+        return value
+
+    def _fill(self, value: dict[str, Any], depth: int) -> None:
         for name, has_default, default, child in self.properties:
             if has_default and name not in value:
                 value[name] = default if type(default) in _ATOMIC else copy.deepcopy(default)
             if child is not None and name in value:
                 child.apply(value[name], depth + 1)
-        return value
 
 
 def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:

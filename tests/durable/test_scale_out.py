@@ -446,15 +446,17 @@ def test_a_worker_stopped_with_sigterm_hands_its_runs_back(
         assert info.status == "succeeded", (run_id, info)
         assert api.count("POST", job) == 1, run_id
         gets = [s for s in api.seen if s.method == "GET" and s.job == job]
-        # the server answers "running" to the first POLLS_RUNNING GETs it receives, whoever
-        # sent them: POLLS_RUNNING + 1 of them in all, however the run went
-        assert [s.poll for s in gets] == list(range(1, POLLS_RUNNING + 2)), run_id
-        assert info.outputs == {"id": job, "polls": POLLS_RUNNING + 1}
         recorded = answered_polls(store, run_id)
         lost = sorted({s.poll for s in gets} - set(recorded))
+        # the server numbers the GETs of a job as it receives them, whoever sent them, and
+        # answers "running" to the first POLLS_RUNNING: POLLS_RUNNING + 1 GETs in all, one
+        # more only when the lost answer was the "done" one (it is asked again)
+        total = POLLS_RUNNING + 1 + (lost == [POLLS_RUNNING + 1])
+        assert [s.poll for s in gets] == list(range(1, total + 1)), run_id
+        assert info.outputs == {"id": job, "polls": total}
         # the log holds every answer but those its attempt received after losing the run
-        assert recorded == [p for p in range(1, POLLS_RUNNING + 2) if p not in lost]
-        assert info.steps == [("job/create", 1), ("job/poll", POLLS_RUNNING + 1 - len(lost))]
+        assert recorded == [p for p in range(1, total + 1) if p not in lost]
+        assert info.steps == [("job/create", 1), ("job/poll", total - len(lost))]
         row = store.get(run_id)
         assert row is not None
         if run_id not in handed:
@@ -467,20 +469,24 @@ def test_a_worker_stopped_with_sigterm_hands_its_runs_back(
         assert f"{run_id}: succeeded" in other.lines()
         by_a = [s for s in gets if s.worker == "wA"]
         by_b = [s for s in gets if s.worker == "wB"]
-        assert by_a, run_id
-        assert by_b, run_id
         assert [s.poll for s in gets] == [s.poll for s in by_a + by_b]  # wA's, then wB's
         # nothing from wA after the hand-back but (at most) the poll it had marked sent
         late = [s for s in by_a if s.at > handed[run_id]]
         assert len(late) <= 1, late
         assert all(s.at < handed[run_id] + 0.2 for s in late), late
         # at most wA's last poll went unrecorded (answered after the hand-back); the held
-        # one surely did; every poll of wB's was recorded
-        assert lost in ([], [by_a[-1].poll]), (run_id, lost)
+        # one surely did; every poll of wB's was recorded, and sent after the hand-back
+        assert lost == [] or (by_a and lost == [by_a[-1].poll]), (run_id, lost, by_a)
+        assert all(s.at > handed[run_id] for s in by_b), run_id
         if run_id == target:
+            # held mid-poll: wA sent polls, the held one's answer came too late, so wB asked
+            assert by_a, run_id
+            assert by_b, run_id
             assert lost == [by_a[-1].poll]
             assert by_a[-1].at < signalled
-        assert by_b[0].at > handed[run_id]
+        # the other runs wA held may have been handed back at any write: before their first
+        # poll (wB sent them all) or after their last one was recorded (wB sent none)
+        assert by_b or not lost, run_id
     assert done - started < 40
 
 

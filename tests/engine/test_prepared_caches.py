@@ -187,6 +187,35 @@ def test_defaults_match_the_schema_walk() -> None:
     assert _plan._Defaults.of({"properties": {"x": {"type": "string"}}}, raw) is None
 
 
+def test_defaults_of_a_self_referring_all_of_are_filled_once_per_part(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ``allOf`` that refers back to its own schema through two members (a crafted
+    document) once made every run walk 2**32 parts; each part is now filled once."""
+    raw: dict[str, Any] = {"components": {"inputs": {
+        "a": {"allOf": [{"$ref": "#/components/inputs/a"}, {"$ref": "#/components/inputs/a"},
+                        {"$ref": "#/components/inputs/b"}],
+              "properties": {"x": {"default": 1}}},
+        "b": {"allOf": [{"$ref": "#/components/inputs/a"}, {"$ref": "#/components/inputs/b"}],
+              "properties": {"y": {"default": 2}, "x": {"default": "b's"}}}}}}
+    defaults = _plan._Defaults.of({"$ref": "#/components/inputs/a"}, raw)
+    assert defaults is not None
+    calls = 0
+    fill = _plan._Defaults._fill
+
+    def counted(self: Any, value: dict[str, Any], depth: int) -> None:
+        nonlocal calls
+        calls += 1
+        assert calls < 100, "a part is filled again and again"
+        fill(self, value, depth)
+
+    monkeypatch.setattr(_plan._Defaults, "_fill", counted)
+    value: dict[str, Any] = {}
+    defaults.apply(value, 0)
+    # b is a part of a (filled first, as nested walks did), then a's own properties
+    assert value == {"y": 2, "x": "b's"}
+    assert calls == 2
+
+
 def test_one_inputs_check_agrees_with_a_fresh_one_over_many_instances() -> None:
     raw = json.loads(json.dumps({
         "workflows": [{"workflowId": "w", "inputs": {"$ref": "#/components/inputs/s"}}],
