@@ -19,7 +19,7 @@ from arazzo.documents._loading import Document, load
 from arazzo.documents._validation import validate
 from arazzo.engine._auth import Authenticator, parse_auth
 from arazzo.engine._machine import Engine
-from arazzo.engine._plan import plan_for
+from arazzo.engine._plan import Plan, WorkflowPlan, plan_for
 from arazzo.engine._providers import (
     DEFAULT_PROVIDERS,
     Provider,
@@ -104,19 +104,79 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
              check_auth: bool = True, handled: Iterable[str] | None = None,
              environ: Mapping[str, str] | None = None) -> tuple[Document, Engine]:
     """:func:`prepare`; ``check_auth=False`` (dry runs) keeps missing credentials in
-    ``engine.auth.missing`` instead of raising. ``handled``: the sources trusted to
-    authenticate through their transport when credentials are missing (default: those of
-    ``options.transports`` whose transport does not say ``handles_auth = False``)."""
-    providers = options.providers
+    ``engine.auth.missing`` instead of raising (``engine.auth`` is None when no step the run
+    can reach has security requirements and no ``auth=`` was given). ``handled``: the
+    sources trusted to authenticate through their transport when credentials are missing
+    (default: those of ``options.transports`` whose transport does not say
+    ``handles_auth = False``)."""
     doc = _load(spec)
+    setup = _setup(doc, workflow_id, options)
+    if inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping):
+        raise InputError(f"inputs must be a mapping (a JSON object), not "
+                         f"{type(inputs).__name__}")
+    plan, workflow = setup.plan, setup.workflow
+    authenticator: Authenticator | None = None
+    if setup.secured or options.auth:
+        given = parse_auth(options.auth, doc.reachable_openapi_sources(), options.providers) \
+            if options.auth else {}
+        authenticator = Authenticator(
+            given,
+            handled=frozenset(handled_sources(options.transports) if handled is None
+                              else handled),
+            environ=os.environ if environ is None else environ)
+    # the servers the providers add for the sources they claim can depend on the environment
+    # (an AWS region read from AWS_REGION or a profile): asked on every run
+    servers = setup.servers if not setup.claimed else provider_servers(
+        doc, setup.servers, plan.providers)
+    engine = Engine(plan, workflow, inputs, servers=servers, max_steps=options.max_steps,
+                    loop_delay=options.loop_delay, hooks=normalize_hooks(options.hooks),
+                    record_limit=options.record_limit, auth=authenticator)
+    if check_auth and authenticator is not None:
+        authenticator.check()
+    return doc, engine
+
+
+class _Setup:
+    """What a run of one workflow of a document needs that its inputs do not change, for
+    given options (see :func:`_setup`): the servers given (a copy), whether some provider
+    claims a source (then it may add servers), the plan and the workflow's plan, and whether
+    any step the run can reach has security requirements."""
+
+    __slots__ = ("claimed", "plan", "secured", "servers", "workflow")
+
+    def __init__(self, servers: Mapping[str, str] | None, claimed: bool, plan: Plan,
+                 workflow: WorkflowPlan, secured: bool) -> None:
+        self.servers = servers
+        self.claimed = claimed
+        self.plan = plan
+        self.workflow = workflow
+        self.secured = secured
+
+
+def _setup(doc: Document, workflow_id: str | None, options: RunOptions) -> _Setup:
+    """The document validated, the workflow chosen and the options' source names checked,
+    found once per document and (workflow, criterion types, providers, servers, names of the
+    transports): what the arguments of a repeated run cannot change (the servers providers
+    add are not kept: they may come from the environment). Only a setup that passed
+    every check is kept (a failing one raises each time); at most ``MEMO_BOUND`` per
+    document, the least recently used going first. Providers are kept by identity: a kept
+    setup holds its providers (its plan does), so while it is kept no other object can have
+    their ids."""
+    providers = tuple(options.providers)
+    servers = options.servers
+    key = (workflow_id, options.criteria, tuple(map(id, providers)),
+           tuple(servers.items()) if servers else (), tuple(options.transports))
+    return doc.bounded_memo("run setups", key,
+                            lambda: _make_setup(doc, workflow_id, options, providers))
+
+
+def _make_setup(doc: Document, workflow_id: str | None, options: RunOptions,
+                providers: tuple[Provider, ...]) -> _Setup:
     errors = _validation_errors(doc, options.criteria)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ValidationFailed(f"the document has validation errors, nothing was run: "
                                f"{errors[0].format()}{more}", errors)
-    if inputs is not None and type(inputs) is not dict and not isinstance(inputs, Mapping):
-        raise InputError(f"inputs must be a mapping (a JSON object), not "
-                         f"{type(inputs).__name__}")
     chosen = _pick_workflow(doc, workflow_id)
     names = _all_source_names(doc)
     for label, mapping in (("servers", options.servers), ("transports", options.transports)):
@@ -130,22 +190,14 @@ def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str |
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"servers: {name!r} must be an absolute http(s) URL, got {url!r}")
-    servers = provider_servers(doc, options.servers or None, providers)
     plan = plan_for(doc, options.criteria, providers)
     workflow = plan.workflow(doc, chosen)
     plan.refuse_unrunnable(workflow)
-    given = parse_auth(options.auth, doc.reachable_openapi_sources(), providers) \
-        if options.auth else {}
-    authenticator = Authenticator(
-        given,
-        handled=frozenset(handled_sources(options.transports) if handled is None else handled),
-        environ=os.environ if environ is None else environ)
-    engine = Engine(plan, workflow, inputs, servers=servers, max_steps=options.max_steps,
-                    loop_delay=options.loop_delay, hooks=normalize_hooks(options.hooks),
-                    record_limit=options.record_limit, auth=authenticator)
-    if check_auth:
-        authenticator.check()
-    return doc, engine
+    secured = any(step.security for wp in plan.closure(workflow).plans.values()
+                  for step in wp.steps if step.operation is not None)
+    # a copy: the caller may change its mapping after the call (the key holds its items)
+    return _Setup(dict(options.servers) or None, bool(claimed_sources(doc, providers)), plan,
+                  workflow, secured)
 
 
 def handled_sources(transports: Mapping[str, Any] | None) -> set[str]:
@@ -168,7 +220,7 @@ class _Transports:
         self.default = default
         self.signed_inner = signed_inner
         self.asynchronous = asynchronous
-        self.claimed = claimed_sources(doc, self.providers)
+        self.doc = doc
         self.chosen: dict[str, Any] = {}
 
     def get(self, source: str) -> Any:
@@ -178,7 +230,9 @@ class _Transports:
         transport = self.chosen.get(source)
         if transport is None:
             transport = self.default
-            claimed = self.claimed.get(source)
+            # asked on the first source without a given transport (a run whose sources all
+            # have one never needs it)
+            claimed = claimed_sources(self.doc, self.providers).get(source)
             if claimed is not None:
                 inner = self.signed_inner() if self.signed_inner is not None else self.default
                 transport = provider_transport(claimed[1], inner, asynchronous=self.asynchronous,

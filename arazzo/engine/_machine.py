@@ -227,7 +227,8 @@ class Engine:
         self.secret_names = closure.secret_inputs
         self.inputs = workflow.prepare_inputs(inputs)
         self.masker = Masker(str(v) for k, v in self.inputs.items()
-                             if k in self.secret_names and v is not None)
+                             if k in self.secret_names and v is not None) \
+            if self.secret_names else Masker()
         #: OpenAPI security: the credentials chosen per step (``_auth``); None: no auth
         self.auth = auth
         if auth is not None:

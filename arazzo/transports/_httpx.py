@@ -133,10 +133,20 @@ def with_user_agent(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def to_httpx(spec: RequestSpec) -> httpx.Request:
     """The ``httpx.Request`` of a step's request (User-Agent added)."""
+    request_type = _REQUEST[0] if _REQUEST else _request_type()
+    return request_type(spec.method, spec.url, headers=with_user_agent(spec.headers),
+                        content=spec.content)
+
+
+#: ``httpx.Request``, once an httpx transport is used (httpx is imported on first need)
+_REQUEST: list[type[httpx.Request]] = []
+
+
+def _request_type() -> type[httpx.Request]:
     import httpx
 
-    return httpx.Request(spec.method, spec.url, headers=with_user_agent(spec.headers),
-                         content=spec.content)
+    _REQUEST.append(httpx.Request)
+    return httpx.Request
 
 
 def _describe(exc: Exception, url: str) -> TransportFailure:
@@ -188,7 +198,8 @@ def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: i
         request.extensions = _timeout_ext(timeout)
         response = transport.handle_request(request)
         try:
-            length = response.headers.get("content-length")
+            headers = Headers(response.headers.multi_items())
+            length = headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > max_bytes:
                 return _too_large(max_bytes, url)
             chunks: list[bytes] = []
@@ -204,8 +215,7 @@ def send_sync(transport: Any, spec: RequestSpec, *, timeout: float, max_bytes: i
         failure = _describe(exc, url)
         return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
     content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    return ResponseData(response.status_code, Headers(response.headers.multi_items()), content,
-                        time.perf_counter() - started)
+    return ResponseData(response.status_code, headers, content, time.perf_counter() - started)
 
 
 async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
@@ -235,7 +245,8 @@ async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
         request.extensions = _timeout_ext(timeout)
         response = await transport.handle_async_request(request)
         try:
-            length = response.headers.get("content-length")
+            headers = Headers(response.headers.multi_items())
+            length = headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > max_bytes:
                 return _too_large(max_bytes, url)
             chunks: list[bytes] = []
@@ -250,6 +261,5 @@ async def send_async(transport: Any, spec: RequestSpec, *, timeout: float,
     except Exception as exc:
         failure = _describe(exc, url)
         return TransportFailure(failure.code, failure.message, time.perf_counter() - started)
-    return ResponseData(response.status_code, Headers(response.headers.multi_items()),
-                        b"".join(chunks),
+    return ResponseData(response.status_code, headers, b"".join(chunks),
                         time.perf_counter() - started)

@@ -206,7 +206,8 @@ def test_custom_provider_signs_serves_and_paces_a_sync_run(tmp_path: Path) -> No
     assert {r.url.host for r in seen} == {"provided.test"}
     assert not result.succeeded
     assert "test provider's pacing" in (result.error or "")
-    assert provider.asked == ["servers", "pacing getStatus", "transport"]
+    # pacing when the plan is compiled, servers on every run, the transport when sending
+    assert provider.asked == ["pacing getStatus", "servers", "transport"]
 
 
 class EqualByHandler(HmacProvider):
@@ -224,7 +225,8 @@ def test_a_provider_need_not_be_hashable_and_each_run_asks_its_own(tmp_path: Pat
         provider = EqualByHandler(_ready)
         result = arazzo.run(document, None, providers=(provider,))
         assert result.succeeded, result.error
-        assert provider.asked == ["servers", "pacing getStatus", "transport"]
+        # pacing when the plan is compiled, servers on every run, the transport when sending
+    assert provider.asked == ["pacing getStatus", "servers", "transport"]
 
 
 def test_custom_provider_serves_an_async_run(tmp_path: Path) -> None:
