@@ -8,10 +8,11 @@ STP-06), every value, output and criterion compiled. Evaluation never re-parses.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -57,6 +58,7 @@ from arazzo.engine._targets import (
 from arazzo.expressions import (
     CompiledValue,
     EvaluationContext,
+    JsonPointer,
     compile_value,
 )
 
@@ -519,30 +521,52 @@ class _Defaults:
                 child.apply(value[name], depth + 1)
 
 
-def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
-    """The secret inputs (SEC-04): the ``format: password`` and ``writeOnly: true``
-    properties of the inputs schema, also behind a ``$ref`` and in ``allOf`` members (and
-    ``$ref``s in them, as :attr:`WorkflowPlan.declared_inputs` finds the names)."""
-    out: set[str] = set()
+#: where a schema's parts that apply to the same value are (a value is secret, or has a
+#: property, when any of them says so)
+_SAME_VALUE = ("allOf", "anyOf", "oneOf")
+
+
+def _same_value_schemas(schema: Any, raw: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """``schema`` and every schema that applies to the same value through ``$ref`` (the
+    keywords beside a ``$ref`` apply too, as in 2020-12), ``allOf``, ``anyOf`` and
+    ``oneOf``, each once, at most 64."""
     pending: list[Any] = [schema]
     seen: set[int] = set()
     keep: list[Any] = []  # the schemas ``seen`` holds the ids of
     while pending and len(seen) < 64:
-        node = _deref(pending.pop(), raw)
+        node = pending.pop()
         if not isinstance(node, dict) or id(node) in seen:
             continue
         seen.add(id(node))
         keep.append(node)
+        yield node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            # one reference at a time: the keywords beside the next one count too; one that
+            # does not resolve is left (validation says so: inputs-ref)
+            with contextlib.suppress(Exception):
+                pending.append(JsonPointer.from_fragment(ref[1:]).resolve(raw))
+        for key in _SAME_VALUE:
+            members = node.get(key)
+            if isinstance(members, list):
+                pending.extend(reversed(members))
+
+
+def _secret_inputs(schema: Any, raw: Mapping[str, Any]) -> frozenset[str]:
+    """The secret inputs (SEC-04): the properties of the inputs schema that are
+    ``format: password`` or ``writeOnly: true``. The properties are looked for, and each
+    property's schema is read, through ``$ref`` (with the keywords beside it), ``allOf``,
+    ``anyOf`` and ``oneOf``: a property that any alternative calls secret is masked."""
+    out: set[str] = set()
+    for node in _same_value_schemas(schema, raw):
         properties = node.get("properties")
-        if isinstance(properties, dict):
-            for name, raw_prop in properties.items():
-                prop = _deref(raw_prop, raw)
-                if isinstance(prop, dict) and (prop.get("format") == "password"
-                                               or prop.get("writeOnly") is True):
-                    out.add(name)
-        members = node.get("allOf")
-        if isinstance(members, list):
-            pending.extend(reversed(members))
+        if not isinstance(properties, dict):
+            continue
+        for name, prop in properties.items():
+            if name not in out and any(
+                    part.get("format") == "password" or part.get("writeOnly") is True
+                    for part in _same_value_schemas(prop, raw)):
+                out.add(name)
     return frozenset(out)
 
 

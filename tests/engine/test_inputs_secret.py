@@ -87,3 +87,25 @@ def test_SEC04_WF03_invalid_secret_input_in_allof_member_not_echoed(tmp_path: Pa
         arazzo.run(path, "w", {"password": 987654321})
     assert "987654321" not in str(info.value)
     assert "password: invalid value (secret, not shown)" in str(info.value)
+
+
+def test_SEC04_WF03_secret_inputs_in_anyof_oneof_and_beside_refs() -> None:
+    """Any alternative that calls a property secret makes it secret (masking one value too
+    many shows less, never more); keywords beside a ``$ref`` count, at every step of a chain
+    of references."""
+    raw: dict[str, Any] = {"components": {"inputs": {
+        "plain": {"type": "string"},
+        "chained": {"$ref": "#/components/inputs/plain", "writeOnly": True},
+        "base": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}
+    schema = {
+        "$ref": "#/components/inputs/base",
+        "properties": {"beside": {"$ref": "#/components/inputs/plain", "format": "password"},
+                       "chain": {"$ref": "#/components/inputs/chained"},
+                       "nested": {"allOf": [{"$ref": "#/components/inputs/chained"}]},
+                       "name": {"$ref": "#/components/inputs/plain"}},
+        "anyOf": [{"properties": {"token": {"oneOf": [{"type": "null"},
+                                                      {"writeOnly": True}]}}},
+                  {"properties": {"pin": {"format": "password"}}}],
+        "oneOf": [{"$ref": "#/components/inputs/missing"},
+                  {"properties": {"otp": {"anyOf": [{"format": "password"}]}}}]}
+    assert _secret_inputs(schema, raw) == {"beside", "chain", "nested", "token", "pin", "otp"}
