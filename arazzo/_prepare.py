@@ -209,8 +209,9 @@ def handled_sources(transports: Mapping[str, Any] | None) -> set[str]:
 
 class _Transports:
     """Per-run transport choice: caller's per source, else the default; a source a provider
-    claims gets the provider's transport (SigV4 signing) around ``signed_inner`` (an httpx
-    transport: the sync default is not one), or around the default."""
+    claims gets the provider's transport (SigV4 signing) around ``signed_inner()`` (a
+    :class:`~arazzo.engine._providers.DefaultInner`: the default client, and an httpx
+    transport for a provider that wraps those), or around the default."""
 
     def __init__(self, doc: Document, given: Mapping[str, AnyTransport] | None,
                  default: Any, *, asynchronous: bool, signed_inner: Any = None,

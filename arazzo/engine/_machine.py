@@ -234,7 +234,8 @@ class Engine:
         if auth is not None:
             auth.bind(self._closure.values(), self.masker)
         self._dep_inputs: dict[tuple[int, str], dict[str, Any]] = {}
-        self._prepare_dependencies(workflow, set())
+        if workflow.depends_on:
+            self._prepare_dependencies(workflow, set())
         self._deps_done: dict[tuple[int, str], _Outcome] = {}
         self._current: tuple[str, str] | None = None
         self._last_http: EvaluationContext | None = None
