@@ -71,6 +71,8 @@ from arazzo.engine._results import (
     RunResult,
     StepRecord,
     jsonable,
+    make_run_result,
+    make_step_record,
 )
 from arazzo.engine._timeline import status_text
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
@@ -275,10 +277,12 @@ class Engine:
 
     def _context(self, frame: _Frame) -> EvaluationContext:
         wp = frame.plan
-        return EvaluationContext(inputs=frame.inputs, outputs=_EMPTY, steps=frame.steps,
-                                 workflows=self.workflows,
-                                 source_descriptions=wp.source_descriptions,
-                                 components=wp.components, self_uri=wp.self_uri)
+        # positional, in EvaluationContext's field order: inputs, outputs, steps, workflows,
+        # source_descriptions, components, url, method, status_code, request, response,
+        # message, self_uri
+        return EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
+                                 wp.source_descriptions, wp.components, None, None, None,
+                                 None, None, None, wp.self_uri)
 
     def _outputs(self, frame: _Frame) -> dict[str, Any]:
         ctx = self._context(frame)
@@ -372,7 +376,7 @@ class Engine:
         error = failure.message if failure is not None else None
         # RunResult's fields in order: workflow_id, succeeded, outputs, steps, error, ended_by,
         # duration, workflows, dropped_records, failure, _masker
-        result = RunResult(
+        result = make_run_result(
             root.workflow_id, outcome.succeeded, outcome.outputs,
             [*self.head, *self.records] if self.records else self.head, error,
             outcome.ended_by, time.perf_counter() - started,
@@ -602,7 +606,7 @@ class Engine:
         # the fields in StepRecord's order: step_id, workflow_id, attempt, succeeded, method,
         # url, status_code, duration, outputs, action, failures, error_code, error_message,
         # number, reasons
-        self._record(StepRecord(
+        self._record(make_step_record(
             step.step_id, frame.plan.workflow_id, frame.iterations.get(step.index, 1),
             attempt.succeeded, attempt.method, attempt.url, attempt.status_code,
             attempt.duration, attempt.outputs, action, failures, attempt.error_code,
