@@ -73,6 +73,7 @@ from arazzo.engine._results import (
     jsonable,
     make_run_result,
     make_step_record,
+    maker,
 )
 from arazzo.engine._timeline import status_text
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
@@ -163,6 +164,8 @@ _EMPTY: dict[str, Any] = {}
 _NEXT = ActionRecord(None, "next")
 _END = ActionRecord(None, "end")
 _FAIL = ActionRecord(None, "fail")
+#: ``Send(*fields)`` without the frozen ``__init__``'s setattr calls (every step sends one)
+_make_send = maker(Send)
 #: a response's query and path parameters: there are none (shared, read-only)
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
@@ -374,13 +377,16 @@ class Engine:
         if failure is not None and self.masker.values:
             failure = failure._masked(self.masker.text)
         error = failure.message if failure is not None else None
+        workflows: dict[str, dict[str, Any]] = {}
+        for wf_id, entry in self.workflows.items():  # a loop: no comprehension's call
+            workflows[wf_id] = dict(entry.get("outputs", _EMPTY))
         # RunResult's fields in order: workflow_id, succeeded, outputs, steps, error, ended_by,
         # duration, workflows, dropped_records, failure, _masker
         result = make_run_result(
             root.workflow_id, outcome.succeeded, outcome.outputs,
             [*self.head, *self.records] if self.records else self.head, error,
             outcome.ended_by, time.perf_counter() - started,
-            {k: dict(v.get("outputs", _EMPTY)) for k, v in self.workflows.items()},
+            workflows,
             self.dropped, failure, self.masker)
         if self.hooks:
             self._emit(RunFinished(root.workflow_id, result.succeeded,
@@ -396,6 +402,8 @@ class Engine:
                          f"{MAX_DEPTH} levels (recursive workflowId steps?)",
                 workflow_id=wp.workflow_id))
         outcome = yield from self._workflow(wp, inputs, depth)
+        if outcome.tail is None:  # no goto to a workflow: the outcome as it is
+            return outcome
         first = outcome
         while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
             target = outcome.tail
@@ -466,7 +474,8 @@ class Engine:
             # The attempt's outputs are published before its actions are chosen, so criteria
             # that read this step's own outputs see the response that just came back.
             frame.steps[step.step_id] = attempt.outputs
-            action = self._select(frame, step, attempt)
+            action = self._select(frame, step, attempt) if (
+                step.on_success if attempt.succeeded else step.on_failure) else None
             if attempt.succeeded:
                 frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index} \
                     if frame.retries else frame.retries
@@ -606,12 +615,17 @@ class Engine:
         # the fields in StepRecord's order: step_id, workflow_id, attempt, succeeded, method,
         # url, status_code, duration, outputs, action, failures, error_code, error_message,
         # number, reasons
-        self._record(make_step_record(
+        record = make_step_record(
             step.step_id, frame.plan.workflow_id, frame.iterations.get(step.index, 1),
             attempt.succeeded, attempt.method, attempt.url, attempt.status_code,
             attempt.duration, attempt.outputs, action, failures, attempt.error_code,
             masker.text(attempt.error_message) if attempt.error_message else None,
-            self.recorded + 1, reasons))
+            self.recorded + 1, reasons)
+        if self.head_limit is None or len(self.head) < self.head_limit:  # _record's first case
+            self.recorded += 1
+            self.head.append(record)
+        else:
+            self._record(record)
         if self.hooks:
             outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
@@ -695,7 +709,8 @@ class Engine:
                 return self._auth_failure(exc, ctx, frame, step)
         if self.hooks:
             self._request_sent(wf_id, step, sent)
-        result = yield Send(sent, wf_id, step.step_id, step.timeout)
+        # Send's fields: request, workflow_id, step_id, timeout, token
+        result = yield _make_send(sent, wf_id, step.step_id, step.timeout, False)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
             # a cached OAuth2 token was refused: fetch a new one and send once more
             if self.hooks:
