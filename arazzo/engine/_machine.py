@@ -396,52 +396,58 @@ class Engine:
 
     def _call(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
               ) -> Generator[Effect, Any, _Outcome]:
+        """Run ``wp`` (its dependencies first, WF-04), then the workflows its ``goto``
+        actions pass the run to: a loop, not recursion (ACT-04). The outcome has the first
+        workflow's outputs and the last one's success and failure. One generator for all of
+        it (a run's steps are driven through as few nested generators as possible)."""
         if depth > MAX_DEPTH:
             return _Outcome(False, {}, Failure(
                 "limit", f"workflow {wp.workflow_id!r}: workflows nest deeper than "
                          f"{MAX_DEPTH} levels (recursive workflowId steps?)",
                 workflow_id=wp.workflow_id))
-        outcome = yield from self._workflow(wp, inputs, depth)
-        if outcome.tail is None:  # no goto to a workflow: the outcome as it is
-            return outcome
-        first = outcome
-        while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
+        first: _Outcome | None = None
+        while True:
+            outcome: _Outcome | None = None
+            for doc, wf_id in wp.depends_on:  # WF-04: dependencies first, once per run
+                dep = self.plan.workflow(doc, wf_id)
+                done = self._deps_done.get(dep.key)
+                if done is None:
+                    done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
+                    self._deps_done[dep.key] = done
+                if not done.succeeded:
+                    outcome = _Outcome(False, {}, Failure(
+                        "dependency", f"workflow {wp.workflow_id!r}: dependency "
+                                      f"{dep.workflow_id!r} failed: {done.error}",
+                        workflow_id=wp.workflow_id, cause=done.failure))
+                    break
+            if outcome is None:
+                frame = _Frame(wp, inputs, depth)
+                if self._root_frame is None:
+                    self._root_frame = frame
+                self.workflows[wp.workflow_id] = {"inputs": inputs, "outputs": {}}
+                self.frames.append(frame)
+                try:
+                    outcome = yield from self._steps(frame)
+                finally:
+                    self.frames.pop()
+            if first is None:
+                if outcome.tail is None:  # no goto to a workflow: the outcome as it is
+                    return outcome
+                first = outcome
             target = outcome.tail
+            if target is None:
+                break
             given = outcome.tail_inputs
             try:
-                target_inputs = self._prepared_inputs(target, given)
+                inputs = self._prepared_inputs(target, given)
             except InputError as exc:
                 why = " (a goto without parameters passes no inputs)" if given is None else ""
                 outcome = _Outcome(False, {}, Failure(
                     "goto", f"goto workflow {target.workflow_id!r}: {exc.message}{why}",
                     workflow_id=target.workflow_id))
                 break
-            outcome = yield from self._workflow(target, target_inputs, depth)
+            wp = target
         return _Outcome(outcome.succeeded, first.outputs, outcome.failure, outcome.ended_by)
-
-    def _workflow(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
-                  ) -> Generator[Effect, Any, _Outcome]:
-        for doc, wf_id in wp.depends_on:  # WF-04: dependencies first, once per run
-            dep = self.plan.workflow(doc, wf_id)
-            done = self._deps_done.get(dep.key)
-            if done is None:
-                done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
-                self._deps_done[dep.key] = done
-            if not done.succeeded:
-                return _Outcome(False, {}, Failure(
-                    "dependency", f"workflow {wp.workflow_id!r}: dependency "
-                                  f"{dep.workflow_id!r} failed: {done.error}",
-                    workflow_id=wp.workflow_id, cause=done.failure))
-        frame = _Frame(wp, inputs, depth)
-        if self._root_frame is None:
-            self._root_frame = frame
-        self.workflows[wp.workflow_id] = {"inputs": inputs, "outputs": {}}
-        self.frames.append(frame)
-        try:
-            outcome = yield from self._steps(frame)
-        finally:
-            self.frames.pop()
-        return outcome
 
     def _steps(self, frame: _Frame) -> Generator[Effect, Any, _Outcome]:
         steps = frame.plan.steps
