@@ -278,17 +278,14 @@ class Engine:
         for hook in self.hooks:
             hook(event)
 
-    def _context(self, frame: _Frame) -> EvaluationContext:
-        wp = frame.plan
-        # positional, in EvaluationContext's field order: inputs, outputs, steps, workflows,
-        # source_descriptions, components, url, method, status_code, request, response,
-        # message, self_uri
-        return EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
-                                 wp.source_descriptions, wp.components, None, None, None,
-                                 None, None, None, wp.self_uri)
-
     def _outputs(self, frame: _Frame) -> dict[str, Any]:
-        ctx = self._context(frame)
+        wp = frame.plan
+        # the frame's context, positional in EvaluationContext's field order: inputs,
+        # outputs, steps, workflows, source_descriptions, components, url, method,
+        # status_code, request, response, message, self_uri
+        ctx = EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
+                                wp.source_descriptions, wp.components, None, None, None,
+                                None, None, None, wp.self_uri)
         out: dict[str, Any] = {}
         for name, value in frame.plan.outputs:
             try:
@@ -640,11 +637,20 @@ class Engine:
     def _check(self, criteria: tuple[CriterionPlan, ...], ctx: EvaluationContext,
                frame: _Frame, step: StepPlan, owner: str) -> list[Failure]:
         failures = []
+        hooks = self.hooks
         for index, criterion in enumerate(criteria):
-            result = criterion.compiled.evaluate(ctx)
+            compiled = criterion.compiled
+            passes = compiled.passes
+            if passes is not None and not hooks:  # a simple condition: its test, no result
+                try:
+                    if passes(ctx):
+                        continue
+                except Exception:  # evaluate() below fails with the error as the reason
+                    pass
+            result = compiled.evaluate(ctx)  # (a simple condition's test is pure)
             passed = result.passed
             reason = None if passed else result.reason or f"{criterion.text!r} is false"
-            if self.hooks:
+            if hooks:
                 shown = self.masker.text(reason) if reason and self.masker.values else reason
                 self._emit(CriterionEvaluated(frame.plan.workflow_id, step.step_id, owner,
                                               criterion.text, passed, shown, result.error))
@@ -681,7 +687,11 @@ class Engine:
                         "larger max_steps if this is expected")
         if self.hooks:
             self._emit(StepStarted(wf_id, step.step_id, frame.iterations.get(step.index, 1)))
-        ctx = self._context(frame)
+        wp = frame.plan
+        # the frame's context (as in _outputs); the attempt adds its request and response
+        ctx = EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
+                                wp.source_descriptions, wp.components, None, None, None,
+                                None, None, None, wp.self_uri)
         unmet = [text for key, step_id, text in step.requires
                  if (key, step_id) not in self.completed] if step.requires else None
         if unmet:

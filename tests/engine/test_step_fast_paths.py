@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from arazzo.engine._plan import ParamPlan, StepPlan
 from arazzo.engine._requests import RequestError, build_request, join_url, serialize_path
 from arazzo.engine._responses import BodyError, parse_body
 from arazzo.expressions import EvaluationContext, compile_value
+from arazzo.observers._logging import logging_hooks
 
 BASE = "http://api.test/v1"
 
@@ -121,6 +123,15 @@ paths:
 """
 
 
+@pytest.fixture
+def no_hooks(caplog: pytest.LogCaptureFixture) -> None:
+    """No logging hook: pytest listens to the loggers, which gives every run one, and the
+    engine's no-hooks path is what runs without observers."""
+    caplog.set_level(logging.ERROR, logger="arazzo")
+    assert logging_hooks() == ()
+
+
+@pytest.mark.usefixtures("no_hooks")
 @pytest.mark.parametrize(("limit", "kept"), [(None, 5), (0, 0), (1, 1), (3, 3), (10, 5)])
 def test_the_record_limits_hold(tmp_path: Any, limit: int | None, kept: int) -> None:
     (tmp_path / "api.yaml").write_text(API)
@@ -138,3 +149,53 @@ def test_the_record_limits_hold(tmp_path: Any, limit: int | None, kept: int) -> 
     assert len(set(numbers)) == kept
     if kept:
         assert result.steps[-1].number == 5  # the latest is always kept
+
+
+@pytest.mark.parametrize("condition", [
+    "$statusCode == 200", "$statusCode != 200", "$response.body#/n > 2", "$inputs.x",
+    "!$inputs.x", "$inputs.x == 'a' && $statusCode < 300", "$response.body#/n == 5",
+])
+@pytest.mark.parametrize("spec_minor", ["1.0", "1.1"])
+def test_a_simple_criterions_test_passes_iff_evaluate_passes(condition: str, spec_minor: str
+                                                             ) -> None:
+    from arazzo.criteria import compile_criterion
+    from arazzo.expressions import HttpMessage
+
+    compiled = compile_criterion(condition, spec_minor=spec_minor)
+    assert compiled.passes is not None
+    for status in (200, 404, None):
+        for body in ({"n": 5}, {"n": 1}, {}, [5], "text"):
+            for x in ("a", True, False, None):
+                ctx = EvaluationContext(inputs={"x": x}, status_code=status,
+                                        response=HttpMessage(body=body))
+                assert compiled.passes(ctx) is compiled.evaluate(ctx).passed
+    assert compile_criterion("^a", "regex", "$inputs.x").passes is None
+
+
+@pytest.mark.usefixtures("no_hooks")
+def test_a_run_records_the_same_with_and_without_hooks(tmp_path: Any) -> None:
+    """Hooks take the criteria's full path (every result is an event); without hooks a
+    simple criterion that passes is only tested: the records and failures are the same."""
+    (tmp_path / "api.yaml").write_text(API)
+    (tmp_path / "flow.arazzo.yaml").write_text(DOC.replace(
+        "$response.body#/n == 5}]",
+        "$response.body#/n == 5}, {condition: $statusCode == 200}]"))
+
+    def run(**options: Any) -> dict[str, Any]:
+        calls = iter(range(1, 100))
+        transport = httpx.MockTransport(lambda r: httpx.Response(
+            200 if next(calls) % 3 == 0 else 503, json={"n": 5}))
+        result = arazzo.run(tmp_path / "flow.arazzo.yaml", "poll",
+                            transports={"api": transport}, **options)
+        data = result.to_dict()
+        for record in data["steps"]:
+            record["duration"] = 0
+        data["duration"] = 0
+        return data
+
+    events: list[object] = []
+    plain, hooked = run(), run(hooks=[events.append])
+    assert plain == hooked
+    assert events
+    assert [r["succeeded"] for r in plain["steps"]] == [False, False, True]
+    assert plain["steps"][0]["reasons"][0]["criterion"] == "$statusCode == 200"
