@@ -43,7 +43,14 @@ from arazzo.engine._events import (
     StepFinished,
     StepStarted,
 )
-from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, TransportFailure
+from arazzo.engine._messages import (
+    Effect,
+    Headers,
+    ResponseData,
+    Send,
+    Sleep,
+    TransportFailure,
+)
 from arazzo.engine._plan import (
     MAX_ITERATIONS_EXTENSION,
     ActionPlan,
@@ -759,7 +766,9 @@ class Engine:
         assert isinstance(result, ResponseData)
         failures: list[Failure] = []
         try:
-            body = parse_body(result.content, result.headers.get("content-type"))
+            headers = result.headers  # a Headers' lower-cased fields read directly
+            body = parse_body(result.content, headers._joined.get("content-type")
+                              if type(headers) is Headers else headers.get("content-type"))
         except BodyError as exc:
             body = MISSING
             failures.append(_reason(frame, step, "response", str(exc),

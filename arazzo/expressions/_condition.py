@@ -335,6 +335,17 @@ def _compare_test(op: str, left: Node, right: Node) -> Callable[[EvaluationConte
                 return False
             return fn(found, literal)
 
+        if isinstance(left, Operand) and left.expression.kind == "statusCode" \
+                and not left.expression.navigation:
+
+            def status_against_number(ctx: EvaluationContext) -> bool:
+                # ``$statusCode == 200``: an int status is compared where it is read
+                status = ctx.status_code
+                if type(status) is int:
+                    return (status == literal) is equal
+                return against_number(ctx)  # None, or an exotic value: the path above
+
+            return status_against_number
         return against_number
 
     def against_literal(ctx: EvaluationContext) -> bool:
