@@ -422,6 +422,20 @@ def _body_pointer_getter(response: bool, pointer: JsonPointer) -> Getter:
     """``$response.body#/ptr`` / ``$request.body#/ptr`` in one call: what the body getter
     composed with the pointer gives (see :func:`_compose`)."""
     resolve = pointer.resolve
+    if response and len(pointer.tokens) == 1:
+        token = pointer.tokens[0]
+
+        def response_body_member(ctx: EvaluationContext) -> Any:
+            # ``$response.body#/name`` on a parsed JSON object: the member, no resolve call
+            message = ctx.response
+            if message is None:
+                return MISSING
+            body = message.body
+            if type(body) is dict:
+                return body.get(token, MISSING)
+            return MISSING if body is MISSING else resolve(body)
+
+        return response_body_member
     if response:
 
         def response_body_at(ctx: EvaluationContext) -> Any:

@@ -109,6 +109,7 @@ BODIES: list[Any] = [
 
 @pytest.mark.parametrize("text", [
     "$response.body#/a/0/b", "$request.body#/a/0/b", "$response.body#/a", "$response.body#",
+    "$response.body#/0", "$request.body#/a",
     "$request.body#/0/b", "$response.body#/a~10~1b", "$inputs.x", "$inputs.x.y",
     "$steps.s.outputs.x", "$steps.s.outputs.x.y", "$outputs.x", "$response.body#/a/00/b",
 ])
