@@ -43,6 +43,7 @@ from arazzo.engine._events import (
     StepFinished,
     StepStarted,
 )
+from arazzo.engine._makers import maker
 from arazzo.engine._messages import (
     Effect,
     Headers,
@@ -80,7 +81,6 @@ from arazzo.engine._results import (
     jsonable,
     make_run_result,
     make_step_record,
-    maker,
 )
 from arazzo.engine._timeline import status_text
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage

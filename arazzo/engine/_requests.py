@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from arazzo.engine._makers import maker
 from arazzo.engine._messages import RequestSpec
 from arazzo.engine._responses import is_json_type, media_type
-from arazzo.engine._results import maker
 from arazzo.engine._targets import RequestError, apply_replacement, apply_target
 from arazzo.engine._targets import scalar_text as _scalar
 from arazzo.engine._targets import type_name as _type_name

@@ -13,19 +13,19 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from arazzo._exceptions import ArazzoError
+from arazzo.engine._makers import maker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from arazzo.engine._requests import Masker
 
 __all__ = ["FAILURE_KINDS", "ActionRecord", "Failure", "FailureKind", "RunResult", "StepRecord",
-           "WorkflowFailed", "jsonable", "maker"]
-
-_T = TypeVar("_T")
+           "WorkflowFailed", "jsonable", "make_run_result", "make_step_record"]
 
 #: what kind of thing went wrong (see :class:`Failure`)
 FailureKind = Literal["criteria", "status", "expression", "request", "auth", "transport",
@@ -44,37 +44,6 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
-
-
-def maker(cls: type[_T]) -> Callable[..., _T]:
-    """A function ``make(*values)`` that gives what ``cls(*values)`` gives when every field
-    of the frozen dataclass ``cls`` is passed, in field order, for classes without
-    ``__post_init__``: the instance with those fields. The frozen ``__init__`` sets each
-    field through ``object.__setattr__``; ``make`` sets a slotted field through its slot
-    and an unslotted class's fields in its ``__dict__``, so the engine builds the records
-    of every step and run with a fraction of the calls. The instance is as frozen as one
-    ``cls(...)`` makes (``tests/engine/test_result_makers.py``)."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if getattr(cls, "__post_init__", None) is not None or not all(f.init for f in fields):
-        raise TypeError(f"{cls.__name__}: a maker needs every field in __init__ and no "
-                        "__post_init__")
-    names = [f"v{i}" for i in range(len(fields))]
-    env: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    if "__slots__" in cls.__dict__:
-        lines = []
-        for i, f in enumerate(fields):
-            env[f"set{i}"] = getattr(cls, f.name).__set__
-            lines.append(f"    set{i}(made, v{i})")
-        body = "\n".join(lines)
-    else:
-        body = "    made.__dict__.update({" + ", ".join(
-            f"{f.name!r}: v{i}" for i, f in enumerate(fields)) + "})"
-    source = (f"def make({', '.join(names)}):\n    made = new(cls)\n{body}\n"
-              "    return made\n")
-    exec(source, env)  # generated from the field names only, as dataclasses does
-    make: Callable[..., _T] = env["make"]
-    make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
-    return make
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from arazzo.engine._makers import maker
 from arazzo.engine._requests import Masker
 from arazzo.engine._results import (
     ActionRecord,
@@ -17,7 +18,6 @@ from arazzo.engine._results import (
     StepRecord,
     make_run_result,
     make_step_record,
-    maker,
 )
 
 FAILURE = Failure("criteria", "no", step_id="s", workflow_id="w", criterion="$statusCode == 200",
