@@ -740,7 +740,7 @@ class CompiledCriterion:
     never raises. ``warnings`` lists ``(message, index)`` pairs (index into ``condition``)."""
 
     __slots__ = ("_cache", "_compiled", "_evaluator", "_simple", "_template", "condition",
-                 "context", "spec_minor", "type", "version", "warnings")
+                 "context", "passes", "spec_minor", "type", "version", "warnings")
 
     def __init__(self, condition: str, *, type: str, version: str | None,
                  context: Expression | None, evaluator: CriterionEvaluator, compiled: Any,
@@ -758,6 +758,12 @@ class CompiledCriterion:
         self._cache: dict[str, Any] = {}
         self._simple: Condition | None = compiled if isinstance(compiled, Condition) and \
             isinstance(evaluator, SimpleEvaluator) else None
+        #: a simple condition's test (``ctx -> bool``, pure; it may raise on exotic values,
+        #: where :meth:`evaluate` fails with the error): true iff :meth:`evaluate` passes.
+        #: The engine calls it first and :meth:`evaluate` only for a reason. None for the
+        #: other types.
+        self.passes: Callable[[EvaluationContext], bool] | None = \
+            self._simple.test if self._simple is not None else None
 
     def __repr__(self) -> str:
         return f"CompiledCriterion({self.condition!r}, type={self.type!r})"

@@ -43,7 +43,15 @@ from arazzo.engine._events import (
     StepFinished,
     StepStarted,
 )
-from arazzo.engine._messages import Effect, ResponseData, Send, Sleep, TransportFailure
+from arazzo.engine._makers import maker
+from arazzo.engine._messages import (
+    Effect,
+    Headers,
+    ResponseData,
+    Send,
+    Sleep,
+    TransportFailure,
+)
 from arazzo.engine._plan import (
     MAX_ITERATIONS_EXTENSION,
     ActionPlan,
@@ -71,6 +79,8 @@ from arazzo.engine._results import (
     RunResult,
     StepRecord,
     jsonable,
+    make_run_result,
+    make_step_record,
 )
 from arazzo.engine._timeline import status_text
 from arazzo.expressions import MISSING, EvaluationContext, HttpMessage
@@ -161,6 +171,8 @@ _EMPTY: dict[str, Any] = {}
 _NEXT = ActionRecord(None, "next")
 _END = ActionRecord(None, "end")
 _FAIL = ActionRecord(None, "fail")
+#: ``Send(*fields)`` without the frozen ``__init__``'s setattr calls (every step sends one)
+_make_send = maker(Send)
 #: a response's query and path parameters: there are none (shared, read-only)
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
@@ -275,15 +287,14 @@ class Engine:
         for hook in self.hooks:
             hook(event)
 
-    def _context(self, frame: _Frame) -> EvaluationContext:
-        wp = frame.plan
-        return EvaluationContext(inputs=frame.inputs, outputs=_EMPTY, steps=frame.steps,
-                                 workflows=self.workflows,
-                                 source_descriptions=wp.source_descriptions,
-                                 components=wp.components, self_uri=wp.self_uri)
-
     def _outputs(self, frame: _Frame) -> dict[str, Any]:
-        ctx = self._context(frame)
+        wp = frame.plan
+        # the frame's context, positional in EvaluationContext's field order: inputs,
+        # outputs, steps, workflows, source_descriptions, components, url, method,
+        # status_code, request, response, message, self_uri
+        ctx = EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
+                                wp.source_descriptions, wp.components, None, None, None,
+                                None, None, None, wp.self_uri)
         out: dict[str, Any] = {}
         for name, value in frame.plan.outputs:
             try:
@@ -372,13 +383,16 @@ class Engine:
         if failure is not None and self.masker.values:
             failure = failure._masked(self.masker.text)
         error = failure.message if failure is not None else None
+        workflows: dict[str, dict[str, Any]] = {}
+        for wf_id, entry in self.workflows.items():  # a loop: no comprehension's call
+            workflows[wf_id] = dict(entry.get("outputs", _EMPTY))
         # RunResult's fields in order: workflow_id, succeeded, outputs, steps, error, ended_by,
         # duration, workflows, dropped_records, failure, _masker
-        result = RunResult(
+        result = make_run_result(
             root.workflow_id, outcome.succeeded, outcome.outputs,
             [*self.head, *self.records] if self.records else self.head, error,
             outcome.ended_by, time.perf_counter() - started,
-            {k: dict(v.get("outputs", _EMPTY)) for k, v in self.workflows.items()},
+            workflows,
             self.dropped, failure, self.masker)
         if self.hooks:
             self._emit(RunFinished(root.workflow_id, result.succeeded,
@@ -388,50 +402,58 @@ class Engine:
 
     def _call(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
               ) -> Generator[Effect, Any, _Outcome]:
+        """Run ``wp`` (its dependencies first, WF-04), then the workflows its ``goto``
+        actions pass the run to: a loop, not recursion (ACT-04). The outcome has the first
+        workflow's outputs and the last one's success and failure. One generator for all of
+        it (a run's steps are driven through as few nested generators as possible)."""
         if depth > MAX_DEPTH:
             return _Outcome(False, {}, Failure(
                 "limit", f"workflow {wp.workflow_id!r}: workflows nest deeper than "
                          f"{MAX_DEPTH} levels (recursive workflowId steps?)",
                 workflow_id=wp.workflow_id))
-        outcome = yield from self._workflow(wp, inputs, depth)
-        first = outcome
-        while outcome.tail is not None:  # goto workflow: a loop, not recursion (ACT-04)
+        first: _Outcome | None = None
+        while True:
+            outcome: _Outcome | None = None
+            for doc, wf_id in wp.depends_on:  # WF-04: dependencies first, once per run
+                dep = self.plan.workflow(doc, wf_id)
+                done = self._deps_done.get(dep.key)
+                if done is None:
+                    done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
+                    self._deps_done[dep.key] = done
+                if not done.succeeded:
+                    outcome = _Outcome(False, {}, Failure(
+                        "dependency", f"workflow {wp.workflow_id!r}: dependency "
+                                      f"{dep.workflow_id!r} failed: {done.error}",
+                        workflow_id=wp.workflow_id, cause=done.failure))
+                    break
+            if outcome is None:
+                frame = _Frame(wp, inputs, depth)
+                if self._root_frame is None:
+                    self._root_frame = frame
+                self.workflows[wp.workflow_id] = {"inputs": inputs, "outputs": {}}
+                self.frames.append(frame)
+                try:
+                    outcome = yield from self._steps(frame)
+                finally:
+                    self.frames.pop()
+            if first is None:
+                if outcome.tail is None:  # no goto to a workflow: the outcome as it is
+                    return outcome
+                first = outcome
             target = outcome.tail
+            if target is None:
+                break
             given = outcome.tail_inputs
             try:
-                target_inputs = self._prepared_inputs(target, given)
+                inputs = self._prepared_inputs(target, given)
             except InputError as exc:
                 why = " (a goto without parameters passes no inputs)" if given is None else ""
                 outcome = _Outcome(False, {}, Failure(
                     "goto", f"goto workflow {target.workflow_id!r}: {exc.message}{why}",
                     workflow_id=target.workflow_id))
                 break
-            outcome = yield from self._workflow(target, target_inputs, depth)
+            wp = target
         return _Outcome(outcome.succeeded, first.outputs, outcome.failure, outcome.ended_by)
-
-    def _workflow(self, wp: WorkflowPlan, inputs: dict[str, Any], depth: int
-                  ) -> Generator[Effect, Any, _Outcome]:
-        for doc, wf_id in wp.depends_on:  # WF-04: dependencies first, once per run
-            dep = self.plan.workflow(doc, wf_id)
-            done = self._deps_done.get(dep.key)
-            if done is None:
-                done = yield from self._call(dep, self._dep_inputs[dep.key], depth + 1)
-                self._deps_done[dep.key] = done
-            if not done.succeeded:
-                return _Outcome(False, {}, Failure(
-                    "dependency", f"workflow {wp.workflow_id!r}: dependency "
-                                  f"{dep.workflow_id!r} failed: {done.error}",
-                    workflow_id=wp.workflow_id, cause=done.failure))
-        frame = _Frame(wp, inputs, depth)
-        if self._root_frame is None:
-            self._root_frame = frame
-        self.workflows[wp.workflow_id] = {"inputs": inputs, "outputs": {}}
-        self.frames.append(frame)
-        try:
-            outcome = yield from self._steps(frame)
-        finally:
-            self.frames.pop()
-        return outcome
 
     def _steps(self, frame: _Frame) -> Generator[Effect, Any, _Outcome]:
         steps = frame.plan.steps
@@ -464,7 +486,8 @@ class Engine:
             # The attempt's outputs are published before its actions are chosen, so criteria
             # that read this step's own outputs see the response that just came back.
             frame.steps[step.step_id] = attempt.outputs
-            action = self._select(frame, step, attempt)
+            action = self._select(frame, step, attempt) if (
+                step.on_success if attempt.succeeded else step.on_failure) else None
             if attempt.succeeded:
                 frame.retries = {k: v for k, v in frame.retries.items() if k[0] != index} \
                     if frame.retries else frame.retries
@@ -604,12 +627,17 @@ class Engine:
         # the fields in StepRecord's order: step_id, workflow_id, attempt, succeeded, method,
         # url, status_code, duration, outputs, action, failures, error_code, error_message,
         # number, reasons
-        self._record(StepRecord(
+        record = make_step_record(
             step.step_id, frame.plan.workflow_id, frame.iterations.get(step.index, 1),
             attempt.succeeded, attempt.method, attempt.url, attempt.status_code,
             attempt.duration, attempt.outputs, action, failures, attempt.error_code,
             masker.text(attempt.error_message) if attempt.error_message else None,
-            self.recorded + 1, reasons))
+            self.recorded + 1, reasons)
+        if self.head_limit is None or len(self.head) < self.head_limit:  # _record's first case
+            self.recorded += 1
+            self.head.append(record)
+        else:
+            self._record(record)
         if self.hooks:
             outputs = masker.value(attempt.outputs) if masker.values else attempt.outputs
             self._emit(StepFinished(frame.plan.workflow_id, step.step_id, attempt.succeeded,
@@ -618,11 +646,20 @@ class Engine:
     def _check(self, criteria: tuple[CriterionPlan, ...], ctx: EvaluationContext,
                frame: _Frame, step: StepPlan, owner: str) -> list[Failure]:
         failures = []
+        hooks = self.hooks
         for index, criterion in enumerate(criteria):
-            result = criterion.compiled.evaluate(ctx)
+            compiled = criterion.compiled
+            passes = compiled.passes
+            if passes is not None and not hooks:  # a simple condition: its test, no result
+                try:
+                    if passes(ctx):
+                        continue
+                except Exception:  # evaluate() below fails with the error as the reason
+                    pass
+            result = compiled.evaluate(ctx)  # (a simple condition's test is pure)
             passed = result.passed
             reason = None if passed else result.reason or f"{criterion.text!r} is false"
-            if self.hooks:
+            if hooks:
                 shown = self.masker.text(reason) if reason and self.masker.values else reason
                 self._emit(CriterionEvaluated(frame.plan.workflow_id, step.step_id, owner,
                                               criterion.text, passed, shown, result.error))
@@ -659,7 +696,11 @@ class Engine:
                         "larger max_steps if this is expected")
         if self.hooks:
             self._emit(StepStarted(wf_id, step.step_id, frame.iterations.get(step.index, 1)))
-        ctx = self._context(frame)
+        wp = frame.plan
+        # the frame's context (as in _outputs); the attempt adds its request and response
+        ctx = EvaluationContext(frame.inputs, _EMPTY, frame.steps, self.workflows,
+                                wp.source_descriptions, wp.components, None, None, None,
+                                None, None, None, wp.self_uri)
         unmet = [text for key, step_id, text in step.requires
                  if (key, step_id) not in self.completed] if step.requires else None
         if unmet:
@@ -693,7 +734,8 @@ class Engine:
                 return self._auth_failure(exc, ctx, frame, step)
         if self.hooks:
             self._request_sent(wf_id, step, sent)
-        result = yield Send(sent, wf_id, step.step_id, step.timeout)
+        # Send's fields: request, workflow_id, step_id, timeout, token
+        result = yield _make_send(sent, wf_id, step.step_id, step.timeout, False)
         if refreshable and isinstance(result, ResponseData) and result.status_code == 401:
             # a cached OAuth2 token was refused: fetch a new one and send once more
             if self.hooks:
@@ -726,7 +768,9 @@ class Engine:
         assert isinstance(result, ResponseData)
         failures: list[Failure] = []
         try:
-            body = parse_body(result.content, result.headers.get("content-type"))
+            headers = result.headers  # a Headers' lower-cased fields read directly
+            body = parse_body(result.content, headers._joined.get("content-type")
+                              if type(headers) is Headers else headers.get("content-type"))
         except BodyError as exc:
             body = MISSING
             failures.append(_reason(frame, step, "response", str(exc),

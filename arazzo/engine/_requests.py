@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from arazzo.engine._makers import maker
 from arazzo.engine._messages import RequestSpec
 from arazzo.engine._responses import is_json_type, media_type
 from arazzo.engine._targets import RequestError, apply_replacement, apply_target
@@ -63,6 +64,10 @@ class BuiltRequest:
 
     request: RequestSpec
     secrets: tuple[str, ...] = ()
+
+
+#: ``BuiltRequest(request, secrets)`` without the frozen ``__init__``'s setattr calls
+_make_built = maker(BuiltRequest)
 
 
 # ------------------------------------------------------------------------------------------
@@ -353,8 +358,10 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
         location = param.location
         if location == "path":
             path_params[param.name] = value
-            path = path.replace("{" + param.name + "}",
-                                serialize_path(param.name, value, style, explode))
+            # an integer in the default style is its digits (what serialize_path gives)
+            text = str(value) if type(value) is int and style == "simple" \
+                else serialize_path(param.name, value, style, explode)
+            path = path.replace("{" + param.name + "}", text)
         elif location == "query":
             query_params[param.name] = value
             if _is_secret_query(param.name):
@@ -387,7 +394,7 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
     base = (servers.get(step.source or "") if servers else None) or step.server_url
     if base is None:
         raise RequestError(step.server_problem or "no server URL")
-    url = join_url(base, path, query)
+    url = _join_url(base, path, tuple(query))  # join_url's work, one call less
     content: bytes | None = None
     body: Any = MISSING
     if step.body is not None and step.body.payload is not None:
@@ -405,9 +412,9 @@ def build_request(step: StepPlan, ctx: EvaluationContext,
             content, header_type = encode_body(content_type, body)
             if not step.has_content_type_param:
                 headers.append(("Content-Type", header_type))
-    return BuiltRequest(RequestSpec(step.source or "", step.method, url, headers, content,
-                                    path_params, query_params, header_params, body),
-                        tuple(secrets))
+    return _make_built(RequestSpec(step.source or "", step.method, url, headers, content,
+                                   path_params, query_params, header_params, body),
+                       tuple(secrets))
 
 
 # ------------------------------------------------------------------------------------------

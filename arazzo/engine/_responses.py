@@ -17,8 +17,9 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from json.scanner import make_scanner
+from typing import Any, cast
 
 from arazzo.expressions import MISSING
 
@@ -85,6 +86,13 @@ def _reading(content_type: str | None) -> tuple[str, str, str]:
     return found
 
 
+#: what ``json.loads(text)`` runs for a str (the default decoder's scanner and whitespace,
+#: ``JSONDecoder.decode``/``raw_decode``), called by :func:`parse_body` directly
+_scan_once: Callable[[str, int], tuple[Any, int]] = make_scanner(
+    cast(Any, json.JSONDecoder()))
+_whitespace = re.compile(r"[ \t\n\r]*").match  # json.decoder.WHITESPACE
+
+
 def _decoded(content: bytes, charset: str) -> str:
     try:
         return content.decode(charset)
@@ -96,11 +104,31 @@ def parse_body(content: bytes, content_type: str | None) -> Any:
     """The body as expressions see it; raises :class:`BodyError` on a mismatch."""
     if not content:
         return MISSING
-    mt, kind, charset = _reading(content_type)
+    found = _READINGS.get(content_type)
+    mt, kind, charset = found if found is not None else _reading(content_type)
     if kind == "json":
-        text = _decoded(content, charset)
+        if charset == "utf-8":  # what _decoded does, inline (the common case)
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise BodyError("the body is not valid utf-8 text") from exc
+        else:
+            text = _decoded(content, charset)
         try:
-            return json.loads(text)
+            if text[:1] == "\ufeff":
+                return json.loads(text)  # refused, with json.loads' own message
+            # json.loads(text) for a str without a BOM, its decode/raw_decode calls inline:
+            # the C scanner between the whitespace, the same errors
+            space = _whitespace(text, 0)  # always a match, maybe empty
+            try:
+                value, end = _scan_once(text, space.end() if space else 0)
+            except StopIteration as err:
+                raise json.JSONDecodeError("Expecting value", text, err.value) from None
+            space = _whitespace(text, end)
+            end = space.end() if space else end
+            if end != len(text):
+                raise json.JSONDecodeError("Extra data", text, end)
+            return value
         except ValueError as exc:
             snippet = text[:40].replace("\n", " ")
             raise BodyError(f"the response says {mt} but its body is not JSON "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from arazzo._exceptions import ArazzoError
+from arazzo.engine._makers import maker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from arazzo.engine._requests import Masker
 
 __all__ = ["FAILURE_KINDS", "ActionRecord", "Failure", "FailureKind", "RunResult", "StepRecord",
-           "WorkflowFailed", "jsonable"]
+           "WorkflowFailed", "jsonable", "make_run_result", "make_step_record"]
 
 #: what kind of thing went wrong (see :class:`Failure`)
 FailureKind = Literal["criteria", "status", "expression", "request", "auth", "transport",
@@ -279,3 +280,9 @@ class WorkflowFailed(ArazzoError):
         super().__init__(result.error or f"workflow {result.workflow_id!r} failed")
         self.result = result
         self.failure: Failure | None = result.failure
+
+
+#: ``StepRecord(*values)`` / ``RunResult(*values)`` with every field given, in order (what
+#: the engine builds for every attempt and run; see :func:`maker`)
+make_step_record = maker(StepRecord)
+make_run_result = maker(RunResult)

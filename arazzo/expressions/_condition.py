@@ -209,7 +209,7 @@ class Operand(Node):
     def __init__(self, expression: Expression, index: int) -> None:
         super().__init__(index)
         self.expression = expression
-        self.evaluate = expression.evaluate
+        self.evaluate = expression.getter  # the expression's getter: one call less
 
     def value(self, ctx: EvaluationContext) -> Any:
         return self.evaluate(ctx)
@@ -294,8 +294,74 @@ class Or(_Junction):
         return False
 
 
+def _value_function(node: Node) -> Callable[[EvaluationContext], Any]:
+    """What gives ``node``'s value: an operand's getter itself (a 1.0 operand's value is its
+    expression's value), else the node's ``value``."""
+    if type(node) is Operand:
+        return node.evaluate
+    return node.value
+
+
+def _compare_test(op: str, left: Node, right: Node) -> Callable[[EvaluationContext], bool]:
+    """The test of ``left op right``, made once per condition. Against a literal the right
+    side is not evaluated; ``==``/``!=`` against a number literal compare an ``int`` or
+    ``float`` value directly (what :func:`loose_equals` gives for them), any other value
+    takes the general path. Every variant gives what the general one gives."""
+    fn = _OPERATORS[op]
+    left_value = _value_function(left)
+    if type(right) is not Literal:
+        right_value = _value_function(right)
+
+        def general(ctx: EvaluationContext) -> bool:
+            found = left_value(ctx)
+            if found is MISSING:
+                return False
+            other = right_value(ctx)
+            if other is MISSING:
+                return False
+            return fn(found, other)
+
+        return general
+    literal = right.literal
+    if op in ("==", "!=") and type(literal) in (int, float):
+        equal = op == "=="
+
+        def against_number(ctx: EvaluationContext) -> bool:
+            found = left_value(ctx)
+            kind = type(found)
+            if kind is int or kind is float:
+                return (found == literal) is equal
+            if found is MISSING:
+                return False
+            return fn(found, literal)
+
+        if isinstance(left, Operand) and left.expression.kind == "statusCode" \
+                and not left.expression.navigation:
+
+            def status_against_number(ctx: EvaluationContext) -> bool:
+                # ``$statusCode == 200``: an int status is compared where it is read
+                status = ctx.status_code
+                if type(status) is int:
+                    return (status == literal) is equal
+                return against_number(ctx)  # None, or an exotic value: the path above
+
+            return status_against_number
+        return against_number
+
+    def against_literal(ctx: EvaluationContext) -> bool:
+        found = left_value(ctx)
+        if found is MISSING:
+            return False
+        return fn(found, literal)
+
+    return against_literal
+
+
 class Compare(Node):
-    __slots__ = ("fn", "left", "left_value", "op", "right", "right_value")
+    # ``test`` is an instance slot, chosen once by :func:`_compare_test`
+    __slots__ = ("fn", "left", "left_value", "op", "right", "right_value", "test")
+
+    test: Callable[[EvaluationContext], bool]  # type: ignore[assignment]
 
     def __init__(self, op: str, left: Node, right: Node, index: int) -> None:
         super().__init__(index)
@@ -303,18 +369,10 @@ class Compare(Node):
         self.fn = _OPERATORS[op]
         self.left_value = left.value
         self.right_value = right.value
+        self.test = _compare_test(op, left, right)
 
     def value(self, ctx: EvaluationContext) -> Any:
         return self.test(ctx)
-
-    def test(self, ctx: EvaluationContext) -> bool:
-        left = self.left_value(ctx)
-        if left is MISSING:
-            return False
-        right = self.right_value(ctx)
-        if right is MISSING:
-            return False
-        return self.fn(left, right)
 
     def children(self) -> tuple[Node, ...]:
         return (self.left, self.right)

@@ -70,7 +70,8 @@ class JsonPointer:
     def resolve(self, value: Any) -> Any:
         """The referenced value, or :data:`MISSING` (never raises)."""
         for token in self.tokens:
-            if isinstance(value, Mapping):
+            # ``type(...) is dict`` first: parsed JSON skips the ABC check
+            if type(value) is dict or isinstance(value, Mapping):
                 value = value.get(token, MISSING)
                 if value is MISSING:
                     return MISSING

@@ -4,7 +4,7 @@ and in Arazzo 1.1 outputs and Selector Objects (V11-SEL-05, V11-PAR-06, V11-RBD-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from arazzo._exceptions import ExpressionError, ExpressionSyntaxError
@@ -68,16 +68,21 @@ def _no_message(text: str) -> ExpressionError:
 
 
 class _ExpressionValue(CompiledValue):
-    __slots__ = ("expression", "message")
+    # ``evaluate`` is an instance slot: the expression's getter itself (no call in between,
+    # the value is evaluated on every step), or for ``$message...`` the checking method
+    __slots__ = ("evaluate", "expression", "message")
+
+    evaluate: Callable[[EvaluationContext], Any]  # type: ignore[assignment]
 
     def __init__(self, expression: Expression) -> None:
         super().__init__(False)
         self.expression = expression
         #: ``$message...``: an evaluation error where there is no message (V11-AMB-14)
         self.message = expression.kind.startswith("message.")
+        self.evaluate = self._message_value if self.message else expression.getter
 
-    def evaluate(self, ctx: EvaluationContext) -> Any:
-        if self.message and ctx.message is None:
+    def _message_value(self, ctx: EvaluationContext) -> Any:
+        if ctx.message is None:
             raise _no_message(self.expression.text)
         return self.expression.evaluate(ctx)
 
