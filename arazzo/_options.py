@@ -10,12 +10,12 @@ tuples), so one value can be built once and given to many runs, threads and task
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from arazzo._diagnostics import close_matches
 from arazzo._exceptions import InputError
 from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
 from arazzo.engine._auth import AuthArg
@@ -124,7 +124,7 @@ def _check_names(caller: str, given: Mapping[str, Any]) -> None:
         return
     for name in given:
         if name not in _FIELDS:
-            close = difflib.get_close_matches(name, sorted(_FIELDS), n=1)
+            close = close_matches(name, sorted(_FIELDS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}{hint}")
 

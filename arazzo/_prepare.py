@@ -4,13 +4,12 @@ drivers (``_run``), the previews (``_preview``) and durable runs (``durable``)."
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from arazzo._diagnostics import Diagnostic
+from arazzo._diagnostics import Diagnostic, close_matches
 from arazzo._exceptions import InputError, ValidationFailed
 from arazzo._options import RunOptions, RunOptionsArgs, resolve_options
 from arazzo.criteria import DEFAULT_CRITERIA, CriterionTypes
@@ -71,7 +70,7 @@ def _pick_workflow(doc: Document, workflow_id: str | None) -> str:
         raise InputError("the document has several workflows; choose one: " + ", ".join(ids))
     if doc.spec.workflow(workflow_id) is not None:
         return workflow_id
-    close = difflib.get_close_matches(workflow_id, ids, n=3, cutoff=0.5)
+    close = close_matches(workflow_id, ids, n=3, cutoff=0.5)
     lower = [i for i in ids if i.lower() == workflow_id.lower()]
     hint = close or lower
     suggestion = f"; did you mean {' or '.join(repr(c) for c in hint)}?" if hint else ""
@@ -182,7 +181,7 @@ def _make_setup(doc: Document, workflow_id: str | None, options: RunOptions,
     for label, mapping in (("servers", options.servers), ("transports", options.transports)):
         for name in mapping:
             if name not in names:
-                hint = difflib.get_close_matches(name, sorted(names), n=1)
+                hint = close_matches(name, sorted(names), n=1)
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise InputError(f"{label}: no source description named {name!r}{extra} "
                                  f"(sources: {', '.join(sorted(names))})")

@@ -33,7 +33,6 @@ Shape of the output:
 from __future__ import annotations
 
 import argparse
-import difflib
 import html
 import re
 import shlex
@@ -43,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from arazzo._diagnostics import close_matches
 from arazzo.aws._exceptions import AwsConfigurationError
 
 __all__ = ["generate_openapi", "main", "render_openapi"]
@@ -246,7 +246,7 @@ def _load_model(service: str, api_version: str | None) -> tuple[dict[str, Any], 
         model = loader.load_service_model(service, "service-2", api_version)
     except (UnknownServiceError, DataNotFoundError) as exc:
         known = loader.list_available_services("service-2")
-        close = difflib.get_close_matches(service, known, n=3)
+        close = close_matches(service, known, n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise AwsConfigurationError(
             f"botocore {botocore.__version__} has no model for service {service!r}"
@@ -284,7 +284,7 @@ def generate_openapi(
         if unknown:
             hints = []
             for name in unknown:
-                close = difflib.get_close_matches(name, list(all_operations), n=3)
+                close = close_matches(name, list(all_operations), n=3)
                 hints.append(name + (f" (did you mean {', '.join(close)}?)" if close else ""))
             raise AwsConfigurationError(
                 f"{service} has no operation(s): {'; '.join(hints)}"

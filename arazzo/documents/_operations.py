@@ -11,12 +11,12 @@ braces, or naming the source bare) are accepted and reported in ``Resolved.warni
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from arazzo._diagnostics import close_matches
 from arazzo._exceptions import AccessDenied, Location, ReferenceError_
 from arazzo.documents._loading import (
     ArazzoSource,
@@ -97,7 +97,7 @@ def _close(word: str, candidates: list[str]) -> list[str]:
     """Case-only variants first, then difflib's close matches (at most three)."""
     lower = word.lower()
     out = [c for c in candidates if c.lower() == lower and c != word]
-    for match in difflib.get_close_matches(word, candidates, n=3, cutoff=0.6):
+    for match in close_matches(word, candidates, n=3, cutoff=0.6):
         if match not in out:
             out.append(match)
     return out[:3]

@@ -17,7 +17,6 @@ registered with the run's :class:`~arazzo.engine._requests.Masker`; nothing here
 from __future__ import annotations
 
 import base64
-import difflib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode, urljoin
 
+from arazzo._diagnostics import close_matches
 from arazzo._exceptions import InputError, MissingCredentials
 
 if TYPE_CHECKING:
@@ -639,7 +639,7 @@ def parse_auth(auth: AuthArg | None, sources: Mapping[str, OpenAPISource],
     for source_name, schemes in auth.items():
         source = sources.get(source_name)
         if source is None:
-            hint = difflib.get_close_matches(str(source_name), sorted(sources), n=1)
+            hint = close_matches(str(source_name), sorted(sources), n=1)
             extra = f"; did you mean {hint[0]!r}?" if hint else ""
             raise InputError(f"auth: no OpenAPI source description named {source_name!r}"
                              f"{extra} (sources: {', '.join(sorted(sources)) or 'none'})")
@@ -654,7 +654,7 @@ def parse_auth(auth: AuthArg | None, sources: Mapping[str, OpenAPISource],
         for scheme_name, value in schemes.items():
             raw = declared.get(scheme_name)
             if not isinstance(raw, Mapping):
-                hint = difflib.get_close_matches(str(scheme_name), sorted(declared), n=1)
+                hint = close_matches(str(scheme_name), sorted(declared), n=1)
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise InputError(f"auth[{source_name!r}]: source {source_name!r} declares no "
                                  f"security scheme {scheme_name!r}{extra} (schemes: "

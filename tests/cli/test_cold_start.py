@@ -11,10 +11,12 @@ milliseconds of start-up (docs/performance.md, workload 6).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from server import Reply, ScriptedServer
@@ -196,3 +198,55 @@ def test_the_command_ends_with_its_status_and_all_its_output(
         assert text.startswith("arazzo ")
     else:
         assert "no workflow 'nope'" in proc.stderr
+
+
+# Runs ``console_main`` (the console script) in a fresh interpreter, its fast exit turned into a
+# return, then reports the exit code and what pydantic's plugin loader is.
+CONSOLE_PROBE = textwrap.dedent("""\
+    import json, sys
+    import arazzo.cli._main as cli_main
+    cli_main._fast_exit = lambda code: None
+    sys.argv[1:] = sys.argv[2:]
+    try:
+        cli_main.console_main()
+    except SystemExit as exit:
+        code = exit.code
+    loader = sys.modules.get("pydantic.plugin._loader")
+    report = {"code": code, "metadata": "importlib.metadata" in sys.modules,
+              "stand_in": loader is not None and getattr(loader, "__file__", None) is None}
+    from pydantic.plugin import _loader
+    report["group"] = _loader.PYDANTIC_ENTRY_POINT_GROUP
+    report["real_after"] = getattr(sys.modules["pydantic.plugin._loader"], "__file__", None) \
+        is not None
+    print(json.dumps(report), file=sys.stderr)
+""")
+
+
+def _console(args: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", CONSOLE_PROBE, "-", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    report: dict[str, Any] = json.loads(proc.stderr.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize("setting", [None, "", "__all__"])
+def test_the_command_asks_pydantic_for_no_plugins_unless_told(
+        workflow: Path, setting: str | None) -> None:
+    """pydantic looks for plugins (``importlib.metadata``, every installed distribution read)
+    when it builds the first validator; the command's models are its own, so it answers "none"
+    itself, as ``PYDANTIC_DISABLE_PLUGINS=__all__`` would. With the variable set, pydantic's own
+    handling applies (``""``: plugins looked for). Other names of the loader module still come
+    from pydantic's (here: its entry point group, read after the run)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    report = _console(["run", "flow.arazzo.yaml", "--inputs", '{"name": "widget"}', "--format",
+                       "json"], workflow, env)
+    assert report["code"] == 0
+    # the run: the stand-in answered, importlib.metadata was never loaded; with the variable
+    # set, pydantic's own loader ran (it imports importlib.metadata in any case)
+    assert report["stand_in"] is (setting is None)
+    assert report["metadata"] is (setting is not None)
+    # a name the stand-in does not have: the real module answers, and takes its place
+    assert report["group"] == "pydantic"
+    assert report["real_after"] is True
