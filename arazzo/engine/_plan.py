@@ -12,6 +12,7 @@ import contextlib
 import copy
 import functools
 import math
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -769,6 +770,11 @@ class Plan:
         self._workflows: dict[tuple[int, str], WorkflowPlan] = {}
         self._unrunnable: dict[tuple[int, str], Any] = {}
         self._closures: dict[tuple[int, str], Closure] = {}
+        #: one compilation at a time (runs of one document in several threads, as a durable
+        #: worker's are, share the plan): a workflow is compiled once, so the closure found
+        #: for a key holds the very plans the runs execute (re-entrant: compiling a workflow
+        #: compiles the ones it reaches)
+        self._lock = threading.RLock()
 
     def pacing(self, op: OperationRef, params: list[Parameter]) -> LoopPacing | None:
         """The pacing hook: a default loop pacing for an operation step, asked once per
@@ -784,11 +790,14 @@ class Plan:
         key = (id(doc), workflow_id)
         found = self._workflows.get(key)
         if found is None:
-            workflow = doc.spec.workflow(workflow_id)
-            if workflow is None:
-                raise ReferenceError_(f"no workflow {workflow_id!r}")
-            found = self._compile(doc, workflow)
-            self._workflows[key] = found
+            with self._lock:
+                found = self._workflows.get(key)  # another thread may have compiled it
+                if found is None:
+                    workflow = doc.spec.workflow(workflow_id)
+                    if workflow is None:
+                        raise ReferenceError_(f"no workflow {workflow_id!r}")
+                    found = self._compile(doc, workflow)
+                    self._workflows[key] = found
         return found
 
     def closure(self, root: WorkflowPlan) -> Closure:
@@ -797,24 +806,31 @@ class Plan:
         per workflow plan."""
         found = self._closures.get(root.key)
         if found is None:
-            plans: dict[tuple[int, str], WorkflowPlan] = {}
-            stack = [root]
-            while stack:
-                current = stack.pop()
-                if current.key in plans:
-                    continue
-                plans[current.key] = current
-                refs = list(current.depends_on)
-                for step in current.steps:
-                    if step.workflow is not None:
-                        refs.append(step.workflow)
-                    refs.extend(a.workflow for a in (*step.on_success, *step.on_failure)
-                                if a.workflow is not None)
-                for doc, wf_id in refs:
-                    stack.append(self.workflow(doc, wf_id))
-            found = self._closures[root.key] = Closure(
-                plans, frozenset().union(*(wp.secret_inputs for wp in plans.values())))
+            with self._lock:
+                found = self._closures.get(root.key)
+                if found is None:
+                    found = self._closures[root.key] = self._closure(root)
+        if found.plans.get(root.key) is not root:  # a plan not made by this Plan's workflow()
+            return self._closure(root)
         return found
+
+    def _closure(self, root: WorkflowPlan) -> Closure:
+        plans: dict[tuple[int, str], WorkflowPlan] = {}
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            if current.key in plans:
+                continue
+            plans[current.key] = current
+            refs = list(current.depends_on)
+            for step in current.steps:
+                if step.workflow is not None:
+                    refs.append(step.workflow)
+                refs.extend(a.workflow for a in (*step.on_success, *step.on_failure)
+                            if a.workflow is not None)
+            for doc, wf_id in refs:
+                stack.append(self.workflow(doc, wf_id))
+        return Closure(plans, frozenset().union(*(wp.secret_inputs for wp in plans.values())))
 
     def resolve(self, doc: Document, ref: str) -> tuple[Document, str]:
         target_doc, workflow = resolve_workflow(doc, ref)

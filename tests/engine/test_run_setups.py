@@ -203,3 +203,46 @@ def test_setups_kept_per_document_are_bounded(doc: arazzo.Document) -> None:
     kept: dict[Any, Any] = doc.memo("run setups", dict)
     assert len(kept) == MEMO_BOUND
     assert _prepare._setup(doc, "one", arazzo.RunOptions(transports=transports)) is not None
+
+
+def test_runs_prepared_in_threads_share_one_compiled_workflow(
+        doc: arazzo.Document, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of one document prepared at once in several threads (a durable worker's) get the
+    same compiled workflow, and its closure holds that very plan: the credentials a run
+    chooses are bound to the steps it executes. (Two threads compiling the same workflow
+    once gave a run the closure of the other thread's copy: its steps found no credentials
+    and went out without them.)"""
+    import threading
+    import time
+
+    from arazzo.engine import _plan
+
+    compile_ = _plan.Plan._compile
+
+    def slow(self: Any, *args: Any) -> Any:
+        time.sleep(0.05)  # both threads are compiling at once
+        return compile_(self, *args)
+
+    monkeypatch.setattr(_plan.Plan, "_compile", slow)
+    plan = _plan.Plan(doc)
+    found: list[Any] = []
+    barrier = threading.Barrier(4)
+
+    def prepare() -> None:
+        barrier.wait()
+        workflow = plan.workflow(doc, "secured")
+        found.append((workflow, plan.closure(workflow)))
+
+    threads = [threading.Thread(target=prepare) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 4
+    first = found[0][0]
+    for workflow, closure in found:
+        assert workflow is first
+        assert closure.plans[workflow.key] is workflow
+    # a workflow plan compiled elsewhere gets a closure of its own, never another's
+    other = _plan.Plan(doc).workflow(doc, "secured")
+    assert plan.closure(other).plans[other.key] is other
