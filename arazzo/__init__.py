@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from arazzo._options import (
         RunOptions,
     )
+    from arazzo._prepare import (
+        check_run,
+    )
     from arazzo._preview import (
         DryRequest,
         DryRun,
@@ -47,7 +50,6 @@ if TYPE_CHECKING:
         SourceInfo,
         UnloadedOperation,
         Unresolved,
-        check_run,
         dry_run,
         plan,
         source_transport,
@@ -177,7 +179,7 @@ _LAZY: dict[str, str] = {
     "UnsupportedVersion": "arazzo._exceptions",
     "ValidationFailed": "arazzo._exceptions",
     "WorkflowFailed": "arazzo.engine._results",
-    "check_run": "arazzo._preview",
+    "check_run": "arazzo._prepare",
     "clear_cache": "arazzo.documents._cache",
     "dry_run": "arazzo._preview",
     "is_secret_header": "arazzo.engine._requests",

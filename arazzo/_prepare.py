@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from arazzo.transports._httpx import AnyTransport
 
-__all__ = ["handled_sources", "prepare"]
+__all__ = ["check_run", "handled_sources", "prepare"]
 
 
 def _load(spec: Document | str | os.PathLike[str] | bytes) -> Document:
@@ -96,6 +96,23 @@ def prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | 
     options (``timeout``, ``max_response_bytes``) are left to whoever drives the engine.
     """
     return _prepare(spec, workflow_id, inputs, resolve_options("prepare", options, overrides))
+
+
+def check_run(spec: Document | str | os.PathLike[str] | bytes,
+              workflow_id: str | None = None,
+              inputs: Mapping[str, Any] | None = None, *,
+              options: RunOptions | None = None,
+              authenticated: Iterable[str] = (),
+              **overrides: Unpack[RunOptionsArgs]) -> None:
+    """Make every check :func:`~arazzo.run` makes before it sends anything, and send nothing:
+    raises :class:`~arazzo.ValidationFailed` (document errors), :class:`~arazzo.InputError`
+    (arguments, inputs) or :class:`~arazzo.MissingCredentials`. ``authenticated``: sources
+    whose transport authenticates the requests itself (their missing credentials are fine;
+    :func:`~arazzo.run` trusts the transports it is given so, and so does this).
+    ``options=`` and its fields as keyword arguments: as for :func:`~arazzo.run`."""
+    options = resolve_options("check_run", options, overrides)
+    _prepare(spec, workflow_id, inputs, options, check_auth=True,
+             handled=handled_sources(options.transports) | set(authenticated))
 
 
 def _prepare(spec: Document | str | os.PathLike[str] | bytes, workflow_id: str | None,

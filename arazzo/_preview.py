@@ -21,6 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+# check_run lives with prepare, so that a plain run (which checks before it starts) does not
+# import this module; re-exported here
+from arazzo._prepare import check_run
 from arazzo.documents._loading import AsyncAPISource, Document, MissingSource, OpenAPISource
 
 if TYPE_CHECKING:
@@ -248,25 +251,6 @@ def dry_run(spec: Spec, workflow_id: str | None = None,
             body=_body_text(request.content, masker), unresolved=unresolved,
             auth=tuple(notes), signing=_signing(openapi.get(step.source or ""))))
     return DryRun(root.workflow_id, tuple(wf for _, wf in root.depends_on), tuple(out))
-
-
-def check_run(spec: Spec, workflow_id: str | None = None,
-              inputs: Mapping[str, Any] | None = None, *,
-              options: RunOptions | None = None,
-              authenticated: Iterable[str] = (),
-              **overrides: Unpack[RunOptionsArgs]) -> None:
-    """Make every check :func:`~arazzo.run` makes before it sends anything, and send nothing:
-    raises :class:`~arazzo.ValidationFailed` (document errors), :class:`~arazzo.InputError`
-    (arguments, inputs) or :class:`~arazzo.MissingCredentials`. ``authenticated``: sources
-    whose transport authenticates the requests itself (their missing credentials are fine;
-    :func:`~arazzo.run` trusts the transports it is given so, and so does this).
-    ``options=`` and its fields as keyword arguments: as for :func:`~arazzo.run`."""
-    from arazzo._options import resolve_options
-    from arazzo._prepare import _prepare, handled_sources
-
-    options = resolve_options("check_run", options, overrides)
-    _prepare(spec, workflow_id, inputs, options, check_auth=True,
-             handled=handled_sources(options.transports) | set(authenticated))
 
 
 # ------------------------------------------------------------------------------------------

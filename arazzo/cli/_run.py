@@ -272,6 +272,8 @@ def _expand(option: str, text: str) -> str:
 def _auth(pairs: list[str], document: Document) -> dict[str, Any]:
     """``--auth SOURCE.SCHEME=VALUE`` as the ``auth=`` mapping. Secret parts must come from
     the environment (``${VAR}``), as for secret ``--header`` values."""
+    if not pairs:
+        return {}
     import difflib
 
     sources = openapi_sources(document)
@@ -459,7 +461,8 @@ def check_run(args: argparse.Namespace, setup: RunSetup, document: Document,
         return None
     # sources that get a secret --header or --sigv4 are trusted to authenticate
     handled = {name for name in openapi_sources(document)
-               if any(h.secret and h.source in (None, name) for h in setup.headers)}
+               if any(h.secret and h.source in (None, name) for h in setup.headers)} \
+        if any(h.secret for h in setup.headers) else set()
     for options in _provider_cli():
         handled.update(options.handled(args, document))
     try:

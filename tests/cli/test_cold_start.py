@@ -123,8 +123,9 @@ def workflow(server: ScriptedServer, tmp_path: Path) -> Path:
 
 
 #: what a plain run does not load either: the other commands' modules (build_parser
-#: registers only the command named)
-NOT_FOR_A_RUN = ("arazzo.cli._inspect", "arazzo.cli._runs", "arazzo.cli._validate")
+#: registers only the command named), the dry runs' and plans' module
+NOT_FOR_A_RUN = ("arazzo.cli._inspect", "arazzo.cli._runs", "arazzo.cli._validate",
+                 "arazzo._preview")
 
 
 def test_a_plain_run_loads_no_heavy_module(workflow: Path, server: ScriptedServer) -> None:
