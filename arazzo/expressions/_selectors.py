@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import warnings as _warnings
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from arazzo._exceptions import ExpressionError, ExpressionSyntaxError
@@ -284,7 +285,6 @@ def _xml_root(value: Any) -> Any:
 
 def _xpath_item(item: Any) -> Any:
     """One XPath item as JSON: a node as its string value, an atomic value as a scalar."""
-    from decimal import Decimal  # here: only XPath results hold decimals
     from xml.etree import ElementTree
 
     if isinstance(item, ElementTree.Element):
