@@ -459,10 +459,12 @@ def check_run(args: argparse.Namespace, setup: RunSetup, document: Document,
     setup.auth = _auth(args.auth, document)
     if not check_inputs:
         return None
-    # sources that get a secret --header or --sigv4 are trusted to authenticate
-    handled = {name for name in openapi_sources(document)
-               if any(h.secret and h.source in (None, name) for h in setup.headers)} \
-        if any(h.secret for h in setup.headers) else set()
+    # sources that get a secret --header or --sigv4 are trusted to authenticate (the sources
+    # are read only when a secret header names some)
+    handled: set[str] = set()
+    if any(h.secret for h in setup.headers):
+        handled = {name for name in openapi_sources(document)
+                   if any(h.secret and h.source in (None, name) for h in setup.headers)}
     for options in _provider_cli():
         handled.update(options.handled(args, document))
     try:
