@@ -24,12 +24,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    """mypy --strict over arazzo/, tests/, benchmarks/, scripts/ (pyproject.toml), then the two
+    """mypy --strict over arazzo/, tests/, benchmarks/, scripts/ (pyproject.toml), then the
     conftest.py files that share the module name ``conftest`` with tests/conftest.py."""
     session.install("-e", ".[dev]")
     session.run("mypy", *session.posargs)
     if not session.posargs:
-        for conftest in ("tests/aws/conftest.py", "tests/flagship/conftest.py"):
+        for conftest in ("tests/aws/conftest.py", "tests/engine/conftest.py",
+                         "tests/flagship/conftest.py"):
             session.run("mypy", conftest)
 
 
