@@ -31,13 +31,19 @@ BOTH_PATHS = frozenset({
 })
 
 
+def _observed(kw: dict[str, Any]) -> list[Any]:
+    """Add a recording hook to a run's keyword arguments (after the test's own); its list."""
+    events: list[Any] = []
+    own = kw.get("hooks")
+    own_hooks = [] if own is None else [own] if callable(own) else list(own)
+    kw["hooks"] = [*own_hooks, events.append]
+    return events
+
+
 def _with_hook(call: Callable[..., Any], seen: list[tuple[list[Any], Any]]
                ) -> Callable[..., Any]:
     def wrapped(*args: Any, **kw: Any) -> Any:
-        events: list[Any] = []
-        own = kw.get("hooks")
-        own_hooks = [] if own is None else [own] if callable(own) else list(own)
-        kw["hooks"] = [*own_hooks, events.append]
+        events = _observed(kw)
         result = call(*args, **kw)
         seen.append((events, result))
         return result
@@ -48,10 +54,7 @@ def _with_hook(call: Callable[..., Any], seen: list[tuple[list[Any], Any]]
 def _with_async_hook(call: Callable[..., Any], seen: list[tuple[list[Any], Any]]
                      ) -> Callable[..., Any]:
     async def wrapped(*args: Any, **kw: Any) -> Any:
-        events: list[Any] = []
-        own = kw.get("hooks")
-        own_hooks = [] if own is None else [own] if callable(own) else list(own)
-        kw["hooks"] = [*own_hooks, events.append]
+        events = _observed(kw)
         result = await call(*args, **kw)
         seen.append((events, result))
         return result
